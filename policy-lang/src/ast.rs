@@ -1,0 +1,125 @@
+//! Syntax tree of one policy file, as written (nothing validated yet).
+//!
+//! Every node keeps its byte span so the checker can point at it.
+
+pub use crate::diag::Span;
+
+/// A value with the span of the source text it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The four surface blocks a file may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    /// `network { ... }`
+    Network,
+    /// `filesystem { ... }`
+    Filesystem,
+    /// `credentials { ... }`
+    Credentials,
+    /// `mcp { ... }`
+    Mcp,
+}
+
+impl BlockKind {
+    /// The keyword that opens the block.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BlockKind::Network => "network",
+            BlockKind::Filesystem => "filesystem",
+            BlockKind::Credentials => "credentials",
+            BlockKind::Mcp => "mcp",
+        }
+    }
+}
+
+/// Header keys besides `policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetaKey {
+    /// `version "1.2.0"`
+    Version,
+    /// `description "..."`
+    Description,
+    /// `owner "..."`
+    Owner,
+}
+
+/// Effect keyword of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectKw {
+    /// `allow`
+    Allow,
+    /// `deny`
+    Deny,
+    /// `ask`
+    Ask,
+}
+
+/// One policy file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// Every `policy NAME` line (the checker wants exactly one).
+    pub policy: Vec<Spanned<String>>,
+    /// `version`, `description` and `owner` lines, in order.
+    pub meta: Vec<(Spanned<MetaKey>, Spanned<String>)>,
+    /// Surface blocks, in order.
+    pub blocks: Vec<Block>,
+}
+
+/// A surface block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Which surface, with the span of its keyword.
+    pub kind: Spanned<BlockKind>,
+    /// Whether the closing `}` was found.
+    pub closed: bool,
+    /// `default EFFECT` statements (the checker wants at most one).
+    pub defaults: Vec<Spanned<String>>,
+    /// Rules, in order (empty for `mcp`, whose rules live in servers).
+    pub rules: Vec<RuleAst>,
+    /// `server` blocks (only in `mcp`).
+    pub servers: Vec<ServerAst>,
+}
+
+/// A rule line of any surface; fields that a surface does not use stay empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleAst {
+    /// The whole rule.
+    pub span: Span,
+    /// `name:` before the effect.
+    pub label: Option<Spanned<String>>,
+    /// `allow`, `deny` or `ask`.
+    pub effect: Spanned<EffectKw>,
+    /// Patterns after the effect (and after the access scope), unquoted.
+    pub targets: Vec<Spanned<String>>,
+    /// `port` items as written (network).
+    pub ports: Vec<Spanned<String>>,
+    /// Access scope: (read, write) flags with the span of the keywords (filesystem).
+    pub access: Option<Spanned<(bool, bool)>>,
+    /// `to` destinations (credentials).
+    pub destinations: Option<Vec<Spanned<String>>>,
+    /// `for LIFETIME` (credentials).
+    pub lifetime: Option<Spanned<String>>,
+}
+
+/// `server NAME [source SRC] { ... }` inside `mcp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAst {
+    /// The head line.
+    pub span: Span,
+    /// `name:` before `server`.
+    pub label: Option<Spanned<String>>,
+    /// Server name.
+    pub name: Spanned<String>,
+    /// Pinned source.
+    pub source: Option<Spanned<String>>,
+    /// Whether the closing `}` was found.
+    pub closed: bool,
+    /// Tool rules.
+    pub rules: Vec<RuleAst>,
+}

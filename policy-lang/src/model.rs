@@ -1,0 +1,140 @@
+//! The checked policy: every pattern validated, normalized and typed.
+//!
+//! This is what the compiler lowers to lookup tables and what the reference
+//! interpreter ([`crate::reference`]) loops over. Rule indices are source
+//! order across the whole file.
+
+use ipnet::IpNet;
+pub use policy_eval::model::{Access, DomainPattern, Effect, Lifetime, Surface};
+
+use crate::diag::Span;
+
+/// A policy that passed the checker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedPolicy {
+    /// `policy NAME`.
+    pub name: String,
+    /// `version`, empty when absent.
+    pub version: String,
+    /// `description`, empty when absent.
+    pub description: String,
+    /// `owner`, empty when absent.
+    pub owner: String,
+    /// Default effect per surface, indexed by `Surface as usize`.
+    pub defaults: [Effect; 4],
+    /// Rules in source order; the index is the rule number.
+    pub rules: Vec<RuleDef>,
+    /// Approved MCP servers, in source order.
+    pub servers: Vec<ServerDef>,
+    /// Named path roots used by path rules (`home` for `~`), sorted.
+    pub roots: Vec<String>,
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDef {
+    /// Stable id: the explicit label or a derived one.
+    pub id: String,
+    /// Surface.
+    pub surface: Surface,
+    /// Effect.
+    pub effect: Effect,
+    /// The rule's source text span.
+    pub span: Span,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// What it matches.
+    pub kind: RuleKind,
+}
+
+/// What a rule matches, per surface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleKind {
+    /// A network rule.
+    Network {
+        /// Hosts and addresses.
+        targets: Vec<NetTarget>,
+        /// Inclusive port ranges, sorted and merged; `None` = any port.
+        ports: Option<Vec<(u16, u16)>>,
+    },
+    /// A filesystem rule.
+    Filesystem {
+        /// Access scope.
+        access: Access,
+        /// Path patterns (braces already expanded).
+        paths: Vec<PathPattern>,
+    },
+    /// A credential rule.
+    Credential {
+        /// Secret name globs, lower-cased.
+        names: Vec<String>,
+        /// `to` destinations; `None` without a `to` clause.
+        destinations: Option<Vec<NetTarget>>,
+        /// Lifetime of a grant.
+        lifetime: Lifetime,
+    },
+    /// The approval of an MCP server (effect allow).
+    Server {
+        /// Index into [`CheckedPolicy::servers`].
+        server: usize,
+    },
+    /// A tool rule inside an approved server.
+    Tool {
+        /// Index into [`CheckedPolicy::servers`].
+        server: usize,
+        /// Tool name globs, lower-cased.
+        tools: Vec<String>,
+    },
+}
+
+/// A network target after set expansion.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetTarget {
+    /// A domain pattern, normalized.
+    Domain(DomainPattern),
+    /// An address range (IPv4-mapped IPv6 ranges are stored as IPv4).
+    Net(IpNet),
+}
+
+/// A path glob below a root.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathPattern {
+    /// Root name: "" for `/`, `home` for `~`, else the `$name`.
+    pub root: String,
+    /// The glob relative to the root, without leading `/`, "" for the root
+    /// itself; segments separated by `/`, no braces, no `.`/`..`.
+    pub glob: String,
+}
+
+/// An approved MCP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerDef {
+    /// Name, ASCII lower-cased.
+    pub name: String,
+    /// Pinned source, compared exactly.
+    pub source: Option<String>,
+    /// Index of its approval rule.
+    pub rule: usize,
+}
+
+impl DomainText for DomainPattern {
+    fn text(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if self.any_depth {
+            parts.push("**");
+        }
+        parts.extend(self.prefix.iter().map(String::as_str));
+        if !self.anchor.is_empty() {
+            parts.push(&self.anchor);
+        }
+        parts.join(".")
+    }
+}
+
+/// Renders a normalized domain pattern back to its canonical text.
+pub trait DomainText {
+    /// Canonical text, e.g. `**.example.com`.
+    fn text(&self) -> String;
+}

@@ -1,0 +1,1 @@
+//! Shared support for the workspace's cross-crate tests and benchmarks.
