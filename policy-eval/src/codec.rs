@@ -1,0 +1,705 @@
+//! The artifact byte format (`spec/artifact.md`): encoder and decoder.
+//!
+//! Architecture invariant: the format is defined here and in the spec, never
+//! by a serde derive. Decoding checks the framing (magic, version, flags,
+//! length, CRC-32) and the shape of every table; the semantic validation is
+//! [`crate::Policy::from_artifact`].
+
+use crate::error::LoadError;
+use crate::limits::MAX_ARTIFACT_BYTES;
+use crate::model::{
+    Access, Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob,
+    DomainPattern, Effect, FsRoot, FsTables, Lifetime, McpServer, McpTables, Meta, NameTables,
+    NetworkTables, Rule, Surface,
+};
+
+/// The 8 magic bytes opening every artifact.
+pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
+/// The format version this runtime writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Size of the fixed header in bytes.
+pub const HEADER_LEN: usize = 32;
+
+const SECTIONS: [(u32, &str); 8] = [
+    (1, "meta"),
+    (2, "rules"),
+    (3, "candidates"),
+    (4, "defaults"),
+    (5, "network"),
+    (6, "filesystem"),
+    (7, "credentials"),
+    (8, "mcp"),
+];
+
+// ---------------------------------------------------------------------------
+// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320)
+// ---------------------------------------------------------------------------
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (the zlib / PNG / Ethernet checksum) of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+// ---------------------------------------------------------------------------
+// Encoder
+// ---------------------------------------------------------------------------
+
+struct Writer {
+    out: Vec<u8>,
+}
+
+/// Lengths beyond `u32` cannot occur within the compiler's limits; they are
+/// saturated, which produces an artifact the decoder refuses.
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.out.push(v);
+    }
+    fn u16(&mut self, v: u16) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u128(&mut self, v: u128) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn count(&mut self, n: usize) {
+        self.u32(len32(n));
+    }
+    fn str(&mut self, s: &str) {
+        self.count(s.len());
+        self.out.extend_from_slice(s.as_bytes());
+    }
+    fn bool(&mut self, b: bool) {
+        self.u8(u8::from(b));
+    }
+    fn pairs(&mut self, v: &[(String, u32)]) {
+        self.count(v.len());
+        for (s, c) in v {
+            self.str(s);
+            self.u32(*c);
+        }
+    }
+    fn triples(&mut self, v: &[(String, String, u32)]) {
+        self.count(v.len());
+        for (a, b, c) in v {
+            self.str(a);
+            self.str(b);
+            self.u32(*c);
+        }
+    }
+    fn names(&mut self, t: &NameTables) {
+        self.pairs(&t.exact);
+        self.pairs(&t.prefix);
+        self.pairs(&t.globs);
+    }
+    fn strings(&mut self, v: &[String]) {
+        self.count(v.len());
+        for s in v {
+            self.str(s);
+        }
+    }
+    fn section(&mut self, tag: u32, body: impl FnOnce(&mut Writer)) {
+        self.u32(tag);
+        let at = self.out.len();
+        self.u32(0);
+        body(self);
+        let len = len32(self.out.len() - at - 4);
+        if let Some(slot) = self.out.get_mut(at..at + 4) {
+            slot.copy_from_slice(&len.to_le_bytes());
+        }
+    }
+}
+
+impl Artifact {
+    /// Encodes the artifact in the format of `spec/artifact.md` (format
+    /// version [`FORMAT_VERSION`]). Deterministic: equal artifacts give equal
+    /// bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer { out: Vec::new() };
+        w.section(1, |w| {
+            let m = &self.meta;
+            w.str(&m.name);
+            w.str(&m.version);
+            w.str(&m.description);
+            w.str(&m.owner);
+            w.out.extend_from_slice(&m.source_hash);
+        });
+        w.section(2, |w| {
+            w.count(self.rules.len());
+            for r in &self.rules {
+                encode_rule(w, r);
+            }
+        });
+        w.section(3, |w| {
+            w.count(self.candidates.len());
+            for list in &self.candidates {
+                w.count(list.len());
+                for &i in list {
+                    w.u32(i);
+                }
+            }
+        });
+        w.section(4, |w| {
+            for e in self.defaults {
+                w.u8(e as u8);
+            }
+        });
+        w.section(5, |w| {
+            let n = &self.network;
+            w.count(n.domains.len());
+            for d in &n.domains {
+                w.str(&d.anchor);
+                w.u32(d.exact);
+                w.u32(d.one_label);
+                w.u32(d.any_depth);
+                w.count(d.globs.len());
+                for g in &d.globs {
+                    w.strings(&g.labels);
+                    w.bool(g.any_depth);
+                    w.u32(g.candidates);
+                }
+            }
+            w.count(n.v4.len());
+            for &(s, c) in &n.v4 {
+                w.u32(s);
+                w.u32(c);
+            }
+            w.count(n.v6.len());
+            for &(s, c) in &n.v6 {
+                w.u128(s);
+                w.u32(c);
+            }
+        });
+        w.section(6, |w| {
+            w.count(self.filesystem.roots.len());
+            for r in &self.filesystem.roots {
+                w.str(&r.name);
+                w.pairs(&r.exact);
+                w.pairs(&r.prefix);
+                w.triples(&r.extension);
+                w.triples(&r.globs);
+            }
+        });
+        w.section(7, |w| w.names(&self.credentials));
+        w.section(8, |w| {
+            w.count(self.mcp.servers.len());
+            for s in &self.mcp.servers {
+                w.str(&s.name);
+                match &s.source {
+                    None => w.u8(0),
+                    Some(src) => {
+                        w.u8(1);
+                        w.str(src);
+                    }
+                }
+                w.u32(s.rule);
+                w.names(&s.tools);
+            }
+        });
+        let payload = w.out;
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32(&payload).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// Decodes an artifact: checks the framing and the shape of every table,
+    /// but not the cross-references ([`crate::Policy::from_bytes`] does both).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, LoadError> {
+        let payload = check_header(bytes)?;
+        let mut outer = Reader::new(payload, "payload");
+        let mut sections: [&[u8]; 8] = [&[]; 8];
+        for (slot, &(tag, name)) in sections.iter_mut().zip(SECTIONS.iter()) {
+            let found = outer.u32()?;
+            if found != tag {
+                return Err(LoadError::table(
+                    name,
+                    format!("expected section tag {tag}, found {found}"),
+                ));
+            }
+            let len = outer.u32()? as usize;
+            *slot = outer.bytes(len)?;
+        }
+        outer.finish()?;
+        let [meta, rules, cands, defaults, network, fs, creds, mcp] = sections;
+        Ok(Artifact {
+            meta: decode_meta(&mut Reader::new(meta, "meta"))?,
+            rules: decode_rules(&mut Reader::new(rules, "rules"))?,
+            candidates: decode_candidates(&mut Reader::new(cands, "candidates"))?,
+            defaults: decode_defaults(&mut Reader::new(defaults, "defaults"))?,
+            network: decode_network(&mut Reader::new(network, "network"))?,
+            filesystem: decode_fs(&mut Reader::new(fs, "filesystem"))?,
+            credentials: {
+                let mut r = Reader::new(creds, "credentials");
+                let t = r.names()?;
+                r.finish()?;
+                t
+            },
+            mcp: decode_mcp(&mut Reader::new(mcp, "mcp"))?,
+        })
+    }
+}
+
+fn encode_rule(w: &mut Writer, r: &Rule) {
+    w.str(&r.id);
+    w.u8(r.surface as u8);
+    w.u8(r.effect as u8);
+    w.u32(r.line);
+    w.u32(r.column);
+    match &r.cond {
+        Condition::None => w.u8(0),
+        Condition::Ports(ports) => {
+            w.u8(1);
+            w.count(ports.len());
+            for &(a, b) in ports {
+                w.u16(a);
+                w.u16(b);
+            }
+        }
+        Condition::Access(a) => {
+            w.u8(2);
+            w.u8(a.0);
+        }
+        Condition::Credential(c) => {
+            w.u8(3);
+            match &c.destinations {
+                None => w.u8(0),
+                Some(d) => {
+                    w.u8(1);
+                    w.count(d.domains.len());
+                    for p in &d.domains {
+                        w.strings(&p.prefix);
+                        w.bool(p.any_depth);
+                        w.str(&p.anchor);
+                    }
+                    w.count(d.v4.len());
+                    for &(a, b) in &d.v4 {
+                        w.u32(a);
+                        w.u32(b);
+                    }
+                    w.count(d.v6.len());
+                    for &(a, b) in &d.v6 {
+                        w.u128(a);
+                        w.u128(b);
+                    }
+                }
+            }
+            match c.lifetime {
+                Lifetime::Session => w.u8(0),
+                Lifetime::Seconds(s) => {
+                    w.u8(1);
+                    w.u32(s);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Decoder
+// ---------------------------------------------------------------------------
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        w.copy_from_slice(s);
+    }
+    u32::from_le_bytes(w)
+}
+
+/// Checks the header and returns the payload.
+fn check_header(bytes: &[u8]) -> Result<&[u8], LoadError> {
+    let got = bytes.len() as u64;
+    let limit = MAX_ARTIFACT_BYTES as u64;
+    if got > limit {
+        return Err(LoadError::TooLarge { size: got, limit });
+    }
+    let head = bytes.get(..bytes.len().min(MAGIC.len())).unwrap_or(&[]);
+    if MAGIC.get(..head.len()) != Some(head) {
+        return Err(LoadError::BadMagic);
+    }
+    if bytes.len() < 12 {
+        return Err(LoadError::Truncated {
+            expected: HEADER_LEN as u64,
+            got,
+        });
+    }
+    let version = le_u32(bytes, 8);
+    if version != FORMAT_VERSION {
+        return Err(LoadError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(LoadError::Truncated {
+            expected: HEADER_LEN as u64,
+            got,
+        });
+    }
+    let flags = le_u32(bytes, 12);
+    if flags != 0 {
+        return Err(LoadError::UnsupportedFlags(flags));
+    }
+    let mut lenb = [0u8; 8];
+    if let Some(s) = bytes.get(16..24) {
+        lenb.copy_from_slice(s);
+    }
+    let payload_len = u64::from_le_bytes(lenb);
+    let stored = le_u32(bytes, 24);
+    if le_u32(bytes, 28) != 0 {
+        return Err(LoadError::table("header", "reserved field is not zero"));
+    }
+    let expected = payload_len.saturating_add(HEADER_LEN as u64);
+    if expected > limit {
+        return Err(LoadError::TooLarge {
+            size: expected,
+            limit,
+        });
+    }
+    if got < expected {
+        return Err(LoadError::Truncated { expected, got });
+    }
+    if got > expected {
+        return Err(LoadError::TrailingData { expected, got });
+    }
+    let payload = bytes.get(HEADER_LEN..).unwrap_or(&[]);
+    let computed = crc32(payload);
+    if computed != stored {
+        return Err(LoadError::ChecksumMismatch { stored, computed });
+    }
+    Ok(payload)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    table: &'static str,
+}
+
+type R<T> = Result<T, LoadError>;
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8], table: &'static str) -> Self {
+        Reader { buf, pos: 0, table }
+    }
+    fn err(&self, problem: impl Into<String>) -> LoadError {
+        LoadError::table(self.table, problem)
+    }
+    fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+    fn bytes(&mut self, n: usize) -> R<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
+        match end.and_then(|e| self.buf.get(self.pos..e).map(|s| (e, s))) {
+            Some((e, s)) => {
+                self.pos = e;
+                Ok(s)
+            }
+            None => Err(self.err(format!(
+                "truncated: needs {n} more bytes at offset {}, {} left",
+                self.pos,
+                self.remaining()
+            ))),
+        }
+    }
+    fn array<const N: usize>(&mut self) -> R<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.bytes(N)?);
+        Ok(a)
+    }
+    fn u8(&mut self) -> R<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+    fn u16(&mut self) -> R<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+    fn u32(&mut self) -> R<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    fn u128(&mut self) -> R<u128> {
+        Ok(u128::from_le_bytes(self.array()?))
+    }
+    fn bool(&mut self) -> R<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            v => Err(self.err(format!("boolean byte {v} is neither 0 nor 1"))),
+        }
+    }
+    /// A count of elements each at least `min_size` bytes long; refuses
+    /// counts the remaining bytes cannot hold (so no huge allocation).
+    fn count(&mut self, min_size: usize) -> R<usize> {
+        let n = self.u32()? as usize;
+        if n.saturating_mul(min_size) > self.remaining() {
+            return Err(self.err(format!(
+                "count {n} exceeds the {} bytes left",
+                self.remaining()
+            )));
+        }
+        Ok(n)
+    }
+    fn string(&mut self) -> R<String> {
+        let n = self.u32()? as usize;
+        let b = self.bytes(n)?;
+        match std::str::from_utf8(b) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => Err(self.err("string is not valid UTF-8")),
+        }
+    }
+    fn strings(&mut self) -> R<Vec<String>> {
+        let n = self.count(4)?;
+        (0..n).map(|_| self.string()).collect()
+    }
+    fn pairs(&mut self) -> R<Vec<(String, u32)>> {
+        let n = self.count(8)?;
+        (0..n).map(|_| Ok((self.string()?, self.u32()?))).collect()
+    }
+    fn triples(&mut self) -> R<Vec<(String, String, u32)>> {
+        let n = self.count(12)?;
+        (0..n)
+            .map(|_| Ok((self.string()?, self.string()?, self.u32()?)))
+            .collect()
+    }
+    fn names(&mut self) -> R<NameTables> {
+        Ok(NameTables {
+            exact: self.pairs()?,
+            prefix: self.pairs()?,
+            globs: self.pairs()?,
+        })
+    }
+    fn effect(&mut self) -> R<Effect> {
+        match self.u8()? {
+            0 => Ok(Effect::Deny),
+            1 => Ok(Effect::Ask),
+            2 => Ok(Effect::Allow),
+            v => Err(self.err(format!("unknown effect {v}"))),
+        }
+    }
+    fn surface(&mut self) -> R<Surface> {
+        match self.u8()? {
+            0 => Ok(Surface::Network),
+            1 => Ok(Surface::Filesystem),
+            2 => Ok(Surface::Credential),
+            3 => Ok(Surface::Mcp),
+            v => Err(self.err(format!("unknown surface {v}"))),
+        }
+    }
+    fn finish(&self) -> R<()> {
+        if self.remaining() != 0 {
+            return Err(self.err(format!("{} unread bytes at the end", self.remaining())));
+        }
+        Ok(())
+    }
+}
+
+fn decode_meta(r: &mut Reader) -> R<Meta> {
+    let m = Meta {
+        name: r.string()?,
+        version: r.string()?,
+        description: r.string()?,
+        owner: r.string()?,
+        source_hash: r.array()?,
+    };
+    r.finish()?;
+    Ok(m)
+}
+
+fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
+    let n = r.count(15)?;
+    let mut rules = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = r.string()?;
+        let surface = r.surface()?;
+        let effect = r.effect()?;
+        let line = r.u32()?;
+        let column = r.u32()?;
+        let cond = match r.u8()? {
+            0 => Condition::None,
+            1 => {
+                let k = r.count(4)?;
+                let mut ports = Vec::with_capacity(k);
+                for _ in 0..k {
+                    ports.push((r.u16()?, r.u16()?));
+                }
+                Condition::Ports(ports)
+            }
+            2 => Condition::Access(Access(r.u8()?)),
+            3 => {
+                let destinations = if r.bool()? {
+                    let k = r.count(9)?;
+                    let mut domains = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        domains.push(DomainPattern {
+                            prefix: r.strings()?,
+                            any_depth: r.bool()?,
+                            anchor: r.string()?,
+                        });
+                    }
+                    let k = r.count(8)?;
+                    let mut v4 = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        v4.push((r.u32()?, r.u32()?));
+                    }
+                    let k = r.count(32)?;
+                    let mut v6 = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        v6.push((r.u128()?, r.u128()?));
+                    }
+                    Some(Destinations { domains, v4, v6 })
+                } else {
+                    None
+                };
+                let lifetime = match r.u8()? {
+                    0 => Lifetime::Session,
+                    1 => Lifetime::Seconds(r.u32()?),
+                    v => return Err(r.err(format!("unknown lifetime tag {v}"))),
+                };
+                Condition::Credential(CredentialCond {
+                    destinations,
+                    lifetime,
+                })
+            }
+            v => return Err(r.err(format!("unknown condition tag {v}"))),
+        };
+        rules.push(Rule {
+            id,
+            surface,
+            effect,
+            line,
+            column,
+            cond,
+        });
+    }
+    r.finish()?;
+    Ok(rules)
+}
+
+fn decode_candidates(r: &mut Reader) -> R<Vec<Vec<u32>>> {
+    let n = r.count(4)?;
+    let mut lists = Vec::with_capacity(n);
+    for _ in 0..n {
+        let k = r.count(4)?;
+        let mut list = Vec::with_capacity(k);
+        for _ in 0..k {
+            list.push(r.u32()?);
+        }
+        lists.push(list);
+    }
+    r.finish()?;
+    Ok(lists)
+}
+
+fn decode_defaults(r: &mut Reader) -> R<[Effect; 4]> {
+    let d = [r.effect()?, r.effect()?, r.effect()?, r.effect()?];
+    r.finish()?;
+    Ok(d)
+}
+
+fn decode_network(r: &mut Reader) -> R<NetworkTables> {
+    let n = r.count(20)?;
+    let mut domains = Vec::with_capacity(n);
+    for _ in 0..n {
+        let anchor = r.string()?;
+        let exact = r.u32()?;
+        let one_label = r.u32()?;
+        let any_depth = r.u32()?;
+        let k = r.count(9)?;
+        let mut globs = Vec::with_capacity(k);
+        for _ in 0..k {
+            globs.push(DomainGlob {
+                labels: r.strings()?,
+                any_depth: r.bool()?,
+                candidates: r.u32()?,
+            });
+        }
+        domains.push(DomainEntry {
+            anchor,
+            exact,
+            one_label,
+            any_depth,
+            globs,
+        });
+    }
+    let k = r.count(8)?;
+    let mut v4 = Vec::with_capacity(k);
+    for _ in 0..k {
+        v4.push((r.u32()?, r.u32()?));
+    }
+    let k = r.count(20)?;
+    let mut v6 = Vec::with_capacity(k);
+    for _ in 0..k {
+        v6.push((r.u128()?, r.u32()?));
+    }
+    r.finish()?;
+    Ok(NetworkTables { domains, v4, v6 })
+}
+
+fn decode_fs(r: &mut Reader) -> R<FsTables> {
+    let n = r.count(20)?;
+    let mut roots = Vec::with_capacity(n);
+    for _ in 0..n {
+        roots.push(FsRoot {
+            name: r.string()?,
+            exact: r.pairs()?,
+            prefix: r.pairs()?,
+            extension: r.triples()?,
+            globs: r.triples()?,
+        });
+    }
+    r.finish()?;
+    Ok(FsTables { roots })
+}
+
+fn decode_mcp(r: &mut Reader) -> R<McpTables> {
+    let n = r.count(21)?;
+    let mut servers = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.string()?;
+        let source = if r.bool()? { Some(r.string()?) } else { None };
+        let rule = r.u32()?;
+        let tools = r.names()?;
+        servers.push(McpServer {
+            name,
+            source,
+            rule,
+            tools,
+        });
+    }
+    r.finish()?;
+    Ok(McpTables { servers })
+}

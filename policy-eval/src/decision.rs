@@ -1,0 +1,255 @@
+//! Requests, contexts and decisions: the values crossing the `decide` call.
+
+use crate::model::{Access, Effect, Lifetime, Surface};
+
+/// One request to decide. Strings are raw: [`crate::Policy::decide`]
+/// normalizes them (see `spec/requests.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// Open a network connection. At least one of `host` and `ip` is needed.
+    Network {
+        /// The host name (or IP literal) the program will actually connect
+        /// to, without port, user info or path.
+        host: Option<&'a str>,
+        /// The IP address about to be dialled, when known.
+        ip: Option<&'a str>,
+        /// Destination port, `1..=65535`.
+        port: Option<u32>,
+    },
+    /// Access a file or directory.
+    Filesystem {
+        /// Absolute path, `~` and variables already expanded by the host.
+        path: &'a str,
+        /// [`Access::READ`] or [`Access::WRITE`] ([`Access::READ_WRITE`] asks
+        /// for both: allow and ask rules must cover both, a deny covering
+        /// either applies).
+        access: Access,
+    },
+    /// See (no destination) or send (with a destination) a secret.
+    Credential {
+        /// Secret name, compared case-insensitively.
+        name: &'a str,
+        /// Destination host, for a send.
+        host: Option<&'a str>,
+        /// Destination IP address, for a send.
+        ip: Option<&'a str>,
+    },
+    /// Use an MCP server (no tool) or call one of its tools.
+    Mcp {
+        /// Server name, compared case-insensitively.
+        server: &'a str,
+        /// Tool name, compared case-insensitively.
+        tool: Option<&'a str>,
+        /// Where the server comes from (image reference or URL), compared
+        /// exactly with a pinned source.
+        source: Option<&'a str>,
+    },
+}
+
+impl Request<'_> {
+    /// The surface this request belongs to.
+    pub fn surface(&self) -> Surface {
+        match self {
+            Request::Network { .. } => Surface::Network,
+            Request::Filesystem { .. } => Surface::Filesystem,
+            Request::Credential { .. } => Surface::Credential,
+            Request::Mcp { .. } => Surface::Mcp,
+        }
+    }
+}
+
+/// Who asks, and the bindings of named path roots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context<'a> {
+    /// Root bindings `(name, absolute path)`: `home` for `~`, and every
+    /// `$name` the policy uses. Each root the policy uses must be bound.
+    pub roots: &'a [(&'a str, &'a str)],
+    /// User on whose behalf the agent acts (recorded in events only).
+    pub user: Option<&'a str>,
+    /// Session identifier (recorded in events only).
+    pub session: Option<&'a str>,
+    /// Agent identifier (recorded in events only).
+    pub agent: Option<&'a str>,
+}
+
+/// The answer to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// What to do.
+    pub effect: Effect,
+    /// Index of the deciding rule in the artifact's rule table.
+    pub rule: Option<u32>,
+    /// Why.
+    pub reason: Reason,
+    /// For a credential allow or ask: how long the grant lasts.
+    pub lifetime: Option<Lifetime>,
+}
+
+impl Decision {
+    /// The decision for an invalid request: deny, no rule.
+    pub const fn invalid(why: Invalid) -> Decision {
+        Decision {
+            effect: Effect::Deny,
+            rule: None,
+            reason: Reason::Invalid(why),
+            lifetime: None,
+        }
+    }
+
+    /// The decision when no rule applies: the surface default.
+    pub const fn default_effect(effect: Effect) -> Decision {
+        Decision {
+            effect,
+            rule: None,
+            reason: Reason::Default,
+            lifetime: None,
+        }
+    }
+}
+
+/// Why a decision was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A rule decided ([`Decision::rule`] names it).
+    Rule,
+    /// No rule applied; the surface default decided.
+    Default,
+    /// The request was invalid; the effect is deny.
+    Invalid(Invalid),
+}
+
+impl Reason {
+    /// The JSON spelling: `rule`, `default` or `invalid`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reason::Rule => "rule",
+            Reason::Default => "default",
+            Reason::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// Spelling of an effect in JSON and events.
+pub fn effect_str(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Deny => "deny",
+        Effect::Ask => "ask",
+        Effect::Allow => "allow",
+    }
+}
+
+/// Spelling of a surface in JSON and events.
+pub fn surface_str(surface: Surface) -> &'static str {
+    match surface {
+        Surface::Network => "network",
+        Surface::Filesystem => "filesystem",
+        Surface::Credential => "credential",
+        Surface::Mcp => "mcp",
+    }
+}
+
+macro_rules! invalid_enum {
+    ($( $(#[$doc:meta])* $name:ident => $msg:literal, )*) => {
+        /// A problem with a request. An invalid request is always denied.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Invalid {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Invalid {
+            /// Human-readable explanation, with the fix where there is one.
+            pub fn message(&self) -> &'static str {
+                match self {
+                    $( Invalid::$name => $msg, )*
+                }
+            }
+
+            /// Every variant, for documentation and tests.
+            pub const ALL: &'static [Invalid] = &[$( Invalid::$name, )*];
+        }
+    };
+}
+
+invalid_enum! {
+    /// Host is empty.
+    HostEmpty => "host is empty",
+    /// Host is longer than 253 bytes (or its raw form longer than 1024).
+    HostTooLong => "host is longer than 253 bytes",
+    /// A host label is empty (`a..b`, a leading dot, or two trailing dots).
+    HostEmptyLabel => "host has an empty label (leading dot, `..`, or two trailing dots)",
+    /// A host label is longer than 63 bytes.
+    HostLabelTooLong => "host has a label longer than 63 bytes",
+    /// A host byte outside `a-z 0-9 - _ .` (after lower-casing).
+    HostCharacter => "host contains a character not allowed in a domain name (allowed: letters, digits, `-`, `_`, `.`)",
+    /// Host contains `@` (user info).
+    HostUserinfo => "host contains `@`: pass the bare host without user info",
+    /// Host contains `/` or `\` (a path or URL).
+    HostPath => "host contains `/` or `\\`: pass the bare host, not a URL or path",
+    /// Host contains `:` and is not an IPv6 literal (a port glued on).
+    HostPort => "host contains `:` but is not an IPv6 address: pass the bare host and the port separately",
+    /// Host contains `%` (an IPv6 zone id or percent-encoding).
+    HostPercent => "host contains `%`: IPv6 zone ids and percent-encoding are not accepted",
+    /// IDNA (UTS 46) processing failed.
+    HostIdna => "host is not a valid internationalized domain name (UTS 46)",
+    /// The last label is numeric but the host is not a valid IPv4 address.
+    HostNumeric => "host ends in a number but is not a valid IPv4 address",
+    /// Host in brackets is not an IPv6 address.
+    HostBrackets => "host in brackets is not a valid IPv6 address",
+    /// The `ip` field is not an IP address.
+    IpInvalid => "ip is not a valid IPv4 or IPv6 address",
+    /// The `ip` field carries a zone id.
+    IpZone => "ip contains `%`: IPv6 zone ids are not accepted",
+    /// A network request with neither host nor ip.
+    NetworkTarget => "network request needs a host, an ip, or both",
+    /// Port outside `1..=65535`.
+    Port => "port must be between 1 and 65535",
+    /// Path is relative or empty.
+    PathRelative => "path must be absolute (start with `/`): the host must absolutize it",
+    /// Path starts with `~`.
+    PathHome => "path starts with `~`: the host must expand `~` and pass an absolute path",
+    /// Path contains NUL.
+    PathNul => "path contains a NUL byte",
+    /// Path longer than 4096 bytes.
+    PathTooLong => "path is longer than 4096 bytes",
+    /// A path segment longer than 255 bytes.
+    PathSegmentTooLong => "path has a segment longer than 255 bytes",
+    /// Access is neither read nor write.
+    Access => "access must be `read` or `write`",
+    /// A root used by the policy is not bound in the context.
+    UnboundRoot => "a path root used by the policy is not bound in the context (bind `home` and every `$name`)",
+    /// A root binding is not a valid absolute path.
+    RootPath => "a root binding in the context is not a valid absolute path",
+    /// The same root is bound twice.
+    RootDuplicate => "a root is bound twice in the context",
+    /// A secret, server or tool name is empty.
+    NameEmpty => "name is empty",
+    /// A name longer than 256 bytes.
+    NameTooLong => "name is longer than 256 bytes",
+    /// A name byte outside printable ASCII without space.
+    NameCharacter => "name must be printable ASCII without spaces",
+    /// MCP source is empty, too long or has control characters.
+    Source => "source must be 1 to 2048 bytes without control characters",
+    /// JSON request larger than 64 KiB.
+    JsonTooLarge => "request is larger than 64 KiB",
+    /// JSON request nested deeper than 16 levels.
+    JsonTooDeep => "request is nested deeper than 16 levels",
+    /// JSON request is not well-formed JSON.
+    JsonSyntax => "request is not well-formed JSON",
+    /// JSON request is not a single object.
+    JsonNotObject => "request must be one JSON object",
+    /// JSON request has an unknown field.
+    JsonUnknownField => "request has an unknown field",
+    /// JSON request lacks a required field.
+    JsonMissingField => "request lacks a required field for its surface",
+    /// JSON request repeats a field.
+    JsonDuplicateField => "request repeats a field",
+    /// JSON field has the wrong type.
+    JsonType => "request field has the wrong type",
+    /// JSON field set that does not belong to the surface.
+    JsonFieldForSurface => "request has a field that does not belong to its surface",
+    /// Unknown `surface` value.
+    JsonSurface => "surface must be `network`, `filesystem`, `credential` or `mcp`",
+    /// Unknown `access` value.
+    JsonAccess => "access must be `read` or `write`",
+}

@@ -1,0 +1,452 @@
+//! The JSON entry point shared by every runtime (CLI, FFI, WASM): one JSON
+//! request object in, one decision object out. Contract: `spec/requests.md`,
+//! `spec/request.schema.json`, `spec/decision.schema.json`.
+//!
+//! A malformed request always yields an invalid (deny) decision, never an
+//! error or a panic. This layer allocates (serde); [`Policy::decide`] itself
+//! does not.
+
+use std::borrow::Cow;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::decision::{effect_str, Context, Decision, Invalid, Request};
+use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
+use crate::model::{Access, Lifetime};
+use crate::policy::Policy;
+
+/// A request parsed from JSON, owning its strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedRequest {
+    /// See [`Request::Network`].
+    Network {
+        /// Raw host.
+        host: Option<String>,
+        /// Raw IP address.
+        ip: Option<String>,
+        /// Port (values beyond `u32` become 0, which is invalid).
+        port: Option<u32>,
+    },
+    /// See [`Request::Filesystem`].
+    Filesystem {
+        /// Raw path.
+        path: String,
+        /// Requested access.
+        access: Access,
+    },
+    /// See [`Request::Credential`].
+    Credential {
+        /// Raw secret name.
+        name: String,
+        /// Raw destination host.
+        host: Option<String>,
+        /// Raw destination IP address.
+        ip: Option<String>,
+    },
+    /// See [`Request::Mcp`].
+    Mcp {
+        /// Raw server name.
+        server: String,
+        /// Raw tool name.
+        tool: Option<String>,
+        /// Raw source.
+        source: Option<String>,
+    },
+}
+
+impl OwnedRequest {
+    /// Borrows as a [`Request`].
+    pub fn as_request(&self) -> Request<'_> {
+        match self {
+            OwnedRequest::Network { host, ip, port } => Request::Network {
+                host: host.as_deref(),
+                ip: ip.as_deref(),
+                port: *port,
+            },
+            OwnedRequest::Filesystem { path, access } => Request::Filesystem {
+                path,
+                access: *access,
+            },
+            OwnedRequest::Credential { name, host, ip } => Request::Credential {
+                name,
+                host: host.as_deref(),
+                ip: ip.as_deref(),
+            },
+            OwnedRequest::Mcp {
+                server,
+                tool,
+                source,
+            } => Request::Mcp {
+                server,
+                tool: tool.as_deref(),
+                source: source.as_deref(),
+            },
+        }
+    }
+}
+
+/// A context parsed from JSON, owning its strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedContext {
+    /// Root bindings in the order given.
+    pub roots: Vec<(String, String)>,
+    /// User.
+    pub user: Option<String>,
+    /// Session.
+    pub session: Option<String>,
+    /// Agent.
+    pub agent: Option<String>,
+}
+
+/// A request and its context, parsed from one JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedRequest {
+    /// The request.
+    pub request: OwnedRequest,
+    /// Its context.
+    pub context: OwnedContext,
+}
+
+impl ParsedRequest {
+    /// Calls `f` with the borrowed [`Request`] and [`Context`].
+    pub fn with<R>(&self, f: impl FnOnce(&Request<'_>, &Context<'_>) -> R) -> R {
+        let roots: Vec<(&str, &str)> = self
+            .context
+            .roots
+            .iter()
+            .map(|(n, p)| (n.as_str(), p.as_str()))
+            .collect();
+        let ctx = Context {
+            roots: &roots,
+            user: self.context.user.as_deref(),
+            session: self.context.session.as_deref(),
+            agent: self.context.agent.as_deref(),
+        };
+        f(&self.request.as_request(), &ctx)
+    }
+}
+
+/// The result of [`Policy::decide_json_detailed`]: the parsed request (absent
+/// when the JSON was malformed) and the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonOutcome {
+    /// The parsed request, `None` when parsing failed.
+    pub request: Option<ParsedRequest>,
+    /// The decision (invalid when parsing failed).
+    pub decision: Decision,
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest<'a> {
+    #[serde(borrow)]
+    surface: Cow<'a, str>,
+    #[serde(borrow, default)]
+    host: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ip: Option<Cow<'a, str>>,
+    #[serde(default)]
+    port: Option<u64>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    access: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    server: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    context: Option<RawContext<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContext<'a> {
+    #[serde(default)]
+    roots: Option<Roots>,
+    #[serde(borrow, default)]
+    user: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    session: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    agent: Option<Cow<'a, str>>,
+}
+
+/// Root bindings, keeping duplicates (the decision reports them).
+struct Roots(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Roots {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Roots;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object mapping root names to absolute paths")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Roots, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, p)) = m.next_entry::<String, String>()? {
+                    v.push((k, p));
+                }
+                Ok(Roots(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Nesting depth of objects and arrays, stopping early past the limit.
+fn too_deep(input: &str) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for b in input.bytes() {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn classify(e: &serde_json::Error) -> Invalid {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Data => {
+            let msg = e.to_string();
+            if msg.starts_with("unknown field") {
+                Invalid::JsonUnknownField
+            } else if msg.starts_with("missing field") {
+                Invalid::JsonMissingField
+            } else if msg.starts_with("duplicate field") {
+                Invalid::JsonDuplicateField
+            } else {
+                Invalid::JsonType
+            }
+        }
+        _ => Invalid::JsonSyntax,
+    }
+}
+
+fn owned(c: Option<Cow<'_, str>>) -> Option<String> {
+    c.map(Cow::into_owned)
+}
+
+/// Parses one JSON request object (see `spec/requests.md`).
+pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
+    if input.len() > MAX_JSON_REQUEST_BYTES {
+        return Err(Invalid::JsonTooLarge);
+    }
+    if too_deep(input) {
+        return Err(Invalid::JsonTooDeep);
+    }
+    match input.trim_start().as_bytes().first() {
+        Some(b'{') => {}
+        Some(_) if serde_json::from_str::<serde::de::IgnoredAny>(input).is_ok() => {
+            return Err(Invalid::JsonNotObject)
+        }
+        _ => return Err(Invalid::JsonSyntax),
+    }
+    let raw: RawRequest = serde_json::from_str(input).map_err(|e| classify(&e))?;
+    let context = match raw.context {
+        None => OwnedContext::default(),
+        Some(c) => OwnedContext {
+            roots: c.roots.map(|r| r.0).unwrap_or_default(),
+            user: owned(c.user),
+            session: owned(c.session),
+            agent: owned(c.agent),
+        },
+    };
+    let present = |fields: &[bool]| fields.iter().any(|&b| b);
+    let request = match &*raw.surface {
+        "network" => {
+            if present(&[
+                raw.path.is_some(),
+                raw.access.is_some(),
+                raw.name.is_some(),
+                raw.server.is_some(),
+                raw.tool.is_some(),
+                raw.source.is_some(),
+            ]) {
+                return Err(Invalid::JsonFieldForSurface);
+            }
+            OwnedRequest::Network {
+                host: owned(raw.host),
+                ip: owned(raw.ip),
+                port: raw.port.map(|p| u32::try_from(p).unwrap_or(0)),
+            }
+        }
+        "filesystem" => {
+            if present(&[
+                raw.host.is_some(),
+                raw.ip.is_some(),
+                raw.port.is_some(),
+                raw.name.is_some(),
+                raw.server.is_some(),
+                raw.tool.is_some(),
+                raw.source.is_some(),
+            ]) {
+                return Err(Invalid::JsonFieldForSurface);
+            }
+            let (Some(path), Some(access)) = (raw.path, raw.access) else {
+                return Err(Invalid::JsonMissingField);
+            };
+            let access = match &*access {
+                "read" => Access::READ,
+                "write" => Access::WRITE,
+                _ => return Err(Invalid::JsonAccess),
+            };
+            OwnedRequest::Filesystem {
+                path: path.into_owned(),
+                access,
+            }
+        }
+        "credential" => {
+            if present(&[
+                raw.port.is_some(),
+                raw.path.is_some(),
+                raw.access.is_some(),
+                raw.server.is_some(),
+                raw.tool.is_some(),
+                raw.source.is_some(),
+            ]) {
+                return Err(Invalid::JsonFieldForSurface);
+            }
+            let Some(name) = raw.name else {
+                return Err(Invalid::JsonMissingField);
+            };
+            OwnedRequest::Credential {
+                name: name.into_owned(),
+                host: owned(raw.host),
+                ip: owned(raw.ip),
+            }
+        }
+        "mcp" => {
+            if present(&[
+                raw.host.is_some(),
+                raw.ip.is_some(),
+                raw.port.is_some(),
+                raw.path.is_some(),
+                raw.access.is_some(),
+                raw.name.is_some(),
+            ]) {
+                return Err(Invalid::JsonFieldForSurface);
+            }
+            let Some(server) = raw.server else {
+                return Err(Invalid::JsonMissingField);
+            };
+            OwnedRequest::Mcp {
+                server: server.into_owned(),
+                tool: owned(raw.tool),
+                source: owned(raw.source),
+            }
+        }
+        _ => return Err(Invalid::JsonSurface),
+    };
+    Ok(ParsedRequest { request, context })
+}
+
+// ---------------------------------------------------------------------------
+// Decisions
+// ---------------------------------------------------------------------------
+
+/// A lifetime as JSON: `"session"` or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LifetimeJson {
+    /// `"session"`.
+    Session(&'static str),
+    /// Seconds.
+    Seconds(u32),
+}
+
+impl From<Lifetime> for LifetimeJson {
+    fn from(l: Lifetime) -> Self {
+        match l {
+            Lifetime::Session => LifetimeJson::Session("session"),
+            Lifetime::Seconds(s) => LifetimeJson::Seconds(s),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DecisionJson<'a> {
+    decision: &'static str,
+    rule: Option<&'a str>,
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifetime: Option<LifetimeJson>,
+}
+
+/// Returned only if serialization itself fails (it cannot for these types).
+const FALLBACK: &str =
+    r#"{"decision":"deny","rule":null,"reason":"invalid","message":"internal error"}"#;
+
+impl Policy {
+    /// Decides one JSON request and returns the decision as a JSON object
+    /// (no trailing newline). Never fails: malformed input gives an invalid
+    /// (deny) decision.
+    pub fn decide_json(&self, input: &str) -> String {
+        let out = self.decide_json_detailed(input);
+        self.decision_json(&out.decision)
+    }
+
+    /// Like [`Policy::decide_json`], but returns the parsed request and the
+    /// structured decision (for building events without parsing twice).
+    pub fn decide_json_detailed(&self, input: &str) -> JsonOutcome {
+        match parse_request(input) {
+            Ok(req) => {
+                let decision = req.with(|r, c| self.decide(r, c));
+                JsonOutcome {
+                    request: Some(req),
+                    decision,
+                }
+            }
+            Err(why) => JsonOutcome {
+                request: None,
+                decision: Decision::invalid(why),
+            },
+        }
+    }
+
+    /// Renders a decision as the JSON object of `spec/decision.schema.json`.
+    pub fn decision_json(&self, d: &Decision) -> String {
+        let message = match d.reason {
+            crate::Reason::Invalid(why) => Some(why.message()),
+            _ => None,
+        };
+        let v = DecisionJson {
+            decision: effect_str(d.effect),
+            rule: d.rule.and_then(|i| self.rule(i)).map(|r| r.id.as_str()),
+            reason: d.reason.as_str(),
+            message,
+            lifetime: d.lifetime.map(LifetimeJson::from),
+        };
+        serde_json::to_string(&v).unwrap_or_else(|_| FALLBACK.to_string())
+    }
+}

@@ -1,0 +1,75 @@
+//! Every size limit of the project, in one place.
+//!
+//! The runtime enforces the first group when it loads artifacts and decides
+//! requests; the compiler (`policy-lang`) imports the second group so both
+//! sides agree. A limit that is exceeded is always an error or an invalid
+//! request, never a silent truncation.
+
+// ---------------------------------------------------------------------------
+// Runtime: artifacts and requests
+// ---------------------------------------------------------------------------
+
+/// Largest artifact (header + payload) the runtime loads: 256 MiB.
+pub const MAX_ARTIFACT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Longest normalized host name in bytes, without the trailing dot (RFC 1035).
+pub const MAX_HOST_LEN: usize = 253;
+
+/// Longest host string examined at all. Longer strings are invalid before any
+/// IDNA processing, which bounds the work done on hostile input. Generous
+/// enough for a 253-byte name written with multi-byte Unicode characters.
+pub const MAX_HOST_INPUT_LEN: usize = 1024;
+
+/// Longest DNS label in bytes.
+pub const MAX_LABEL_LEN: usize = 63;
+
+/// Longest request path in bytes (before and after normalization), as Linux
+/// `PATH_MAX`.
+pub const MAX_PATH_LEN: usize = 4096;
+
+/// Longest path segment in bytes, as Linux `NAME_MAX`.
+pub const MAX_SEGMENT_LEN: usize = 255;
+
+/// Longest secret, MCP server or MCP tool name in bytes.
+pub const MAX_NAME_LEN: usize = 256;
+
+/// Longest MCP server `source` (image reference or URL) in bytes.
+pub const MAX_SOURCE_LEN: usize = 2048;
+
+/// Largest JSON request accepted by the JSON entry point: 64 KiB.
+pub const MAX_JSON_REQUEST_BYTES: usize = 64 * 1024;
+
+/// Deepest nesting of JSON objects and arrays in a request.
+pub const MAX_JSON_DEPTH: usize = 16;
+
+// ---------------------------------------------------------------------------
+// Compiler: policy sources (enforced by `policy-lang`)
+// ---------------------------------------------------------------------------
+
+/// Largest policy source file: 8 MiB.
+pub const MAX_POLICY_SOURCE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most rules in one policy.
+pub const MAX_RULES: usize = 200_000;
+
+/// Most patterns (after brace expansion) in one policy.
+pub const MAX_PATTERNS: usize = 1_000_000;
+
+/// Longest single pattern in bytes. The runtime also refuses longer glob
+/// patterns in an artifact.
+pub const MAX_PATTERN_LEN: usize = 1024;
+
+/// Most alternatives one pattern may expand to through `{a,b}` braces.
+pub const MAX_BRACE_EXPANSION: usize = 256;
+
+/// Most diagnostics reported for one compilation before the rest are dropped.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Largest total size of the candidate lists of one artifact (sum of list
+/// lengths plus the number of lists). The compiler refuses policies whose
+/// tables would exceed it; the runtime refuses such artifacts.
+pub const MAX_TABLE_ENTRIES: usize = 16 * 1024 * 1024;
+
+/// Most glob patterns sharing one literal prefix before the compiler warns
+/// about performance (each such glob is tried in turn at run time).
+pub const MAX_GLOB_GROUP: usize = 256;

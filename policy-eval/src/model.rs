@@ -1,0 +1,267 @@
+//! The logical content of a compiled artifact: plain tables the compiler
+//! fills and the runtime indexes at load time.
+//!
+//! Architecture invariant: these types are the contract between `policy-lang`
+//! (which builds them) and the runtime (which validates and searches them).
+//! Their byte encoding is defined in `spec/artifact.md`, not by serde.
+//!
+//! Every rule reference is an index into [`Artifact::rules`]. Every candidate
+//! list ([`Candidates`]) is an index into [`Artifact::candidates`]; a candidate
+//! list holds rule indices sorted by precedence key (deny before ask before
+//! allow, then source order), so the first rule of a list that applies to a
+//! request is the best rule of that list.
+
+/// Decision effect. The numeric value is the precedence rank: lower wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(u8)]
+pub enum Effect {
+    /// Refuse the request (the default of every surface).
+    #[default]
+    Deny = 0,
+    /// Ask a human before going on.
+    Ask = 1,
+    /// Let the request through.
+    Allow = 2,
+}
+
+/// The four control surfaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Surface {
+    /// Network connections: domains, IP addresses, ports.
+    Network = 0,
+    /// File system access: paths with read / write scope.
+    Filesystem = 1,
+    /// Secrets: visibility and destinations.
+    Credential = 2,
+    /// MCP servers and tools.
+    Mcp = 3,
+}
+
+/// Access scope of a filesystem rule, as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Access(pub u8);
+
+impl Access {
+    /// Reading.
+    pub const READ: Access = Access(1);
+    /// Writing (create, modify, delete).
+    pub const WRITE: Access = Access(2);
+    /// Both.
+    pub const READ_WRITE: Access = Access(3);
+    /// Whether `self` covers every bit of `other`.
+    pub fn contains(self, other: Access) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// How long a granted secret stays usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lifetime {
+    /// Until the session ends.
+    Session,
+    /// A fixed number of seconds from the grant.
+    Seconds(u32),
+}
+
+/// An index into [`Artifact::candidates`].
+pub type Candidates = u32;
+
+/// Metadata of the compiled policy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Meta {
+    /// Policy name (`policy NAME`).
+    pub name: String,
+    /// Policy version (`version ...`), empty when absent.
+    pub version: String,
+    /// Description, empty when absent.
+    pub description: String,
+    /// Owner, empty when absent.
+    pub owner: String,
+    /// SHA-256 of the policy source text.
+    pub source_hash: [u8; 32],
+}
+
+/// One rule of the policy, for decisions and explanations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable identifier (explicit label or derived), unique in the policy.
+    pub id: String,
+    /// Surface the rule belongs to.
+    pub surface: Surface,
+    /// Effect when the rule decides.
+    pub effect: Effect,
+    /// 1-based line of the rule in the source.
+    pub line: u32,
+    /// 1-based column (in characters) of the rule in the source.
+    pub column: u32,
+    /// Extra conditions checked after a pattern matched.
+    pub cond: Condition,
+}
+
+/// Conditions a rule checks after one of its patterns matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// No further condition (also MCP server and tool rules).
+    None,
+    /// Network rule with a port list: inclusive ranges, sorted, merged.
+    Ports(Vec<(u16, u16)>),
+    /// Filesystem rule: the access scope it covers.
+    Access(Access),
+    /// Credential rule: where the secret may (or may not) be sent, and the
+    /// lifetime of a grant.
+    Credential(CredentialCond),
+}
+
+/// Destination list and lifetime of a credential rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialCond {
+    /// `to` destinations; `None` when the rule has no `to` clause.
+    pub destinations: Option<Destinations>,
+    /// Lifetime of a grant made by this rule.
+    pub lifetime: Lifetime,
+}
+
+/// A small set of host patterns and address ranges (a credential's `to`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Destinations {
+    /// Normalized domain patterns (see [`DomainPattern`]).
+    pub domains: Vec<DomainPattern>,
+    /// IPv4 ranges, inclusive.
+    pub v4: Vec<(u32, u32)>,
+    /// IPv6 ranges, inclusive.
+    pub v6: Vec<(u128, u128)>,
+}
+
+/// A normalized domain pattern: lower-case A-labels, no trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DomainPattern {
+    /// Labels left of `anchor` as written: `*` (one label), a label glob
+    /// containing `*`, or a literal label. Empty for exact and suffix shapes.
+    pub prefix: Vec<String>,
+    /// `true` for `**.anchor`: the apex and any depth of subdomains.
+    pub any_depth: bool,
+    /// The literal suffix (labels right of the last wildcard label), joined
+    /// with dots. Empty only for patterns like `*` or `**`.
+    pub anchor: String,
+}
+
+/// Everything a compiled policy holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Artifact {
+    /// Policy metadata.
+    pub meta: Meta,
+    /// Rule table; indices are rule numbers.
+    pub rules: Vec<Rule>,
+    /// Candidate lists, each sorted by (effect, rule index).
+    pub candidates: Vec<Vec<u32>>,
+    /// Default effect per surface, indexed by `Surface as usize`.
+    pub defaults: [Effect; 4],
+    /// Network tables.
+    pub network: NetworkTables,
+    /// Filesystem tables.
+    pub filesystem: FsTables,
+    /// Credential tables.
+    pub credentials: NameTables,
+    /// MCP tables.
+    pub mcp: McpTables,
+}
+
+/// Network lookup tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkTables {
+    /// Domain entries, one per distinct anchor (unique, any order).
+    pub domains: Vec<DomainEntry>,
+    /// IPv4 elementary intervals `(start, candidates)`, strictly ascending by
+    /// start, the first starting at 0; interval `i` ends where `i + 1` starts.
+    pub v4: Vec<(u32, Candidates)>,
+    /// IPv6 elementary intervals, as for `v4`.
+    pub v6: Vec<(u128, Candidates)>,
+}
+
+/// Domain rules sharing one literal anchor suffix.
+///
+/// A host is probed at each of its label boundaries: for the anchor `A`, the
+/// remainder is the part of the host left of `A` (empty when host == `A`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DomainEntry {
+    /// Literal suffix, lower-case A-labels joined by dots ("" matches the end).
+    pub anchor: String,
+    /// Rules whose pattern is exactly the anchor (remainder empty).
+    pub exact: Candidates,
+    /// `*.anchor`: remainder is exactly one label.
+    pub one_label: Candidates,
+    /// `**.anchor`: any remainder, empty included.
+    pub any_depth: Candidates,
+    /// Every other shape: label patterns matched against the remainder.
+    pub globs: Vec<DomainGlob>,
+}
+
+/// A general domain pattern below an anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainGlob {
+    /// Label patterns, left to right, that must match the rightmost labels of
+    /// the remainder (`*` = one whole label, `*` inside a label = any run of
+    /// label characters).
+    pub labels: Vec<String>,
+    /// Whether extra labels may stand left of `labels` (`**.` prefix).
+    pub any_depth: bool,
+    /// Rules using this pattern.
+    pub candidates: Candidates,
+}
+
+/// Filesystem lookup tables, one per root.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FsTables {
+    /// Roots used by the policy; name "" is the file system root `/`.
+    pub roots: Vec<FsRoot>,
+}
+
+/// Path patterns relative to one root. Keys and patterns are relative paths
+/// without a leading `/` ("" is the root itself), lexically normalized.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FsRoot {
+    /// Root name: "" for `/`, `home` for `~`, the name of `$name` otherwise.
+    pub name: String,
+    /// Literal paths: the relative path equals the key.
+    pub exact: Vec<(String, Candidates)>,
+    /// `key/**`: the relative path equals the key or lies below it.
+    pub prefix: Vec<(String, Candidates)>,
+    /// `dir/**/*SUFFIX`: below `dir` (at any depth) and the last segment ends
+    /// with `SUFFIX` (a literal starting with `.`). Fields: dir, suffix, list.
+    pub extension: Vec<(String, String, Candidates)>,
+    /// Every other glob: the literal directory prefix (segments before the
+    /// first wildcard), the whole relative pattern, and the rules.
+    pub globs: Vec<(String, String, Candidates)>,
+}
+
+/// Name lookup tables (secret names, MCP tool names), ASCII lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameTables {
+    /// Literal names.
+    pub exact: Vec<(String, Candidates)>,
+    /// `prefix*`: names starting with the key.
+    pub prefix: Vec<(String, Candidates)>,
+    /// Every other pattern (single-segment glob syntax).
+    pub globs: Vec<(String, Candidates)>,
+}
+
+/// MCP tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct McpTables {
+    /// Approved servers, unique by name.
+    pub servers: Vec<McpServer>,
+}
+
+/// One approved MCP server and its tool rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpServer {
+    /// Server name, ASCII lower-cased.
+    pub name: String,
+    /// Pinned source (image reference or URL), compared exactly.
+    pub source: Option<String>,
+    /// The rule that approves the server (effect allow).
+    pub rule: u32,
+    /// Tool rules.
+    pub tools: NameTables,
+}

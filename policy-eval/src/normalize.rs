@@ -1,0 +1,414 @@
+//! Request normalization: pure functions shared by the runtime, the compiler
+//! and the reference interpreter, so every component agrees on what a host,
+//! IP address, path or name means.
+//!
+//! Allocation: [`host`] writes into a caller buffer and allocates only on the
+//! IDNA path (non-ASCII input, or an ASCII label starting with `xn--`, which
+//! is validated by UTS 46). [`ip`], [`path`], [`name`] and [`port`] never
+//! allocate.
+//!
+//! Every function fails closed: anything ambiguous is [`Invalid`], and an
+//! invalid request is denied.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::decision::Invalid;
+use crate::limits::{
+    MAX_HOST_INPUT_LEN, MAX_HOST_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_SEGMENT_LEN,
+    MAX_SOURCE_LEN,
+};
+
+/// A normalized host: a domain name or an IP address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host<'a> {
+    /// Lower-case A-labels joined by dots, no trailing dot, 1..=253 bytes,
+    /// labels of `a-z 0-9 - _`, 1..=63 bytes each.
+    Domain(&'a str),
+    /// An IP literal in any spelling; IPv4-mapped and IPv4-compatible IPv6
+    /// addresses are returned as IPv4.
+    Ip(IpAddr),
+}
+
+/// Normalizes a host name as given in a request.
+///
+/// * ASCII fast path: lower-case, strip one trailing dot, labels non-empty and
+///   at most 63 bytes of `a-z 0-9 - _`, total at most 253 bytes.
+/// * Non-ASCII: IDNA (UTS 46, `idna::domain_to_ascii`), then the ASCII path.
+///   ASCII labels starting with `xn--` are validated through IDNA too.
+/// * IP literals in any spelling are IPs, never domains: inet_aton IPv4 forms
+///   (`127.1`, `0x7f.1`, `0177.0.0.1`, `2130706433`), IPv6 with or without
+///   brackets. A host whose last label is numeric must be a valid IPv4
+///   address. IPv6 zone ids are invalid.
+/// * `@`, `/`, `\`, `:` (outside IPv6), `%`, spaces and control characters are
+///   invalid: pass the bare host and the port separately.
+///
+/// The domain form is written into `buf` (no allocation for ASCII input).
+pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>, Invalid> {
+    if input.is_empty() {
+        return Err(Invalid::HostEmpty);
+    }
+    if input.len() > MAX_HOST_INPUT_LEN {
+        return Err(Invalid::HostTooLong);
+    }
+    let bytes = input.as_bytes();
+    // Characters with a structural meaning in URLs come first, so the message
+    // names the actual mistake.
+    check_host_punctuation(bytes)?;
+    if bytes.contains(&b':') || bytes.first() == Some(&b'[') {
+        return ip_literal_v6(input, true).map(Host::Ip);
+    }
+    if input.is_ascii() {
+        let needs_idna = input
+            .split('.')
+            .any(|l| l.len() >= 4 && l.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"));
+        if !needs_idna {
+            return ascii_host(input, buf);
+        }
+        let lowered = ascii_host(input, buf)?;
+        let Host::Domain(d) = lowered else {
+            return Ok(lowered);
+        };
+        // Validate punycode labels; a valid A-label maps to itself.
+        match idna::domain_to_ascii(d) {
+            Ok(mapped) if mapped == d => Ok(Host::Domain(d)),
+            _ => Err(Invalid::HostIdna),
+        }
+    } else {
+        let mapped = idna::domain_to_ascii(input).map_err(|_| Invalid::HostIdna)?;
+        if mapped.is_empty() {
+            return Err(Invalid::HostEmpty);
+        }
+        let mb = mapped.as_bytes();
+        check_host_punctuation(mb)?;
+        if mb.contains(&b':') || mb.first() == Some(&b'[') {
+            return ip_literal_v6(&mapped, true).map(Host::Ip);
+        }
+        ascii_host(&mapped, buf)
+    }
+}
+
+fn check_host_punctuation(bytes: &[u8]) -> Result<(), Invalid> {
+    for &b in bytes {
+        match b {
+            b'@' => return Err(Invalid::HostUserinfo),
+            b'/' | b'\\' => return Err(Invalid::HostPath),
+            b'%' => return Err(Invalid::HostPercent),
+            0..=0x20 | 0x7f => return Err(Invalid::HostCharacter),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The ASCII pipeline: trailing dot, numeric hosts, labels, lower-casing.
+fn ascii_host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>, Invalid> {
+    let s = input.strip_suffix('.').unwrap_or(input);
+    if s.is_empty() {
+        return Err(if input.is_empty() {
+            Invalid::HostEmpty
+        } else {
+            Invalid::HostEmptyLabel
+        });
+    }
+    if s.len() > MAX_HOST_LEN {
+        return Err(Invalid::HostTooLong);
+    }
+    let last = s.rsplit('.').next().unwrap_or(s);
+    if ends_in_number(last) {
+        return parse_ipv4(s)
+            .map(|a| Host::Ip(IpAddr::V4(a)))
+            .ok_or(Invalid::HostNumeric);
+    }
+    let mut label_len = 0usize;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let lower = b.to_ascii_lowercase();
+        match lower {
+            b'.' => {
+                if label_len == 0 {
+                    return Err(Invalid::HostEmptyLabel);
+                }
+                label_len = 0;
+            }
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
+                label_len += 1;
+                if label_len > MAX_LABEL_LEN {
+                    return Err(Invalid::HostLabelTooLong);
+                }
+            }
+            _ => return Err(Invalid::HostCharacter),
+        }
+        match buf.get_mut(i) {
+            Some(slot) => *slot = lower,
+            None => return Err(Invalid::HostTooLong),
+        }
+    }
+    if label_len == 0 {
+        return Err(Invalid::HostEmptyLabel);
+    }
+    let out = buf.get(..s.len()).ok_or(Invalid::HostTooLong)?;
+    std::str::from_utf8(out)
+        .map(Host::Domain)
+        .map_err(|_| Invalid::HostCharacter)
+}
+
+/// WHATWG "ends in a number": the last label is all digits, or `0x` + hex.
+fn ends_in_number(label: &str) -> bool {
+    let b = label.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    b.len() >= 2
+        && b[0] == b'0'
+        && (b[1] | 0x20) == b'x'
+        && b[2..].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Parses one inet_aton number: decimal, octal (leading `0`) or hex (`0x`).
+fn parse_ipv4_part(part: &[u8]) -> Option<u64> {
+    let (digits, radix) = match part {
+        [] => return None,
+        [b'0', x, rest @ ..] if (x | 0x20) == b'x' => (rest, 16),
+        [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+        _ => (part, 10),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        let v = (d as char).to_digit(radix)?;
+        value = value
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(v))?;
+        if value > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    Some(value)
+}
+
+/// Parses the classic inet_aton IPv4 forms: `a.b.c.d`, `a.b.c`, `a.b`, `a`,
+/// each part decimal, octal or hex. No trailing dot (the caller strips one).
+pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let mut parts = [0u64; 4];
+    let mut n = 0usize;
+    for p in s.split('.') {
+        let slot = parts.get_mut(n)?;
+        *slot = parse_ipv4_part(p.as_bytes())?;
+        n += 1;
+    }
+    if n == 0 {
+        return None;
+    }
+    let (head, last) = (&parts[..n - 1], parts[n - 1]);
+    if head.iter().any(|&p| p > 255) {
+        return None;
+    }
+    let last_bits = 8 * (5 - n as u32);
+    if last_bits < 32 && last >> last_bits != 0 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for (i, &p) in head.iter().enumerate() {
+        v |= p << (24 - 8 * i as u32);
+    }
+    v |= last;
+    u32::try_from(v).ok().map(Ipv4Addr::from)
+}
+
+/// Parses an IPv6 literal, with or without brackets. `as_host` selects the
+/// error variants reported for host fields.
+fn ip_literal_v6(input: &str, as_host: bool) -> Result<IpAddr, Invalid> {
+    let (inner, bracketed) = match input.strip_prefix('[') {
+        Some(rest) => match rest.strip_suffix(']') {
+            Some(inner) => (inner, true),
+            None => {
+                return Err(if !as_host {
+                    Invalid::IpInvalid
+                } else if rest.contains("]:") {
+                    Invalid::HostPort
+                } else {
+                    Invalid::HostBrackets
+                })
+            }
+        },
+        None => (input, false),
+    };
+    if inner.contains('%') {
+        return Err(if as_host {
+            Invalid::HostPercent
+        } else {
+            Invalid::IpZone
+        });
+    }
+    match inner.parse::<Ipv6Addr>() {
+        Ok(a) => Ok(canonical_ip(IpAddr::V6(a))),
+        Err(_) if !as_host => Err(Invalid::IpInvalid),
+        Err(_) if bracketed => Err(Invalid::HostBrackets),
+        Err(_) => Err(Invalid::HostPort),
+    }
+}
+
+/// Maps IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible (`::a.b.c.d`,
+/// except `::` and `::1`) IPv6 addresses to IPv4; other addresses unchanged.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let high = bits >> 32;
+            let low = (bits & 0xffff_ffff) as u32;
+            if high == 0xffff || (high == 0 && bits > 1) {
+                IpAddr::V4(Ipv4Addr::from(low))
+            } else {
+                IpAddr::V6(v6)
+            }
+        }
+        v4 => v4,
+    }
+}
+
+/// Normalizes the `ip` field: every IPv4 spelling of [`host`], IPv6 with or
+/// without brackets, zone ids invalid, mapped and compatible IPv6 as IPv4.
+/// Anything that is not an IP literal is invalid.
+pub fn ip(input: &str) -> Result<IpAddr, Invalid> {
+    if input.is_empty() || input.len() > MAX_HOST_INPUT_LEN {
+        return Err(Invalid::IpInvalid);
+    }
+    if input.contains(':') || input.starts_with('[') {
+        return ip_literal_v6(input, false);
+    }
+    if input.contains('%') {
+        return Err(Invalid::IpZone);
+    }
+    let s = input.strip_suffix('.').unwrap_or(input);
+    parse_ipv4(s).map(IpAddr::V4).ok_or(Invalid::IpInvalid)
+}
+
+/// Normalizes an absolute path lexically (POSIX): collapses `//`, drops `.`,
+/// resolves `..` (never above `/`), drops a trailing `/` (except for `/`).
+///
+/// Relative, empty and `~` paths are invalid (the host expands and
+/// absolutizes), as are NUL bytes, paths over [`MAX_PATH_LEN`] bytes and
+/// segments over [`MAX_SEGMENT_LEN`] bytes. Backslash is an ordinary
+/// character; comparison is case-sensitive; symlinks are not resolved.
+///
+/// The result is written into `buf`; never allocates.
+pub fn path<'b>(input: &str, buf: &'b mut [u8; MAX_PATH_LEN]) -> Result<&'b str, Invalid> {
+    let bytes = input.as_bytes();
+    match bytes.first() {
+        Some(b'/') => {}
+        Some(b'~') => return Err(Invalid::PathHome),
+        _ => return Err(Invalid::PathRelative),
+    }
+    if bytes.contains(&0) {
+        return Err(Invalid::PathNul);
+    }
+    if bytes.len() > MAX_PATH_LEN {
+        return Err(Invalid::PathTooLong);
+    }
+    let mut len = 0usize;
+    for seg in input.split('/') {
+        if seg.len() > MAX_SEGMENT_LEN {
+            return Err(Invalid::PathSegmentTooLong);
+        }
+        match seg {
+            "" | "." => {}
+            ".." => {
+                while len > 0 {
+                    len -= 1;
+                    if buf.get(len) == Some(&b'/') {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                let end = len + 1 + seg.len();
+                let dst = buf.get_mut(len..end).ok_or(Invalid::PathTooLong)?;
+                if let Some((slash, rest)) = dst.split_first_mut() {
+                    *slash = b'/';
+                    rest.copy_from_slice(seg.as_bytes());
+                }
+                len = end;
+            }
+        }
+    }
+    if len == 0 {
+        buf[0] = b'/';
+        len = 1;
+    }
+    let out = buf.get(..len).ok_or(Invalid::PathTooLong)?;
+    std::str::from_utf8(out).map_err(|_| Invalid::PathRelative)
+}
+
+/// Normalizes a secret, server or tool name: 1..=[`MAX_NAME_LEN`] bytes of
+/// printable ASCII without space (`0x21..=0x7e`), ASCII-lower-cased into
+/// `buf` (names compare case-insensitively). Never allocates.
+pub fn name<'b>(input: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Result<&'b str, Invalid> {
+    if input.is_empty() {
+        return Err(Invalid::NameEmpty);
+    }
+    if input.len() > MAX_NAME_LEN {
+        return Err(Invalid::NameTooLong);
+    }
+    for (slot, &b) in buf.iter_mut().zip(input.as_bytes()) {
+        if !(0x21..=0x7e).contains(&b) {
+            return Err(Invalid::NameCharacter);
+        }
+        *slot = b.to_ascii_lowercase();
+    }
+    let out = buf.get(..input.len()).ok_or(Invalid::NameTooLong)?;
+    std::str::from_utf8(out).map_err(|_| Invalid::NameCharacter)
+}
+
+/// Whether `s` is already a normalized name (what [`name`] would return).
+pub fn is_normalized_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_NAME_LEN
+        && s.bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && !b.is_ascii_uppercase())
+}
+
+/// Validates a port: `1..=65535`.
+pub fn port(p: u32) -> Result<u16, Invalid> {
+    match u16::try_from(p) {
+        Ok(v) if v != 0 => Ok(v),
+        _ => Err(Invalid::Port),
+    }
+}
+
+/// Validates an MCP `source`: 1..=[`MAX_SOURCE_LEN`] bytes, no control
+/// characters. Compared exactly (no case folding).
+pub fn source(input: &str) -> Result<&str, Invalid> {
+    if input.is_empty() || input.len() > MAX_SOURCE_LEN || input.chars().any(char::is_control) {
+        return Err(Invalid::Source);
+    }
+    Ok(input)
+}
+
+/// Whether `s` is a normalized domain (what [`host`] returns as
+/// [`Host::Domain`]), or empty when `allow_empty`.
+pub fn is_normalized_domain(s: &str, allow_empty: bool) -> bool {
+    if s.is_empty() {
+        return allow_empty;
+    }
+    s.len() <= MAX_HOST_LEN
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= MAX_LABEL_LEN
+                && l.bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+        })
+}
+
+/// Whether `s` is a normalized relative path: "" or segments joined by `/`,
+/// none empty, `.` or `..`, no NUL.
+pub fn is_normalized_relative_path(s: &str) -> bool {
+    s.is_empty()
+        || (s.len() < MAX_PATH_LEN
+            && !s.contains('\0')
+            && s.split('/')
+                .all(|g| !g.is_empty() && g != "." && g != ".." && g.len() <= MAX_SEGMENT_LEN))
+}
