@@ -1,0 +1,546 @@
+//! Lowering: [`CheckedPolicy`] to the lookup tables of an
+//! [`policy_eval::model::Artifact`].
+//!
+//! Patterns are sorted by shape so each gets a structure whose lookup cost
+//! does not grow with the number of rules:
+//!
+//! | surface | shape | structure |
+//! |---|---|---|
+//! | domain | `a.b`, `*.a.b`, `**.a.b` | one hash entry per anchor, probed at each dot |
+//! | domain | `api-*.a.b`, `x.*.a.b` | short list under the anchor |
+//! | IP | CIDR | sorted elementary intervals, binary search |
+//! | path | literal, `dir/**`, `dir/**/*.ext` | hash per root |
+//! | path | other globs | grouped by literal directory prefix |
+//! | name | literal, `prefix*` | hash |
+//! | name | other globs | short list |
+//!
+//! Every table entry points to a candidate list: the rules behind it sorted
+//! by (effect, rule index) and cut after the first rule that always applies,
+//! so the runtime takes the first applicable rule of each list and the best
+//! over the lists it consulted. Lists are interned: equal lists share an id.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ipnet::IpNet;
+use policy_eval::limits;
+use policy_eval::model::{
+    Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob, FsRoot, McpServer,
+    Meta, NameTables, Rule,
+};
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Access, CheckedPolicy, DomainPattern, Effect, NetTarget, RuleDef, RuleKind};
+
+/// Why a checked policy could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// The tables would exceed the size budget.
+    #[error("compiled tables need {entries} entries, more than the budget of {limit}; largest contributors: {}", rules.join(", "))]
+    Budget {
+        /// Entries needed.
+        entries: usize,
+        /// The budget (`limits::MAX_TABLE_ENTRIES`).
+        limit: usize,
+        /// Ids of the rules in the largest candidate lists.
+        rules: Vec<String>,
+    },
+}
+
+/// A compiled policy and the warnings found while compiling (W0107).
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The artifact's content; `policy_eval::model::Artifact::to_bytes` encodes it.
+    pub artifact: Artifact,
+    /// Performance warnings.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Compiles a checked policy. `source` is the text it was checked from (its
+/// SHA-256 goes into the artifact).
+pub fn compile(policy: &CheckedPolicy, source: &str) -> Result<Compiled, CompileError> {
+    let mut c = Compiler::new(policy);
+    let mut artifact = Artifact {
+        meta: Meta {
+            name: policy.name.clone(),
+            version: policy.version.clone(),
+            description: policy.description.clone(),
+            owner: policy.owner.clone(),
+            source_hash: Sha256::digest(source.as_bytes()).into(),
+        },
+        rules: policy.rules.iter().map(rule).collect(),
+        defaults: policy.defaults,
+        ..Artifact::default()
+    };
+    c.network(&mut artifact);
+    artifact.filesystem.roots = c.filesystem();
+    artifact.credentials =
+        c.name_tables(
+            policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match &r.kind {
+                    RuleKind::Credential { names, .. } => Some((i, names)),
+                    _ => None,
+                }),
+        );
+    artifact.mcp.servers = policy
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(s, def)| McpServer {
+            name: def.name.clone(),
+            source: def.source.clone(),
+            rule: index(def.rule),
+            tools: c.name_tables(policy.rules.iter().enumerate().filter_map(
+                |(i, r)| match &r.kind {
+                    RuleKind::Tool { server, tools } if *server == s => Some((i, tools)),
+                    _ => None,
+                },
+            )),
+        })
+        .collect();
+    let entries: usize = c.lists.iter().map(Vec::len).sum::<usize>() + c.lists.len();
+    if entries > limits::MAX_TABLE_ENTRIES {
+        let mut largest: Vec<&Vec<u32>> = c.lists.iter().collect();
+        largest.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        let mut rules: Vec<String> = largest
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter_map(|r| policy.rules.get(*r as usize).map(|r| r.id.clone()))
+            .take(10)
+            .collect();
+        rules.dedup();
+        return Err(CompileError::Budget {
+            entries,
+            limit: limits::MAX_TABLE_ENTRIES,
+            rules,
+        });
+    }
+    artifact.candidates = c.lists;
+    Ok(Compiled {
+        artifact,
+        warnings: c.warnings,
+    })
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn rule(r: &RuleDef) -> Rule {
+    let cond = match &r.kind {
+        RuleKind::Network { ports: Some(p), .. } => Condition::Ports(p.clone()),
+        RuleKind::Network { ports: None, .. } | RuleKind::Server { .. } | RuleKind::Tool { .. } => {
+            Condition::None
+        }
+        RuleKind::Filesystem { access, .. } => Condition::Access(*access),
+        RuleKind::Credential {
+            destinations,
+            lifetime,
+            ..
+        } => Condition::Credential(CredentialCond {
+            destinations: destinations.as_ref().map(|d| destination_set(d)),
+            lifetime: *lifetime,
+        }),
+    };
+    Rule {
+        id: r.id.clone(),
+        surface: r.surface,
+        effect: r.effect,
+        line: r.line,
+        column: r.column,
+        cond,
+    }
+}
+
+fn destination_set(targets: &[NetTarget]) -> Destinations {
+    let mut d = Destinations::default();
+    for t in targets {
+        match t {
+            NetTarget::Domain(p) => d.domains.push(p.clone()),
+            NetTarget::Net(IpNet::V4(n)) => {
+                d.v4.push((u32::from(n.network()), u32::from(n.broadcast())))
+            }
+            NetTarget::Net(IpNet::V6(n)) => {
+                d.v6.push((u128::from(n.network()), u128::from(n.broadcast())))
+            }
+        }
+    }
+    d
+}
+
+struct Compiler<'p> {
+    policy: &'p CheckedPolicy,
+    lists: Vec<Vec<u32>>,
+    interned: HashMap<Vec<u32>, u32>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Domain rules under one anchor, before interning.
+#[derive(Default)]
+struct DomainBuild {
+    exact: Vec<u32>,
+    one_label: Vec<u32>,
+    any_depth: Vec<u32>,
+    globs: BTreeMap<(Vec<String>, bool), Vec<u32>>,
+}
+
+/// Path rules under one root, before interning.
+#[derive(Default)]
+struct RootBuild {
+    exact: BTreeMap<String, Vec<u32>>,
+    prefix: BTreeMap<String, Vec<u32>>,
+    extension: BTreeMap<(String, String), Vec<u32>>,
+    globs: BTreeMap<(String, String), Vec<u32>>,
+}
+
+impl<'p> Compiler<'p> {
+    fn new(policy: &'p CheckedPolicy) -> Compiler<'p> {
+        let mut interned = HashMap::new();
+        interned.insert(Vec::new(), 0);
+        Compiler {
+            policy,
+            lists: vec![Vec::new()],
+            interned,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Whether a rule applies whenever one of its patterns matched.
+    fn unconditional(&self, r: u32) -> bool {
+        match self.policy.rules.get(r as usize).map(|r| &r.kind) {
+            Some(RuleKind::Network { ports, .. }) => ports.is_none(),
+            Some(RuleKind::Filesystem { access, .. }) => *access == Access::READ_WRITE,
+            Some(RuleKind::Server { .. } | RuleKind::Tool { .. }) => true,
+            Some(RuleKind::Credential { .. }) | None => false,
+        }
+    }
+
+    fn key(&self, r: u32) -> (Effect, u32) {
+        (
+            self.policy
+                .rules
+                .get(r as usize)
+                .map_or(Effect::Deny, |r| r.effect),
+            r,
+        )
+    }
+
+    /// Sorts, dedups, cuts after the first unconditional rule, and interns.
+    fn intern(&mut self, mut rules: Vec<u32>) -> u32 {
+        rules.sort_by_key(|r| self.key(*r));
+        rules.dedup();
+        if let Some(cut) = rules.iter().position(|r| self.unconditional(*r)) {
+            rules.truncate(cut + 1);
+        }
+        if let Some(id) = self.interned.get(&rules) {
+            return *id;
+        }
+        let id = index(self.lists.len());
+        self.lists.push(rules.clone());
+        self.interned.insert(rules, id);
+        id
+    }
+
+    fn network(&mut self, artifact: &mut Artifact) {
+        let mut domains: BTreeMap<String, DomainBuild> = BTreeMap::new();
+        let mut v4: Vec<(u128, u128, u32)> = Vec::new();
+        let mut v6: Vec<(u128, u128, u32)> = Vec::new();
+        for (i, r) in self.policy.rules.iter().enumerate() {
+            let RuleKind::Network { targets, .. } = &r.kind else {
+                continue;
+            };
+            for t in targets {
+                match t {
+                    NetTarget::Domain(p) => add_domain(&mut domains, p, index(i)),
+                    NetTarget::Net(IpNet::V4(n)) => v4.push((
+                        u128::from(u32::from(n.network())),
+                        u128::from(u32::from(n.broadcast())),
+                        index(i),
+                    )),
+                    NetTarget::Net(IpNet::V6(n)) => {
+                        v6.push((u128::from(n.network()), u128::from(n.broadcast()), index(i)))
+                    }
+                }
+            }
+        }
+        for (anchor, b) in domains {
+            let entry = DomainEntry {
+                anchor,
+                exact: self.intern(b.exact),
+                one_label: self.intern(b.one_label),
+                any_depth: self.intern(b.any_depth),
+                globs: b
+                    .globs
+                    .into_iter()
+                    .map(|((labels, any_depth), rules)| DomainGlob {
+                        labels,
+                        any_depth,
+                        candidates: self.intern(rules),
+                    })
+                    .collect(),
+            };
+            artifact.network.domains.push(entry);
+        }
+        artifact.network.v4 = self
+            .intervals(v4, u128::from(u32::MAX))
+            .into_iter()
+            .map(|(s, c)| (u32::try_from(s).unwrap_or(u32::MAX), c))
+            .collect();
+        artifact.network.v6 = self.intervals(v6, u128::MAX);
+    }
+
+    /// Elementary intervals of overlapping ranges: a sweep over range ends
+    /// keeping the set of covering rules.
+    fn intervals(&mut self, ranges: Vec<(u128, u128, u32)>, max: u128) -> Vec<(u128, u32)> {
+        let mut events: Vec<(u128, bool, u32)> = Vec::with_capacity(ranges.len() * 2);
+        for (lo, hi, r) in ranges {
+            events.push((lo, true, r));
+            if hi < max {
+                events.push((hi + 1, false, r));
+            }
+        }
+        events.sort_unstable();
+        let mut active: BTreeMap<(Effect, u32), usize> = BTreeMap::new();
+        let mut out: Vec<(u128, u32)> = vec![(0, 0)];
+        let mut i = 0;
+        while i < events.len() {
+            let pos = events[i].0;
+            while i < events.len() && events[i].0 == pos {
+                let (_, start, r) = events[i];
+                let key = self.key(r);
+                if start {
+                    *active.entry(key).or_insert(0) += 1;
+                } else if let Some(n) = active.get_mut(&key) {
+                    *n -= 1;
+                    if *n == 0 {
+                        active.remove(&key);
+                    }
+                }
+                i += 1;
+            }
+            let mut rules = Vec::new();
+            for (_, r) in active.keys() {
+                rules.push(*r);
+                if self.unconditional(*r) {
+                    break;
+                }
+            }
+            let id = self.intern(rules);
+            match out.last_mut() {
+                Some(last) if last.0 == pos => last.1 = id,
+                Some(last) if last.1 == id => {}
+                _ => out.push((pos, id)),
+            }
+        }
+        // Merge neighbours that ended up equal after an in-place update.
+        out.dedup_by(|b, a| a.1 == b.1);
+        out
+    }
+
+    fn filesystem(&mut self) -> Vec<FsRoot> {
+        let mut roots: BTreeMap<String, RootBuild> = BTreeMap::new();
+        for (i, r) in self.policy.rules.iter().enumerate() {
+            let RuleKind::Filesystem { paths, .. } = &r.kind else {
+                continue;
+            };
+            for p in paths {
+                let b = roots.entry(p.root.clone()).or_default();
+                let rule = index(i);
+                match path_shape(&p.glob) {
+                    PathShape::Exact => b.exact.entry(p.glob.clone()).or_default().push(rule),
+                    PathShape::Prefix(dir) => b.prefix.entry(dir).or_default().push(rule),
+                    PathShape::Extension(dir, ext) => {
+                        b.extension.entry((dir, ext)).or_default().push(rule)
+                    }
+                    PathShape::Glob(dir) => {
+                        b.globs.entry((dir, p.glob.clone())).or_default().push(rule)
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (name, b) in roots {
+            self.warn_glob_groups(&name, &b);
+            out.push(FsRoot {
+                name,
+                exact: b
+                    .exact
+                    .into_iter()
+                    .map(|(k, r)| (k, self.intern(r)))
+                    .collect(),
+                prefix: b
+                    .prefix
+                    .into_iter()
+                    .map(|(k, r)| (k, self.intern(r)))
+                    .collect(),
+                extension: b
+                    .extension
+                    .into_iter()
+                    .map(|((d, e), r)| (d, e, self.intern(r)))
+                    .collect(),
+                globs: b
+                    .globs
+                    .into_iter()
+                    .map(|((d, g), r)| (d, g, self.intern(r)))
+                    .collect(),
+            });
+        }
+        out
+    }
+
+    /// W0107: a literal prefix shared by many general globs makes lookups
+    /// under it linear in their number.
+    fn warn_glob_groups(&mut self, root: &str, b: &RootBuild) {
+        let mut groups: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for ((dir, _), rules) in &b.globs {
+            groups.entry(dir).or_default().extend(rules);
+        }
+        for (dir, rules) in groups {
+            if rules.len() <= limits::MAX_GLOB_GROUP {
+                continue;
+            }
+            let Some(first) = rules
+                .iter()
+                .min()
+                .and_then(|r| self.policy.rules.get(*r as usize))
+            else {
+                continue;
+            };
+            let place = match (root, dir) {
+                ("", d) => format!("/{d}"),
+                ("home", d) => format!("~/{d}"),
+                (r, d) => format!("${r}/{d}"),
+            };
+            self.warnings.push(
+                Diagnostic::new(
+                    Code::SlowGlobGroup,
+                    first.span,
+                    format!(
+                        "{} general globs share the prefix `{place}`; lookups under it test each of them",
+                        rules.len()
+                    ),
+                )
+                .with_help("prefer literal, `dir/**` or `dir/**/*.ext` patterns, which are looked up by hash"),
+            );
+        }
+    }
+
+    /// Name tables (secrets or tools) from `(rule, globs)` pairs.
+    fn name_tables<'a>(
+        &mut self,
+        rules: impl Iterator<Item = (usize, &'a Vec<String>)>,
+    ) -> NameTables {
+        let mut exact: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut prefix: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut globs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (i, names) in rules {
+            for n in names {
+                let table = if !has_wildcard(n) {
+                    &mut exact
+                } else if n.ends_with('*') && !has_wildcard(&n[..n.len() - 1]) {
+                    prefix
+                        .entry(n[..n.len() - 1].to_string())
+                        .or_default()
+                        .push(index(i));
+                    continue;
+                } else {
+                    &mut globs
+                };
+                table.entry(n.clone()).or_default().push(index(i));
+            }
+        }
+        NameTables {
+            exact: exact
+                .into_iter()
+                .map(|(k, r)| (k, self.intern(r)))
+                .collect(),
+            prefix: prefix
+                .into_iter()
+                .map(|(k, r)| (k, self.intern(r)))
+                .collect(),
+            globs: globs
+                .into_iter()
+                .map(|(k, r)| (k, self.intern(r)))
+                .collect(),
+        }
+    }
+}
+
+fn add_domain(domains: &mut BTreeMap<String, DomainBuild>, p: &DomainPattern, rule: u32) {
+    let b = domains.entry(p.anchor.clone()).or_default();
+    match (p.any_depth, p.prefix.as_slice()) {
+        (false, []) => b.exact.push(rule),
+        (false, [one]) if one == "*" => b.one_label.push(rule),
+        (true, []) => b.any_depth.push(rule),
+        _ => b
+            .globs
+            .entry((p.prefix.clone(), p.any_depth))
+            .or_default()
+            .push(rule),
+    }
+}
+
+/// Whether a glob text has any wildcard or escape.
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?', '[', '\\'])
+}
+
+/// The lookup shape of a relative path glob.
+#[derive(Debug, PartialEq, Eq)]
+enum PathShape {
+    /// No wildcard at all.
+    Exact,
+    /// `dir/**` (or `**`, with dir "").
+    Prefix(String),
+    /// `dir/**/*.ext` (or `**/*.ext`): dir and suffix `.ext`.
+    Extension(String, String),
+    /// Anything else, with its literal directory prefix.
+    Glob(String),
+}
+
+fn path_shape(glob: &str) -> PathShape {
+    if !has_wildcard(glob) {
+        return PathShape::Exact;
+    }
+    let segments: Vec<&str> = glob.split('/').collect();
+    let literal = segments.iter().take_while(|s| !has_wildcard(s)).count();
+    let dir = segments[..literal].join("/");
+    let rest = &segments[literal..];
+    match rest {
+        ["**"] => PathShape::Prefix(dir),
+        ["**", last] => match last.strip_prefix('*') {
+            Some(ext) if ext.starts_with('.') && !has_wildcard(ext) => {
+                PathShape::Extension(dir, ext.to_string())
+            }
+            _ => PathShape::Glob(dir),
+        },
+        _ => PathShape::Glob(dir),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_shapes() {
+        assert_eq!(path_shape("etc/passwd"), PathShape::Exact);
+        assert_eq!(path_shape("**"), PathShape::Prefix(String::new()));
+        assert_eq!(path_shape(".ssh/**"), PathShape::Prefix(".ssh".into()));
+        assert_eq!(
+            path_shape("**/*.key"),
+            PathShape::Extension(String::new(), ".key".into())
+        );
+        assert_eq!(
+            path_shape("a/**/*.tar.gz"),
+            PathShape::Extension("a".into(), ".tar.gz".into())
+        );
+        assert_eq!(path_shape("a/**/b/*.key"), PathShape::Glob("a".into()));
+        assert_eq!(path_shape("src/*.rs"), PathShape::Glob("src".into()));
+        assert_eq!(path_shape("**/*key"), PathShape::Glob(String::new()));
+        assert_eq!(path_shape("a\\*"), PathShape::Glob(String::new()));
+    }
+}

@@ -1,0 +1,17 @@
+//! Front end and compiler of the agent policy language.
+//!
+//! Pipeline: [`syntax`] (pest grammar, every syntax error) → [`ast`] →
+//! [`check`] (validation, every semantic error, typed [`model`]) →
+//! `compile` (lookup tables in `policy_eval::model`).
+//!
+//! Architecture invariants: the front end does no I/O and never panics on
+//! any input; diagnostics are data ([`diag`]), rendering belongs to the CLI.
+
+pub mod ast;
+pub mod check;
+pub mod compile;
+pub mod diag;
+pub mod model;
+pub mod reference;
+pub mod sets;
+pub mod syntax;

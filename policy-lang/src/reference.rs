@@ -1,0 +1,341 @@
+//! The reference interpreter: the semantics of `spec/language.md` as a plain
+//! loop over the rules of a [`CheckedPolicy`].
+//!
+//! It shares only request normalization with the runtime
+//! (`policy_eval::normalize`); matching is written independently here, on
+//! `globset` and `ipnet`, so property tests comparing it with the compiled
+//! tables check the tables, not a copy of themselves. It is slow on purpose:
+//! clarity over speed. `polc explain` uses it to list every matching rule.
+
+use std::net::IpAddr;
+
+use globset::{GlobBuilder, GlobMatcher};
+use policy_eval::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
+use policy_eval::normalize::{self, Host};
+use policy_eval::{Context, Decision, Invalid, Reason, Request};
+
+use crate::model::{
+    CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleKind,
+};
+
+/// A rule whose pattern matched the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Rule index.
+    pub rule: usize,
+    /// Why the rule does not apply although a pattern matched, if so.
+    pub not_applied: Option<&'static str>,
+}
+
+/// Every rule whose pattern matches the request, in source order, or the
+/// reason the request is invalid.
+pub fn matches(
+    policy: &CheckedPolicy,
+    req: &Request<'_>,
+    ctx: &Context<'_>,
+) -> Result<Vec<Match>, Invalid> {
+    match *req {
+        Request::Network { host, ip, port } => {
+            let dest = Destination::new(host, ip, true)?;
+            let port = port.map(normalize::port).transpose()?;
+            Ok(policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match &r.kind {
+                    RuleKind::Network { targets, ports } if dest.hits(targets) => {
+                        let not_applied = match (ports, port) {
+                            (None, _) => None,
+                            (Some(ranges), Some(p))
+                                if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)) =>
+                            {
+                                None
+                            }
+                            (Some(_), Some(_)) => Some("port not in the rule's port list"),
+                            (Some(_), None) if r.effect == Effect::Deny => None,
+                            (Some(_), None) => Some("request has no port and the rule lists ports"),
+                        };
+                        Some(Match {
+                            rule: i,
+                            not_applied,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect())
+        }
+        Request::Filesystem { path, access } => {
+            let mut buf = [0u8; MAX_PATH_LEN];
+            let path = normalize::path(path, &mut buf)?.to_string();
+            let roots = bind_roots(policy, ctx)?;
+            Ok(policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match &r.kind {
+                    RuleKind::Filesystem {
+                        access: scope,
+                        paths,
+                    } if paths.iter().any(|p| path_matches(p, &path, &roots)) => {
+                        let applies = if r.effect == Effect::Deny {
+                            scope.0 & access.0 != 0
+                        } else {
+                            scope.contains(access)
+                        };
+                        let not_applied =
+                            (!applies).then_some("access scope does not cover the request");
+                        Some(Match {
+                            rule: i,
+                            not_applied,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect())
+        }
+        Request::Credential { name, host, ip } => {
+            let mut buf = [0u8; MAX_NAME_LEN];
+            let name = normalize::name(name, &mut buf)?.to_string();
+            let send = host.is_some() || ip.is_some();
+            let dest = if send {
+                Some(Destination::new(host, ip, false)?)
+            } else {
+                None
+            };
+            Ok(policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match &r.kind {
+                    RuleKind::Credential {
+                        names,
+                        destinations,
+                        ..
+                    } if names.iter().any(|n| glob_matches(n, &name)) => {
+                        let not_applied = match (&dest, destinations) {
+                            (None, Some(_)) if r.effect == Effect::Deny => {
+                                Some("a deny with `to` only forbids sending to its destinations")
+                            }
+                            (None, _) => None,
+                            (Some(d), Some(to)) if d.hits(to) => None,
+                            (Some(_), Some(_)) => Some("destination not in the rule's `to` list"),
+                            (Some(_), None) if r.effect == Effect::Deny => None,
+                            (Some(_), None) => {
+                                Some("the rule has no `to` list, so it grants no destination")
+                            }
+                        };
+                        Some(Match {
+                            rule: i,
+                            not_applied,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect())
+        }
+        Request::Mcp {
+            server,
+            tool,
+            source,
+        } => {
+            let mut sbuf = [0u8; MAX_NAME_LEN];
+            let server = normalize::name(server, &mut sbuf)?.to_string();
+            let mut tbuf = [0u8; MAX_NAME_LEN];
+            let tool = tool
+                .map(|t| normalize::name(t, &mut tbuf))
+                .transpose()?
+                .map(str::to_string);
+            let source = source.map(normalize::source).transpose()?;
+            let Some((index, def)) = policy.servers.iter().enumerate().find(|(_, s)| {
+                s.name == server && (s.source.is_none() || s.source.as_deref() == source)
+            }) else {
+                return Ok(Vec::new());
+            };
+            let Some(tool) = tool else {
+                return Ok(vec![Match {
+                    rule: def.rule,
+                    not_applied: None,
+                }]);
+            };
+            Ok(policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match &r.kind {
+                    RuleKind::Tool { server, tools }
+                        if *server == index && tools.iter().any(|t| glob_matches(t, &tool)) =>
+                    {
+                        Some(Match {
+                            rule: i,
+                            not_applied: None,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect())
+        }
+    }
+}
+
+/// Decides a request by the semantics in `spec/language.md`.
+pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
+    let found = match matches(policy, req, ctx) {
+        Ok(m) => m,
+        Err(why) => return Decision::invalid(why),
+    };
+    let best = found
+        .iter()
+        .filter(|m| m.not_applied.is_none())
+        .filter_map(|m| policy.rules.get(m.rule).map(|r| (r.effect, m.rule)))
+        .min();
+    match best {
+        Some((effect, rule)) => {
+            let lifetime = match policy.rules.get(rule).map(|r| &r.kind) {
+                Some(RuleKind::Credential { lifetime, .. }) if effect != Effect::Deny => {
+                    Some(*lifetime)
+                }
+                _ => None,
+            };
+            Decision {
+                effect,
+                rule: u32::try_from(rule).ok(),
+                reason: Reason::Rule,
+                lifetime,
+            }
+        }
+        None => Decision::default_effect(policy.defaults[req.surface() as usize]),
+    }
+}
+
+/// A normalized network destination: a domain and/or addresses.
+struct Destination {
+    domain: Option<String>,
+    ips: Vec<IpAddr>,
+}
+
+impl Destination {
+    fn new(host: Option<&str>, ip: Option<&str>, network: bool) -> Result<Destination, Invalid> {
+        if network && host.is_none() && ip.is_none() {
+            return Err(Invalid::NetworkTarget);
+        }
+        let mut dest = Destination {
+            domain: None,
+            ips: Vec::new(),
+        };
+        if let Some(h) = host {
+            let mut buf = [0u8; MAX_HOST_LEN];
+            match normalize::host(h, &mut buf)? {
+                Host::Domain(d) => dest.domain = Some(d.to_string()),
+                Host::Ip(a) => dest.ips.push(a),
+            }
+        }
+        if let Some(a) = ip {
+            dest.ips.push(normalize::ip(a)?);
+        }
+        Ok(dest)
+    }
+
+    fn hits(&self, targets: &[NetTarget]) -> bool {
+        targets.iter().any(|t| match t {
+            NetTarget::Domain(p) => self.domain.as_deref().is_some_and(|d| domain_matches(p, d)),
+            NetTarget::Net(n) => self.ips.iter().any(|a| n.contains(a)),
+        })
+    }
+}
+
+/// Whether a normalized domain matches a pattern: label by label from the
+/// right; `**` lets any number of labels (zero included) stand on the left.
+pub fn domain_matches(p: &DomainPattern, host: &str) -> bool {
+    let host: Vec<&str> = host.split('.').collect();
+    let mut pat: Vec<&str> = p.prefix.iter().map(String::as_str).collect();
+    if !p.anchor.is_empty() {
+        pat.extend(p.anchor.split('.'));
+    }
+    if host.len() < pat.len() || (!p.any_depth && host.len() != pat.len()) {
+        return false;
+    }
+    let tail = &host[host.len() - pat.len()..];
+    pat.iter()
+        .zip(tail)
+        .all(|(p, h)| *p == "*" || glob_matches(p, h))
+}
+
+fn glob(pattern: &str) -> Option<GlobMatcher> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    glob(pattern).is_some_and(|g| g.is_match(text))
+}
+
+/// Root bindings from the context, normalized; every root the policy uses
+/// must be bound.
+fn bind_roots(policy: &CheckedPolicy, ctx: &Context<'_>) -> Result<Vec<(String, String)>, Invalid> {
+    let mut out: Vec<(String, String)> = vec![(String::new(), "/".to_string())];
+    for (name, path) in ctx.roots {
+        if out.iter().any(|(n, _)| n == name) {
+            return Err(Invalid::RootDuplicate);
+        }
+        let mut buf = [0u8; MAX_PATH_LEN];
+        let path = normalize::path(path, &mut buf).map_err(|_| Invalid::RootPath)?;
+        out.push((name.to_string(), path.to_string()));
+    }
+    if policy
+        .roots
+        .iter()
+        .any(|r| !out.iter().any(|(n, _)| n == r))
+    {
+        return Err(Invalid::UnboundRoot);
+    }
+    Ok(out)
+}
+
+/// Whether a normalized absolute path matches a pattern under its root.
+fn path_matches(p: &PathPattern, path: &str, roots: &[(String, String)]) -> bool {
+    let Some((_, root)) = roots.iter().find(|(n, _)| *n == p.root) else {
+        return false;
+    };
+    let relative = if path == root {
+        ""
+    } else if root == "/" {
+        &path[1..]
+    } else if let Some(rest) = path
+        .strip_prefix(root.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        rest
+    } else {
+        return false;
+    };
+    relative_matches(&p.glob, relative)
+}
+
+/// Glob match of a relative path, where `**` also matches zero segments at
+/// the end (globset's `a/**` does not match `a`).
+fn relative_matches(glob_text: &str, relative: &str) -> bool {
+    if glob_text == "**" {
+        return true;
+    }
+    if glob_text.is_empty() || relative.is_empty() {
+        return glob_text.is_empty() && relative.is_empty();
+    }
+    if glob_matches(glob_text, relative) {
+        return true;
+    }
+    glob_text
+        .strip_suffix("/**")
+        .is_some_and(|shorter| relative_matches(shorter, relative))
+}
+
+/// The lifetime a decision grants, for display.
+pub fn lifetime_text(l: Lifetime) -> String {
+    match l {
+        Lifetime::Session => "session".to_string(),
+        Lifetime::Seconds(s) => format!("{s}s"),
+    }
+}

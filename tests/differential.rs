@@ -1,0 +1,288 @@
+//! Differential property test: on random policies and random (often hostile)
+//! requests, the compiled tables — before and after an artifact round trip —
+//! decide exactly as the reference interpreter over the checked policy.
+
+// Test helpers fail loudly: a panic here is a test failure, not a crash.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use policy_eval::{Context, Decision, Policy, Reason, Request};
+use policy_lang::{check, compile, reference};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+const EFFECTS: &[&str] = &["allow", "deny", "ask"];
+
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "*.example.com",
+    "**.example.com",
+    "api-*.example.com",
+    "a.*.example.com",
+    "*",
+    "**.com",
+    "b.example.com",
+    "bücher.example",
+    "**.a-*.test.org",
+    "*-x*.example.com",
+    "10.0.0.0/8",
+    "10.1.0.0/16",
+    "127.0.0.1",
+    "::1",
+    "fc00::/7",
+    "@private",
+    "@loopback",
+    "@metadata",
+    "192.168.1.0/24",
+    "::ffff:192.168.0.0/112",
+];
+
+const HOSTS: &[&str] = &[
+    "example.com",
+    "EXAMPLE.com.",
+    "example.com..",
+    "b.example.com",
+    "x.b.example.com",
+    "api-1.example.com",
+    "api-.example.com",
+    "a.q.example.com",
+    "a.b.q.example.com",
+    "com",
+    "q-xy.example.com",
+    "bücher.example",
+    "xn--bcher-kva.example",
+    "z.a-1.test.org",
+    "test.org",
+    "localhost",
+    "x.localhost",
+    "metadata.google.internal",
+    "127.0.0.1",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "::ffff:10.1.2.3",
+    "[::1]",
+    "10.0.0.5",
+    "",
+    "a..b",
+    "evil.com/x",
+    "user@example.com",
+    "example.com:443",
+    "fe80::1%eth0",
+];
+
+const IPS: &[&str] = &[
+    "10.1.2.3",
+    "10.2.0.1",
+    "127.0.0.1",
+    "169.254.169.254",
+    "fd00::1",
+    "::ffff:192.168.1.7",
+    "8.8.8.8",
+    "::1",
+    "192.168.0.9",
+    "1.2.3",
+    "garbage",
+];
+
+const PORT_LISTS: &[&str] = &["", " port 443", " ports 80, 443", " port 8000-9000"];
+
+const PATHS: &[&str] = &[
+    "/etc/**",
+    "/etc/passwd",
+    "~/.ssh/**",
+    "$workspace/**",
+    "$workspace/src/*.rs",
+    "/**/*.key",
+    "~/{a,b}/**",
+    "/tmp/?x",
+    "/var/[a-c]*/log",
+    "$workspace/**/target/**",
+    "/",
+    "~",
+    "/x/**/y/*.pem",
+    "/tmp/*",
+];
+
+const REQ_PATHS: &[&str] = &[
+    "/etc/passwd",
+    "/etc",
+    "/etc/x/../passwd",
+    "/home/u/.ssh/id_rsa",
+    "/home/u/.ssh",
+    "/home/u/w/src/main.rs",
+    "/home/u/w/src/a/main.rs",
+    "/home/u/w/a/target/x",
+    "/home/u/w/target",
+    "/home/u/a/f",
+    "/tmp/ax",
+    "/tmp/abx",
+    "/var/b1/log",
+    "/var/d/log",
+    "relative/x",
+    "/a\0b",
+    "//etc//passwd/",
+    "/home/u/w/../.ssh/k",
+    "/x/y.key",
+    "/x/.key",
+    "/x/q/y/z.pem",
+    "/x/y/z.pem",
+    "/",
+    "~/x",
+];
+
+const NAMES: &[&str] = &[
+    "GITHUB_TOKEN",
+    "NPM_*",
+    "AWS_*",
+    "*_KEY",
+    "?PI",
+    "*",
+    "{A,B}_X",
+];
+const REQ_NAMES: &[&str] = &[
+    "GITHUB_TOKEN",
+    "github_token",
+    "NPM_TOKEN",
+    "AWS_SECRET",
+    "MY_KEY",
+    "API",
+    "A_X",
+    "bad name",
+    "",
+];
+const LIFETIMES: &[&str] = &["", " for session", " for 1h", " for 90s"];
+const TOOLS: &[&str] = &["get_*", "list_*", "delete_*", "create_issue", "*", "?et_x"];
+const REQ_TOOLS: &[&str] = &[
+    "get_me",
+    "GET_ME",
+    "list_x",
+    "delete_repo",
+    "create_issue",
+    "set_x",
+    "bad tool",
+];
+
+fn rule(targets: Vec<&'static str>, effect: &str, extra: &str) -> String {
+    let quoted: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
+    format!("  {effect} {}{extra}\n", quoted.join(", "))
+}
+
+prop_compose! {
+    fn net_rule()(effect in select(EFFECTS), targets in prop::collection::vec(select(DOMAINS), 1..3), ports in select(PORT_LISTS)) -> String {
+        rule(targets, effect, ports)
+    }
+}
+
+prop_compose! {
+    fn fs_rule()(effect in select(EFFECTS), targets in prop::collection::vec(select(PATHS), 1..3), access in select(&["read", "write", "read write"][..])) -> String {
+        rule(targets, &format!("{effect} {access}"), "")
+    }
+}
+
+prop_compose! {
+    fn cred_rule()(effect in select(EFFECTS), names in prop::collection::vec(select(NAMES), 1..3), to in prop::option::of(prop::collection::vec(select(DOMAINS), 1..3)), life in select(LIFETIMES)) -> String {
+        let to = to.map(|t| format!(" to {}", t.iter().map(|d| format!("\"{d}\"")).collect::<Vec<_>>().join(", "))).unwrap_or_default();
+        rule(names, effect, &format!("{to}{life}"))
+    }
+}
+
+prop_compose! {
+    fn tool_rule()(effect in select(EFFECTS), tools in prop::collection::vec(select(TOOLS), 1..3)) -> String {
+        format!("  {}", rule(tools, effect, ""))
+    }
+}
+
+prop_compose! {
+    fn policy_text()(
+        net in prop::collection::vec(net_rule(), 0..6),
+        fs in prop::collection::vec(fs_rule(), 0..6),
+        cred in prop::collection::vec(cred_rule(), 0..5),
+        gh_tools in prop::collection::vec(tool_rule(), 0..4),
+        pin in any::<bool>(),
+        defaults in prop::collection::vec(select(EFFECTS), 4),
+    ) -> String {
+        let pin = if pin { " source \"ghcr.io/github/mcp:1\"" } else { "" };
+        format!(
+            "policy random\nnetwork {{\n  default {}\n{}}}\nfilesystem {{\n  default {}\n{}}}\ncredentials {{\n  default {}\n{}}}\nmcp {{\n  default {}\n  server github{pin} {{\n{}  }}\n  server fs {{\n    allow *\n  }}\n}}\n",
+            defaults[0], net.concat(), defaults[1], fs.concat(), defaults[2], cred.concat(), defaults[3], gh_tools.concat()
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Req {
+    Net(Option<&'static str>, Option<&'static str>, Option<u32>),
+    Fs(&'static str, bool, bool),
+    Cred(&'static str, Option<&'static str>, Option<&'static str>),
+    Mcp(&'static str, Option<&'static str>, Option<&'static str>),
+}
+
+fn request() -> impl Strategy<Value = Req> {
+    let port = prop::option::of(select(&[22u32, 80, 443, 8080, 8500, 0, 70000][..]));
+    prop_oneof![
+        (
+            prop::option::of(select(HOSTS)),
+            prop::option::of(select(IPS)),
+            port
+        )
+            .prop_map(|(h, i, p)| Req::Net(h, i, p)),
+        (select(REQ_PATHS), any::<bool>(), any::<bool>())
+            .prop_map(|(p, w, bind)| Req::Fs(p, w, bind)),
+        (
+            select(REQ_NAMES),
+            prop::option::of(select(HOSTS)),
+            prop::option::of(select(IPS))
+        )
+            .prop_map(|(n, h, i)| Req::Cred(n, h, i)),
+        (
+            select(&["github", "GitHub", "fs", "other"][..]),
+            prop::option::of(select(REQ_TOOLS)),
+            prop::option::of(select(&["ghcr.io/github/mcp:1", "ghcr.io/evil/mcp:1"][..]))
+        )
+            .prop_map(|(s, t, src)| Req::Mcp(s, t, src)),
+    ]
+}
+
+/// Decisions compare on everything but the exact invalid-request variant,
+/// which depends on the order fields are validated in.
+fn same(a: &Decision, b: &Decision) -> bool {
+    let kind = |r: &Reason| std::mem::discriminant(r);
+    a.effect == b.effect
+        && a.rule == b.rule
+        && kind(&a.reason) == kind(&b.reason)
+        && a.lifetime == b.lifetime
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256), ..ProptestConfig::default() })]
+
+    #[test]
+    fn compiled_tables_decide_like_the_reference(source in policy_text(), reqs in prop::collection::vec(request(), 1..24)) {
+        let checked = check::check_source(&source);
+        let Some(policy) = checked.policy else {
+            panic!("generated policy must check clean:\n{source}\n{:?}", checked.diagnostics);
+        };
+        let compiled = compile::compile(&policy, &source).expect("compiles");
+        let bytes = compiled.artifact.to_bytes();
+        let direct = Policy::from_artifact(compiled.artifact).expect("valid artifact");
+        let loaded = Policy::from_bytes(&bytes).expect("round trip");
+        for r in reqs {
+            let full = [("home", "/home/u"), ("workspace", "/home/u/w")];
+            let (req, roots): (Request<'_>, &[(&str, &str)]) = match r {
+                Req::Net(host, ip, port) => (Request::Network { host, ip, port }, &full),
+                Req::Fs(path, write, bind) => {
+                    let access = if write { policy_eval::model::Access::WRITE } else { policy_eval::model::Access::READ };
+                    (Request::Filesystem { path, access }, if bind { &full } else { &full[..1] })
+                }
+                Req::Cred(name, host, ip) => (Request::Credential { name, host, ip }, &full),
+                Req::Mcp(server, tool, source) => (Request::Mcp { server, tool, source }, &full),
+            };
+            let ctx = Context { roots, ..Context::default() };
+            let want = reference::decide(&policy, &req, &ctx);
+            let got = direct.decide(&req, &ctx);
+            prop_assert!(same(&want, &got), "compiled {got:?} != reference {want:?}\nrequest {req:?}\n{source}");
+            let got = loaded.decide(&req, &ctx);
+            prop_assert!(same(&want, &got), "loaded {got:?} != reference {want:?}\nrequest {req:?}\n{source}");
+        }
+    }
+}
