@@ -1,0 +1,191 @@
+//! `polc`, the policy command-line tool: check, compile, eval, explain, test.
+//!
+//! The library form exists so tests can run commands in-process; `main.rs`
+//! only forwards the process arguments and streams.
+//!
+//! Exit codes: 0 success; 1 the policy has errors, a test failed, or (with
+//! `--deny-warnings`) warnings were found; 2 usage or I/O error.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use policy_lang::check::{check_bytes, CheckResult};
+use policy_lang::diag::{LineIndex, Severity};
+
+pub mod render;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// Policy errors, failed tests, or warnings under `--deny-warnings`.
+pub const EXIT_FAIL: u8 = 1;
+/// Bad command line or unreadable files.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "polc",
+    version,
+    about = "Check, compile and evaluate agent policies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output format of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// rustc-style messages with source snippets.
+    Human,
+    /// One JSON object per diagnostic per line.
+    Json,
+}
+
+/// When to color human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    /// Never.
+    Never,
+    /// Always.
+    Always,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check policy files and report every problem.
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Fail when there are warnings.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Color human output.
+        #[arg(long, value_enum, default_value = "never")]
+        color: Color,
+    },
+}
+
+/// Runs `polc` with `args` (the first is the program name) on the given
+/// streams and returns the exit code.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    _stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check {
+            files,
+            format,
+            deny_warnings,
+            color,
+        } => check(
+            &files,
+            format,
+            deny_warnings,
+            color == Color::Always,
+            out,
+            err,
+        ),
+    }
+}
+
+/// Reads a file, reporting failure on `err`.
+fn read(path: &PathBuf, err: &mut dyn Write) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Prints the diagnostics of one checked file.
+fn print_diagnostics(
+    name: &str,
+    bytes: &[u8],
+    result: &CheckResult,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) {
+    let source = String::from_utf8_lossy(bytes);
+    let lines = LineIndex::new(&source);
+    for d in &result.diagnostics {
+        let _ = match format {
+            Format::Json => {
+                let j = render::to_json(name, &source, &lines, d);
+                writeln!(out, "{}", serde_json::to_string(&j).unwrap_or_default())
+            }
+            Format::Human => writeln!(out, "{}\n", render::human(name, &source, d, color)),
+        };
+    }
+}
+
+fn check(
+    files: &[PathBuf],
+    format: Format,
+    deny_warnings: bool,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let mut code = EXIT_OK;
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for path in files {
+        let Some(bytes) = read(path, err) else {
+            code = EXIT_USAGE;
+            continue;
+        };
+        let name = path.display().to_string();
+        let mut result = check_bytes(&bytes);
+        if let Some(policy) = &result.policy {
+            let source = String::from_utf8_lossy(&bytes);
+            match policy_lang::compile::compile(policy, &source) {
+                Ok(c) => result.diagnostics.extend(c.warnings),
+                Err(e) => {
+                    let _ = writeln!(err, "error: {name}: {e}");
+                    errors += 1;
+                }
+            }
+        }
+        print_diagnostics(&name, &bytes, &result, format, color, out);
+        for d in &result.diagnostics {
+            match d.severity() {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+        }
+    }
+    if format == Format::Human {
+        let _ = writeln!(
+            err,
+            "checked {} file(s): {errors} error(s), {warnings} warning(s)",
+            files.len()
+        );
+    }
+    if code == EXIT_OK && (errors > 0 || (deny_warnings && warnings > 0)) {
+        code = EXIT_FAIL;
+    }
+    code
+}
