@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use policy_lang::check::{check_bytes, CheckResult};
 use policy_lang::diag::{LineIndex, Severity};
 
+mod commands;
 pub mod render;
 
 /// Success.
@@ -36,7 +37,7 @@ struct Cli {
 
 /// Output format of diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     /// rustc-style messages with source snippets.
     Human,
     /// One JSON object per diagnostic per line.
@@ -69,13 +70,44 @@ enum Command {
         #[arg(long, value_enum, default_value = "never")]
         color: Color,
     },
+    /// Compile a policy into an artifact for the runtimes.
+    Compile {
+        /// Policy source file.
+        policy: PathBuf,
+        /// Where to write the artifact.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Decide JSON requests, one per line, from a file or standard input.
+    Eval {
+        /// Policy source or compiled artifact.
+        policy: PathBuf,
+        /// JSON lines file of requests; standard input when absent.
+        requests: Option<PathBuf>,
+        /// Print decision events instead of decisions.
+        #[arg(long)]
+        events: bool,
+    },
+    /// Decide one request and show every rule that matched and why it won or lost.
+    Explain {
+        /// Policy source file.
+        policy: PathBuf,
+        /// The request, as JSON.
+        request: String,
+    },
+    /// Run the tests written next to each policy (`NAME.tests.jsonl`).
+    Test {
+        /// Policy source files.
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+    },
 }
 
 /// Runs `polc` with `args` (the first is the program name) on the given
 /// streams and returns the exit code.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
-    _stdin: &mut dyn BufRead,
+    stdin: &mut dyn BufRead,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
@@ -106,11 +138,19 @@ pub fn run(
             out,
             err,
         ),
+        Command::Compile { policy, output } => commands::compile(&policy, &output, out, err),
+        Command::Eval {
+            policy,
+            requests,
+            events,
+        } => commands::eval(&policy, requests.as_deref(), events, stdin, out, err),
+        Command::Explain { policy, request } => commands::explain(&policy, &request, out, err),
+        Command::Test { policies } => commands::test(&policies, out, err),
     }
 }
 
 /// Reads a file, reporting failure on `err`.
-fn read(path: &PathBuf, err: &mut dyn Write) -> Option<Vec<u8>> {
+fn read(path: &std::path::Path, err: &mut dyn Write) -> Option<Vec<u8>> {
     match std::fs::read(path) {
         Ok(b) => Some(b),
         Err(e) => {
@@ -121,7 +161,7 @@ fn read(path: &PathBuf, err: &mut dyn Write) -> Option<Vec<u8>> {
 }
 
 /// Prints the diagnostics of one checked file.
-fn print_diagnostics(
+pub(crate) fn print_diagnostics(
     name: &str,
     bytes: &[u8],
     result: &CheckResult,

@@ -84,3 +84,14 @@ pub fn human(file: &str, source: &str, d: &Diagnostic, color: bool) -> String {
     };
     renderer.render(&[group]).to_string()
 }
+
+/// Renders a rule's source lines under a title, for `polc explain`.
+pub fn rule(file: &str, source: &str, span: policy_lang::diag::Span, title: &str) -> String {
+    let clamp = |s: usize| policy_lang::diag::floor_char_boundary(source, s.min(source.len()));
+    let snippet = Snippet::source(source)
+        .path(file)
+        .fold(true)
+        .annotation(AnnotationKind::Primary.span(clamp(span.start)..clamp(span.end)));
+    let group = Level::NOTE.primary_title(title).element(snippet);
+    Renderer::plain().render(&[group]).to_string()
+}

@@ -1,0 +1,317 @@
+//! `polc compile`, `eval`, `explain` and `test`.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use policy_eval::codec::MAGIC;
+use policy_eval::event::Event;
+use policy_eval::json::parse_request;
+use policy_eval::{effect_str, Decision, Policy, Reason};
+use policy_lang::check::{check_bytes, effect_word};
+use policy_lang::model::CheckedPolicy;
+use policy_lang::reference;
+
+use crate::{print_diagnostics, read, render, Format, EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+
+/// A policy compiled from source, with what explanations need.
+struct FromSource {
+    source: String,
+    checked: CheckedPolicy,
+    policy: Policy,
+}
+
+/// Checks and compiles a policy source; diagnostics go to `err`.
+fn from_source(path: &Path, err: &mut dyn Write) -> Result<FromSource, u8> {
+    let bytes = read(path, err).ok_or(EXIT_USAGE)?;
+    let result = check_bytes(&bytes);
+    let name = path.display().to_string();
+    let Some(checked) = result.policy.clone() else {
+        print_diagnostics(&name, &bytes, &result, Format::Human, false, err);
+        return Err(EXIT_FAIL);
+    };
+    let source = String::from_utf8_lossy(&bytes).into_owned();
+    let compiled = policy_lang::compile::compile(&checked, &source).map_err(|e| {
+        let _ = writeln!(err, "error: {name}: {e}");
+        EXIT_FAIL
+    })?;
+    let policy = Policy::from_artifact(compiled.artifact).map_err(|e| {
+        let _ = writeln!(err, "error: {name}: compiled artifact refused: {e}");
+        EXIT_FAIL
+    })?;
+    Ok(FromSource {
+        source,
+        checked,
+        policy,
+    })
+}
+
+/// Loads an artifact (recognized by its magic bytes) or compiles a source.
+fn load_any(path: &Path, err: &mut dyn Write) -> Result<Policy, u8> {
+    let bytes = read(path, err).ok_or(EXIT_USAGE)?;
+    if bytes.starts_with(&MAGIC) {
+        return Policy::from_bytes(&bytes).map_err(|e| {
+            let _ = writeln!(err, "error: {}: {e}", path.display());
+            EXIT_FAIL
+        });
+    }
+    from_source(path, err).map(|s| s.policy)
+}
+
+/// `polc compile POLICY -o ARTIFACT`.
+pub fn compile(path: &Path, output: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let loaded = match from_source(path, err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let bytes = loaded.policy.artifact().to_bytes();
+    if let Err(e) = std::fs::write(output, &bytes) {
+        let _ = writeln!(err, "error: cannot write `{}`: {e}", output.display());
+        return EXIT_USAGE;
+    }
+    let _ = writeln!(
+        out,
+        "compiled `{}` ({} rules) to `{}` ({} bytes)",
+        path.display(),
+        loaded.checked.rules.len(),
+        output.display(),
+        bytes.len()
+    );
+    EXIT_OK
+}
+
+/// `polc eval POLICY [REQUESTS]`: one decision (or event) per non-blank line.
+pub fn eval(
+    path: &Path,
+    requests: Option<&Path>,
+    events: bool,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let policy = match load_any(path, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut file_reader;
+    let input: &mut dyn BufRead = match requests {
+        Some(r) => match std::fs::File::open(r) {
+            Ok(f) => {
+                file_reader = std::io::BufReader::new(f);
+                &mut file_reader
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read `{}`: {e}", r.display());
+                return EXIT_USAGE;
+            }
+        },
+        None => stdin,
+    };
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = writeln!(err, "error: reading requests: {e}");
+                return EXIT_USAGE;
+            }
+        }
+        // Invalid UTF-8 becomes U+FFFD, which no field accepts: the line is
+        // decided as invalid like any other malformed line.
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let outcome = policy.decide_json_detailed(text);
+        let printed = if events {
+            let event = match &outcome.request {
+                Some(req) => req.with(|r, c| Event::new(&policy, r, c, &outcome.decision)),
+                None => Event::unparsed(&policy, &outcome.decision, SystemTime::now()),
+            };
+            event.to_json_line()
+        } else {
+            policy.decision_json(&outcome.decision) + "\n"
+        };
+        if out.write_all(printed.as_bytes()).is_err() {
+            return EXIT_USAGE;
+        }
+    }
+    EXIT_OK
+}
+
+/// `polc explain POLICY REQUEST`.
+pub fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let loaded = match from_source(path, err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let name = path.display().to_string();
+    let parsed = match parse_request(request) {
+        Ok(p) => p,
+        Err(why) => {
+            let d = Decision::invalid(why);
+            let _ = writeln!(out, "{}", loaded.policy.decision_json(&d));
+            let _ = writeln!(out, "the request is invalid: {}", why.message());
+            return EXIT_OK;
+        }
+    };
+    let (decision, matches) = parsed.with(|r, c| {
+        (
+            loaded.policy.decide(r, c),
+            reference::matches(&loaded.checked, r, c),
+        )
+    });
+    let _ = writeln!(out, "{}", loaded.policy.decision_json(&decision));
+    let rules = &loaded.checked.rules;
+    match decision.reason {
+        Reason::Invalid(why) => {
+            let _ = writeln!(out, "the request is invalid: {}", why.message());
+            return EXIT_OK;
+        }
+        Reason::Default => {
+            let _ = writeln!(
+                out,
+                "no rule applies; the surface default is `{}`",
+                effect_str(decision.effect)
+            );
+        }
+        Reason::Rule => {
+            if let Some(r) = decision.rule.and_then(|i| rules.get(i as usize)) {
+                let title = format!("deciding rule `{}` ({})", r.id, effect_word(r.effect));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    render::rule(&name, &loaded.source, r.span, &title)
+                );
+            }
+        }
+    }
+    let winner = decision.rule.map(|i| i as usize);
+    for m in matches.unwrap_or_default() {
+        if Some(m.rule) == winner {
+            continue;
+        }
+        let Some(r) = rules.get(m.rule) else { continue };
+        let why = match (m.not_applied, winner.and_then(|w| rules.get(w))) {
+            (Some(reason), _) => format!("matched but does not apply: {reason}"),
+            (None, Some(w)) if w.effect != r.effect => format!(
+                "lost: `{}` beats `{}`",
+                effect_word(w.effect),
+                effect_word(r.effect)
+            ),
+            (None, Some(w)) => format!("lost: same effect, `{}` comes first in the source", w.id),
+            (None, None) => "matched".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` ({}, line {}): {why}",
+            r.id,
+            effect_word(r.effect),
+            r.line
+        );
+    }
+    // The explanation comes from the reference interpreter; it must agree
+    // with the compiled decision, or something is badly wrong.
+    let expected = parsed.with(|r, c| reference::decide(&loaded.checked, r, c));
+    if (expected.effect, expected.rule) != (decision.effect, decision.rule) {
+        let _ = writeln!(
+            err,
+            "internal error: the reference interpreter decides {expected:?}; please report this"
+        );
+        return EXIT_FAIL;
+    }
+    EXIT_OK
+}
+
+/// The tests file of a policy: `NAME.tests.jsonl` beside `NAME.policy`.
+pub fn tests_path(policy: &Path) -> PathBuf {
+    let stem = policy.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    policy.with_file_name(format!("{stem}.tests.jsonl"))
+}
+
+/// `polc test POLICY...`.
+pub fn test(policies: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut code = EXIT_OK;
+    for path in policies {
+        let loaded = match from_source(path, err) {
+            Ok(l) => l,
+            Err(c) => {
+                code = code.max(c);
+                failed += 1;
+                continue;
+            }
+        };
+        let tests = tests_path(path);
+        let text = match std::fs::read_to_string(&tests) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read tests `{}`: {e}", tests.display());
+                code = code.max(EXIT_FAIL);
+                failed += 1;
+                continue;
+            }
+        };
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let place = format!("{}:{}", tests.display(), n + 1);
+            match run_case(&loaded, line) {
+                Ok(()) => passed += 1,
+                Err(report) => {
+                    failed += 1;
+                    let _ = writeln!(out, "FAIL {place}\n{report}");
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "tests: {passed} passed, {failed} failed");
+    if failed > 0 {
+        code = code.max(EXIT_FAIL);
+    }
+    code
+}
+
+/// Runs one test line: `{"name", "request" | "raw", "expect"}`; the keys of
+/// `expect` are compared with the decision JSON.
+fn run_case(loaded: &FromSource, line: &str) -> Result<(), String> {
+    let case: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("  malformed test line: {e}"))?;
+    let name = case["name"].as_str().unwrap_or("(unnamed)");
+    let input = match (&case["raw"], &case["request"]) {
+        (serde_json::Value::String(raw), _) => raw.clone(),
+        (_, req) if req.is_object() => req.to_string(),
+        _ => {
+            return Err(format!(
+                "  {name}: test needs `request` (object) or `raw` (string)"
+            ))
+        }
+    };
+    let Some(expect) = case["expect"].as_object() else {
+        return Err(format!("  {name}: test needs `expect` (object)"));
+    };
+    let outcome = loaded.policy.decide_json_detailed(&input);
+    let actual_text = loaded.policy.decision_json(&outcome.decision);
+    let actual: serde_json::Value = serde_json::from_str(&actual_text).unwrap_or_default();
+    let wrong: Vec<&String> = expect
+        .keys()
+        .filter(|k| actual.get(k.as_str()) != expect.get(k.as_str()))
+        .collect();
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    let rule = outcome
+        .decision
+        .rule
+        .and_then(|i| loaded.checked.rules.get(i as usize))
+        .map(|r| format!("`{}` at line {}", r.id, r.line))
+        .unwrap_or_else(|| "none".to_string());
+    Err(format!(
+        "  {name}\n  request:  {input}\n  expected: {}\n  actual:   {actual_text}\n  deciding rule: {rule}",
+        serde_json::Value::Object(expect.clone())
+    ))
+}
