@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::FxMap;
-use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_SOURCE_LEN};
+use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_SOURCE_LEN, MAX_TABLE_ENTRIES};
 use crate::model::{Artifact, Condition, Effect, NameTables, Rule, Surface};
 use crate::normalize::{is_normalized_domain, is_normalized_name, is_normalized_relative_path};
 
@@ -255,6 +255,16 @@ impl Policy {
                     "candidate list 0 must exist and be empty",
                 ))
             }
+        }
+        let entries = art
+            .candidates
+            .iter()
+            .fold(art.candidates.len(), |n, l| n.saturating_add(l.len()));
+        if entries > MAX_TABLE_ENTRIES {
+            return Err(LoadError::table(
+                "candidates",
+                format!("{entries} entries exceed the limit of {MAX_TABLE_ENTRIES}"),
+            ));
         }
         let mut list_surface = Vec::with_capacity(art.candidates.len());
         for (li, list) in art.candidates.iter().enumerate() {
