@@ -147,6 +147,7 @@ const REQ_NAMES: &[&str] = &[
     "MY_KEY",
     "API",
     "A_X",
+    "AWS_a/b",
     "bad name",
     "",
 ];
@@ -154,6 +155,8 @@ const LIFETIMES: &[&str] = &["", " for session", " for 1h", " for 90s"];
 const TOOLS: &[&str] = &["get_*", "list_*", "delete_*", "create_issue", "*", "?et_x"];
 const REQ_TOOLS: &[&str] = &[
     "get_me",
+    "delete_a/b",
+    "list_/x",
     "GET_ME",
     "list_x",
     "delete_repo",

@@ -65,6 +65,9 @@ pub fn matches(
                 .collect())
         }
         Request::Filesystem { path, access } => {
+            if !(1..=3).contains(&access.0) {
+                return Err(Invalid::Access);
+            }
             let mut buf = [0u8; MAX_PATH_LEN];
             let path = normalize::path(path, &mut buf)?.to_string();
             let roots = bind_roots(policy, ctx)?;
@@ -111,7 +114,7 @@ pub fn matches(
                         names,
                         destinations,
                         ..
-                    } if names.iter().any(|n| glob_matches(n, &name)) => {
+                    } if names.iter().any(|n| name_matches(n, &name)) => {
                         let not_applied = match (&dest, destinations) {
                             (None, Some(_)) if r.effect == Effect::Deny => {
                                 Some("a deny with `to` only forbids sending to its destinations")
@@ -163,7 +166,7 @@ pub fn matches(
                 .enumerate()
                 .filter_map(|(i, r)| match &r.kind {
                     RuleKind::Tool { server, tools }
-                        if *server == index && tools.iter().any(|t| glob_matches(t, &tool)) =>
+                        if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
                     {
                         Some(Match {
                             rule: i,
@@ -271,6 +274,16 @@ fn glob(pattern: &str) -> Option<GlobMatcher> {
 
 fn glob_matches(pattern: &str, text: &str) -> bool {
     glob(pattern).is_some_and(|g| g.is_match(text))
+}
+
+/// Names (secrets, tools) have no segments: `*` and `?` match any byte,
+/// `/` included, so `deny delete_*` also covers a tool named `delete_a/b`.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .backslash_escape(true)
+        .build()
+        .is_ok_and(|g| g.compile_matcher().is_match(name))
 }
 
 /// Root bindings from the context, normalized; every root the policy uses
