@@ -59,6 +59,15 @@ pub struct Compiled {
 /// Compiles a checked policy. `source` is the text it was checked from (its
 /// SHA-256 goes into the artifact).
 pub fn compile(policy: &CheckedPolicy, source: &str) -> Result<Compiled, CompileError> {
+    compile_with_budget(policy, source, limits::MAX_TABLE_ENTRIES)
+}
+
+/// [`compile`] with a custom table budget (for tests of the budget itself).
+pub fn compile_with_budget(
+    policy: &CheckedPolicy,
+    source: &str,
+    budget: usize,
+) -> Result<Compiled, CompileError> {
     let mut c = Compiler::new(policy);
     let mut artifact = Artifact {
         meta: Meta {
@@ -102,7 +111,7 @@ pub fn compile(policy: &CheckedPolicy, source: &str) -> Result<Compiled, Compile
         })
         .collect();
     let entries: usize = c.lists.iter().map(Vec::len).sum::<usize>() + c.lists.len();
-    if entries > limits::MAX_TABLE_ENTRIES {
+    if entries > budget {
         let mut largest: Vec<&Vec<u32>> = c.lists.iter().collect();
         largest.sort_by_key(|l| std::cmp::Reverse(l.len()));
         let mut rules: Vec<String> = largest
@@ -114,7 +123,7 @@ pub fn compile(policy: &CheckedPolicy, source: &str) -> Result<Compiled, Compile
         rules.dedup();
         return Err(CompileError::Budget {
             entries,
-            limit: limits::MAX_TABLE_ENTRIES,
+            limit: budget,
             rules,
         });
     }
@@ -524,6 +533,31 @@ fn path_shape(glob: &str) -> PathShape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn over_budget_policy_fails_naming_its_rules() {
+        // Nested ranges with port conditions: every elementary interval keeps
+        // every covering rule, so the tables grow quadratically.
+        let mut src = String::from("policy big\nnetwork {\n");
+        for i in 0..32 {
+            src.push_str(&format!("  r{i}: deny 10.0.0.0/{} port 22\n", i));
+        }
+        src.push_str("}\n");
+        let checked = crate::check::check_source(&src).policy.expect("valid");
+        assert!(compile(&checked, &src).is_ok());
+        let err = compile_with_budget(&checked, &src, 100).expect_err("over budget");
+        let CompileError::Budget {
+            entries,
+            limit,
+            rules,
+        } = &err;
+        assert!(*entries > 100 && *limit == 100);
+        assert!(rules.iter().any(|r| r == "r0"), "{rules:?}");
+        assert!(
+            err.to_string().contains("largest contributors: r0"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn path_shapes() {
