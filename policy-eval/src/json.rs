@@ -144,8 +144,9 @@ pub struct JsonOutcome {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequest<'a> {
-    #[serde(borrow)]
-    surface: Cow<'a, str>,
+    // Optional so that `"surface": null` is "missing", like every other field.
+    #[serde(borrow, default)]
+    surface: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     host: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -281,7 +282,10 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
         },
     };
     let present = |fields: &[bool]| fields.iter().any(|&b| b);
-    let request = match &*raw.surface {
+    let Some(surface) = raw.surface.as_deref() else {
+        return Err(Invalid::JsonMissingField);
+    };
+    let request = match surface {
         "network" => {
             if present(&[
                 raw.path.is_some(),
