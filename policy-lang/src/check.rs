@@ -766,7 +766,21 @@ pub fn address(text: &str) -> Result<(IpNet, Vec<PatternError>), PatternError> {
             IpNet::from(ip)
         }
     };
-    Ok((unmap(net), warnings))
+    let net = unmap(net);
+    if let IpNet::V6(v6) = net {
+        let bits = u128::from(v6.network());
+        if v6.prefix_len() >= 96 && bits >> 32 == 0 && bits > 1 {
+            let v4 = std::net::Ipv4Addr::from((bits & 0xffff_ffff) as u32);
+            return Err(err(
+                Code::InvalidAddress,
+                format!(
+                    "`{text}` is an IPv4-compatible IPv6 address, which requests present as IPv4"
+                ),
+                Some(&format!("write the IPv4 form, e.g. `{v4}`")),
+            ));
+        }
+    }
+    Ok((net, warnings))
 }
 
 fn bad_address(text: &str) -> PatternError {
