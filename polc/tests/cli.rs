@@ -4,8 +4,11 @@
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Cursor;
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::polc;
 
 fn example() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,25 +22,6 @@ fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("polc-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     dir.join(name)
-}
-
-fn polc(args: &[&str], stdin: &str) -> (u8, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut input = Cursor::new(stdin.as_bytes().to_vec());
-    let code = polc::run(
-        std::iter::once("polc")
-            .chain(args.iter().copied())
-            .map(Into::into),
-        &mut input,
-        &mut out,
-        &mut err,
-    );
-    (
-        code,
-        String::from_utf8(out).expect("utf8"),
-        String::from_utf8(err).expect("utf8"),
-    )
 }
 
 const REQUESTS: &str = r#"{"surface":"network","host":"api.github.com","ip":"140.82.112.3","port":443}

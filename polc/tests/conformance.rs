@@ -6,18 +6,11 @@
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
-fn policies(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "policy"))
-        .collect();
-    out.sort();
-    out
-}
+use std::path::PathBuf;
+
+use common::policies;
 
 fn run(files: &[PathBuf]) -> (u8, String, usize) {
     let mut out = Vec::new();

@@ -102,18 +102,9 @@ impl Policy {
             return Decision::invalid(Invalid::NetworkTarget);
         }
         let mut hb = [0u8; MAX_HOST_LEN];
-        let host = match host {
-            Some(h) => Some(try_norm!(normalize::host(h, &mut hb))),
-            None => None,
-        };
-        let ip = match ip {
-            Some(a) => Some(try_norm!(normalize::ip(a))),
-            None => None,
-        };
-        let port = match port {
-            Some(p) => Some(try_norm!(normalize::port(p))),
-            None => None,
-        };
+        let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
+        let ip = try_norm!(ip.map(normalize::ip).transpose());
+        let port = try_norm!(port.map(normalize::port).transpose());
         let applies = |_: u32, r: &Rule| match &r.cond {
             Condition::None => true,
             Condition::Ports(ranges) => match port {
@@ -318,14 +309,8 @@ impl Policy {
         let mut nb = [0u8; MAX_NAME_LEN];
         let name = try_norm!(normalize::name(name, &mut nb));
         let mut hb = [0u8; MAX_HOST_LEN];
-        let host = match host {
-            Some(h) => Some(try_norm!(normalize::host(h, &mut hb))),
-            None => None,
-        };
-        let ip = match ip {
-            Some(a) => Some(try_norm!(normalize::ip(a))),
-            None => None,
-        };
+        let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
+        let ip = try_norm!(ip.map(normalize::ip).transpose());
         let send = host.is_some() || ip.is_some();
         let (domain, host_ip) = match host {
             Some(Host::Domain(d)) => (Some(d), None),
@@ -411,14 +396,8 @@ impl Policy {
         let mut sb = [0u8; MAX_NAME_LEN];
         let server = try_norm!(normalize::name(server, &mut sb));
         let mut tb = [0u8; MAX_NAME_LEN];
-        let tool = match tool {
-            Some(t) => Some(try_norm!(normalize::name(t, &mut tb))),
-            None => None,
-        };
-        let source = match source {
-            Some(s) => Some(try_norm!(normalize::source(s))),
-            None => None,
-        };
+        let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
+        let source = try_norm!(source.map(normalize::source).transpose());
         let approved = self.servers.get(server).and_then(|&i| {
             let s = self.art.mcp.servers.get(i as usize)?;
             let pinned_ok = match &s.source {
