@@ -20,7 +20,7 @@ use crate::model::{
     Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
 };
 use crate::normalize::{self, Host};
-use crate::policy::{NameIndex, Policy, RootIndex};
+use crate::policy::{DirIndex, NameIndex, Policy, RootIndex};
 
 /// The best (effect, rule index) found so far.
 #[derive(Default)]
@@ -126,20 +126,26 @@ impl Policy {
     }
 
     fn probe_domains(&self, host: &str, best: &mut Best, applies: &dyn Fn(u32, &Rule) -> bool) {
+        let mut labels = host.bytes().filter(|&b| b == b'.').count() + 1;
         let mut start = 0usize;
         loop {
             let anchor = host.get(start..).unwrap_or("");
-            let rem = match start {
-                0 => "",
-                s => host.get(..s - 1).unwrap_or(""),
-            };
-            self.probe_anchor(anchor, rem, best, applies);
+            if self.anchor_shapes.may_have(anchor.len(), labels) {
+                let rem = match start {
+                    0 => "",
+                    s => host.get(..s - 1).unwrap_or(""),
+                };
+                self.probe_anchor(anchor, rem, best, applies);
+            }
             match anchor.find('.') {
                 Some(p) => start += p + 1,
                 None => break,
             }
+            labels -= 1;
         }
-        self.probe_anchor("", host, best, applies);
+        if self.anchor_shapes.may_have(0, 0) {
+            self.probe_anchor("", host, best, applies);
+        }
     }
 
     fn probe_anchor(
@@ -188,18 +194,29 @@ impl Policy {
         if access.0 == 0 || access.0 > 3 {
             return Decision::invalid(Invalid::Access);
         }
+        // Normalized paths (the common case) are used in place; only others
+        // are copied into a buffer, so the fast path clears no 4 KiB array.
+        if normalize::is_normal_path(path) {
+            return self.decide_fs_normal(path, access, ctx);
+        }
         let mut pb = [0u8; MAX_PATH_LEN];
         let path = try_norm!(normalize::path(path, &mut pb));
+        self.decide_fs_normal(path, access, ctx)
+    }
+
+    fn decide_fs_normal(&self, path: &str, access: Access, ctx: &Context<'_>) -> Decision {
         // Every binding is checked, in order: a name bound twice ("" is `/`
         // and cannot be rebound), then the path; then every root the policy
         // uses must be bound.
-        let mut rb = [0u8; MAX_PATH_LEN];
         for (i, (name, bound)) in ctx.roots.iter().enumerate() {
             if name.is_empty() || ctx.roots.iter().take(i).any(|(n, _)| n == name) {
                 return Decision::invalid(Invalid::RootDuplicate);
             }
-            if normalize::path(bound, &mut rb).is_err() {
-                return Decision::invalid(Invalid::RootPath);
+            if !normalize::is_normal_path(bound) {
+                let mut rb = [0u8; MAX_PATH_LEN];
+                if normalize::path(bound, &mut rb).is_err() {
+                    return Decision::invalid(Invalid::RootPath);
+                }
             }
         }
         for root in &self.roots {
@@ -214,30 +231,46 @@ impl Policy {
         };
         let mut best = Best::default();
         for root in &self.roots {
-            let root_path = if root.name.is_empty() {
-                "/"
+            if root.name.is_empty() {
+                self.probe_under(root, "/", path, &mut best, &applies);
+                continue;
+            }
+            let Some((_, bound)) = ctx.roots.iter().find(|(n, _)| *n == &*root.name) else {
+                return Decision::invalid(Invalid::UnboundRoot);
+            };
+            if normalize::is_normal_path(bound) {
+                self.probe_under(root, bound, path, &mut best, &applies);
             } else {
-                let Some((_, bound)) = ctx.roots.iter().find(|(n, _)| *n == &*root.name) else {
-                    return Decision::invalid(Invalid::UnboundRoot);
-                };
+                let mut rb = [0u8; MAX_PATH_LEN];
                 match normalize::path(bound, &mut rb) {
-                    Ok(p) => p,
+                    Ok(p) => self.probe_under(root, p, path, &mut best, &applies),
                     Err(_) => return Decision::invalid(Invalid::RootPath),
                 }
-            };
-            let rel = if root_path == "/" {
-                path.strip_prefix('/')
-            } else if path == root_path {
-                Some("")
-            } else {
-                path.strip_prefix(root_path)
-                    .and_then(|r| r.strip_prefix('/'))
-            };
-            if let Some(rel) = rel {
-                self.probe_root(root, rel, &mut best, &applies);
             }
         }
         self.finish(best, Surface::Filesystem)
+    }
+
+    /// Probes `root`'s tables with `path` relative to the root's bound path.
+    fn probe_under(
+        &self,
+        root: &RootIndex,
+        root_path: &str,
+        path: &str,
+        best: &mut Best,
+        applies: &dyn Fn(u32, &Rule) -> bool,
+    ) {
+        let rel = if root_path == "/" {
+            path.strip_prefix('/')
+        } else if path == root_path {
+            Some("")
+        } else {
+            path.strip_prefix(root_path)
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        if let Some(rel) = rel {
+            self.probe_root(root, rel, best, applies);
+        }
     }
 
     fn probe_root(
@@ -252,51 +285,51 @@ impl Policy {
         }
         let last = rel.rsplit('/').next().unwrap_or(rel);
         // Every ancestor of `rel` ("" and each prefix ending before a `/`),
-        // then `rel` itself.
+        // no deeper than the deepest key, then `rel` itself.
         let slashes = rel.match_indices('/').map(|(i, _)| i);
-        let ancestors = std::iter::once(0).chain(slashes);
-        for end in ancestors {
-            let dir = rel.get(..end).unwrap_or("");
-            if let Some(&c) = root.prefix.get(dir) {
+        for (depth, end) in std::iter::once(0).chain(slashes).enumerate() {
+            if depth > root.max_depth {
+                return;
+            }
+            let Some(dir) = root.dirs.get(rel.get(..end).unwrap_or("")) else {
+                continue;
+            };
+            if let Some(c) = dir.prefix {
                 self.consider(best, c, applies);
             }
-            if !rel.is_empty() {
-                if let Some(per_dir) = root.extension.get(dir) {
-                    for (dot, _) in last.match_indices('.') {
-                        let suffix = last.get(dot..).unwrap_or("");
-                        if let Some(&c) = per_dir.get(suffix) {
-                            self.consider(best, c, applies);
-                        }
+            // The root itself ("") is matched by exact and prefix rules only.
+            if rel.is_empty() {
+                return;
+            }
+            if !dir.extension.is_empty() {
+                for (dot, _) in last.match_indices('.') {
+                    if let Some(&c) = dir.extension.get(last.get(dot..).unwrap_or("")) {
+                        self.consider(best, c, applies);
                     }
                 }
             }
-            self.probe_globs(root, dir, rel, best, applies);
+            self.probe_globs(dir, rel, best, applies);
         }
-        if !rel.is_empty() {
-            if let Some(&c) = root.prefix.get(rel) {
-                self.consider(best, c, applies);
+        if !rel.is_empty() && rel.matches('/').count() < root.max_depth {
+            if let Some(dir) = root.dirs.get(rel) {
+                if let Some(c) = dir.prefix {
+                    self.consider(best, c, applies);
+                }
+                self.probe_globs(dir, rel, best, applies);
             }
-            self.probe_globs(root, rel, rel, best, applies);
         }
     }
 
     fn probe_globs(
         &self,
-        root: &RootIndex,
-        dir: &str,
+        dir: &DirIndex,
         rel: &str,
         best: &mut Best,
         applies: &dyn Fn(u32, &Rule) -> bool,
     ) {
-        // The root itself ("") is matched by exact "" and prefix rules only.
-        if rel.is_empty() {
-            return;
-        }
-        if let Some(globs) = root.globs.get(dir) {
-            for (g, c) in globs {
-                if g.is_match(rel) {
-                    self.consider(best, *c, applies);
-                }
+        for (g, c) in &dir.globs {
+            if g.is_match(rel) {
+                self.consider(best, *c, applies);
             }
         }
     }

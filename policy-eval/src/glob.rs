@@ -57,9 +57,82 @@ enum Tok {
     RecZeroOrMore,
 }
 
+/// The cheapest strategy that decides a pattern, chosen at parse time (as
+/// globset does): most real patterns are a literal with a `*` at one or both
+/// ends, which needs no position sets at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fast {
+    /// Only the general matcher knows.
+    General,
+    /// `lit*`.
+    Prefix(Box<[u8]>),
+    /// `*lit`.
+    Suffix(Box<[u8]>),
+    /// `*lit*`.
+    Contains(Box<[u8]>),
+    /// `head*tail`.
+    PrefixSuffix(Box<[u8]>, Box<[u8]>),
+}
+
+impl Fast {
+    /// The strategy for a token list: literal bytes (no `/`) around one or
+    /// two stars at the ends, or one star in the middle.
+    fn of(toks: &[Tok]) -> Fast {
+        let literal = |ts: &[Tok]| -> Option<Box<[u8]>> {
+            ts.iter()
+                .map(|t| match t {
+                    Tok::Byte(b) if *b != b'/' => Some(*b),
+                    _ => None,
+                })
+                .collect()
+        };
+        let stars: Vec<usize> = toks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == Tok::Star)
+            .map(|(i, _)| i)
+            .collect();
+        let n = toks.len();
+        let fast = match stars.as_slice() {
+            [0] if n > 1 => literal(&toks[1..]).map(Fast::Suffix),
+            [i] if *i == n - 1 && n > 1 => literal(&toks[..n - 1]).map(Fast::Prefix),
+            [i] if n > 1 => literal(&toks[..*i])
+                .zip(literal(&toks[i + 1..]))
+                .map(|(h, t)| Fast::PrefixSuffix(h, t)),
+            [0, j] if *j == n - 1 && n > 2 => literal(&toks[1..n - 1]).map(Fast::Contains),
+            _ => None,
+        };
+        fast.unwrap_or(Fast::General)
+    }
+
+    /// `Some(answer)` when this strategy decides `s`. `sep`: stars stop at `/`.
+    fn is_match(&self, s: &[u8], sep: bool) -> Option<bool> {
+        let free = |part: &[u8]| !sep || !part.contains(&b'/');
+        Some(match self {
+            Fast::General => return None,
+            Fast::Prefix(p) => s.starts_with(p) && free(&s[p.len()..]),
+            Fast::Suffix(x) => s.ends_with(x) && free(&s[..s.len() - x.len()]),
+            Fast::PrefixSuffix(h, t) => {
+                s.len() >= h.len() + t.len()
+                    && s.starts_with(h)
+                    && s.ends_with(t)
+                    && free(&s[h.len()..s.len() - t.len()])
+            }
+            Fast::Contains(x) => {
+                free(s) && (x.is_empty() || s.windows(x.len()).any(|w| w == &x[..]))
+            }
+        })
+    }
+}
+
 /// A parsed glob pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
+    fast: Fast,
+    /// Literal bytes every match starts with (a cheap rejection test).
+    head: Box<[u8]>,
+    /// Literal bytes every match ends with.
+    tail: Box<[u8]>,
     toks: Box<[Tok]>,
     classes: Box<[[u64; 4]]>,
     /// The whole pattern is `**`: matches everything.
@@ -104,7 +177,17 @@ impl Glob {
         };
         p.run()?;
         let all = p.toks == [Tok::RecPrefix];
+        let byte = |t: &Tok| match t {
+            Tok::Byte(b) => Some(*b),
+            _ => None,
+        };
+        let head: Vec<u8> = p.toks.iter().map_while(byte).collect();
+        let mut tail: Vec<u8> = p.toks.iter().rev().map_while(byte).collect();
+        tail.reverse();
         Ok(Glob {
+            fast: Fast::of(&p.toks),
+            head: head.into_boxed_slice(),
+            tail: tail.into_boxed_slice(),
             toks: p.toks.into_boxed_slice(),
             classes: p.classes.into_boxed_slice(),
             all,
@@ -125,6 +208,12 @@ impl Glob {
         }
         let n = s.len();
         if n > MAX_PATH_LEN {
+            return false;
+        }
+        if let Some(answer) = self.fast.is_match(s, self.separator) {
+            return answer;
+        }
+        if !s.starts_with(&self.head) || !s.ends_with(&self.tail) {
             return false;
         }
         // Literal fast path.

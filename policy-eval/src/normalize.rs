@@ -51,6 +51,12 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
         return Err(Invalid::HostTooLong);
     }
     let bytes = input.as_bytes();
+    if let Some(len) = plain_domain(bytes, buf) {
+        let out = buf.get(..len).unwrap_or_default();
+        return std::str::from_utf8(out)
+            .map(Host::Domain)
+            .map_err(|_| Invalid::HostCharacter);
+    }
     // Characters with a structural meaning in URLs come first, so the message
     // names the actual mistake.
     check_host_punctuation(bytes)?;
@@ -58,9 +64,13 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
         return ip_literal_v6(input, true).map(Host::Ip);
     }
     if input.is_ascii() {
-        let needs_idna = input
-            .split('.')
-            .any(|l| l.len() >= 4 && l.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"));
+        // A label starting with `xn--` (any case) needs IDNA validation.
+        let needs_idna = (0..bytes.len()).any(|i| {
+            (i == 0 || bytes[i - 1] == b'.')
+                && bytes
+                    .get(i..i + 4)
+                    .is_some_and(|l| l.eq_ignore_ascii_case(b"xn--"))
+        });
         if !needs_idna {
             return ascii_host(input, buf);
         }
@@ -85,6 +95,47 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
         }
         ascii_host(&mapped, buf)
     }
+}
+
+/// The fast path for the common host: ASCII letters, digits, `-`, `_` and
+/// dots, labels of 1 to 63 bytes, at most one trailing dot, no `xn--` label,
+/// last label not numeric. Writes the lower-cased form into `buf` and returns
+/// its length; `None` sends every other input down the full path (which also
+/// words the error).
+fn plain_domain(bytes: &[u8], buf: &mut [u8; MAX_HOST_LEN]) -> Option<usize> {
+    let s = bytes.strip_suffix(b".").unwrap_or(bytes);
+    if s.is_empty() || s.len() > MAX_HOST_LEN {
+        return None;
+    }
+    let mut label_len = 0usize;
+    for (i, (&b, out)) in s.iter().zip(buf.iter_mut()).enumerate() {
+        let lower = b.to_ascii_lowercase();
+        match lower {
+            b'.' => {
+                if label_len == 0 {
+                    return None;
+                }
+                label_len = 0;
+            }
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
+                if label_len == 0
+                    && s.get(i..i + 4)
+                        .is_some_and(|l| l.eq_ignore_ascii_case(b"xn--"))
+                {
+                    return None;
+                }
+                label_len += 1;
+                if label_len > MAX_LABEL_LEN {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        *out = lower;
+    }
+    let last = s.rsplit(|&b| b == b'.').next().unwrap_or(s);
+    let numeric = std::str::from_utf8(last).map_or(true, ends_in_number);
+    (label_len > 0 && !numeric).then_some(s.len())
 }
 
 fn check_host_punctuation(bytes: &[u8]) -> Result<(), Invalid> {
@@ -296,7 +347,10 @@ pub fn ip(input: &str) -> Result<IpAddr, Invalid> {
 /// character; comparison is case-sensitive; symlinks are not resolved.
 ///
 /// The result is written into `buf`; never allocates.
-pub fn path<'b>(input: &str, buf: &'b mut [u8; MAX_PATH_LEN]) -> Result<&'b str, Invalid> {
+pub fn path<'b>(input: &'b str, buf: &'b mut [u8; MAX_PATH_LEN]) -> Result<&'b str, Invalid> {
+    if is_normal_path(input) {
+        return Ok(input);
+    }
     let bytes = input.as_bytes();
     match bytes.first() {
         Some(b'/') => {}
@@ -341,6 +395,25 @@ pub fn path<'b>(input: &str, buf: &'b mut [u8; MAX_PATH_LEN]) -> Result<&'b str,
     }
     let out = buf.get(..len).ok_or(Invalid::PathTooLong)?;
     std::str::from_utf8(out).map_err(|_| Invalid::PathRelative)
+}
+
+/// Whether `input` is already a normalized absolute path (the common case):
+/// then [`path`] returns it as is, and callers may skip their buffer.
+pub fn is_normal_path(input: &str) -> bool {
+    let b = input.as_bytes();
+    if b.first() != Some(&b'/') || b.len() > MAX_PATH_LEN {
+        return false;
+    }
+    if b.len() == 1 {
+        return true;
+    }
+    b[1..].split(|&c| c == b'/').all(|seg| {
+        !seg.is_empty()
+            && seg != b"."
+            && seg != b".."
+            && seg.len() <= MAX_SEGMENT_LEN
+            && !seg.contains(&0)
+    })
 }
 
 /// Normalizes a secret, server or tool name: 1..=[`MAX_NAME_LEN`] bytes of

@@ -18,6 +18,9 @@ pub struct Policy {
     pub(crate) art: Artifact,
     /// Anchor → index into `art.network.domains`.
     pub(crate) domains: FxMap<Box<str>, u32>,
+    /// Which anchor shapes exist, so most suffixes of a host are skipped
+    /// without hashing them.
+    pub(crate) anchor_shapes: AnchorShapes,
     /// Per domain entry, per glob: the parsed label globs.
     pub(crate) domain_globs: Vec<Vec<Vec<Glob>>>,
     /// Filesystem roots, in artifact order.
@@ -48,11 +51,56 @@ pub(crate) struct NameIndex {
 pub(crate) struct RootIndex {
     pub(crate) name: Box<str>,
     pub(crate) exact: FxMap<Box<str>, u32>,
-    pub(crate) prefix: FxMap<Box<str>, u32>,
-    /// dir → suffix → candidates.
-    pub(crate) extension: FxMap<Box<str>, FxMap<Box<str>, u32>>,
-    /// literal dir → globs.
-    pub(crate) globs: FxMap<Box<str>, Vec<(Glob, u32)>>,
+    /// Everything keyed by a directory, so each ancestor of a request path
+    /// costs one hash probe.
+    pub(crate) dirs: FxMap<Box<str>, DirIndex>,
+    /// Segments in the deepest key of `dirs`: deeper ancestors are skipped.
+    pub(crate) max_depth: usize,
+}
+
+/// The byte lengths and label counts of the domain anchors, as bit sets.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AnchorShapes {
+    lengths: [u64; 4],
+    labels: [u64; 2],
+}
+
+impl AnchorShapes {
+    fn add(&mut self, anchor: &str) {
+        let labels = if anchor.is_empty() {
+            0
+        } else {
+            anchor.matches('.').count() + 1
+        };
+        set_bit(&mut self.lengths, anchor.len());
+        set_bit(&mut self.labels, labels);
+    }
+
+    /// Whether some anchor has this length and this number of labels.
+    pub(crate) fn may_have(&self, len: usize, labels: usize) -> bool {
+        has_bit(&self.lengths, len) && has_bit(&self.labels, labels)
+    }
+}
+
+fn set_bit<const N: usize>(bits: &mut [u64; N], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn has_bit<const N: usize>(bits: &[u64; N], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+/// The rules keyed by one directory of a root.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DirIndex {
+    /// `dir/**`.
+    pub(crate) prefix: Option<u32>,
+    /// `dir/**/*SUFFIX`: suffix → candidates.
+    pub(crate) extension: FxMap<Box<str>, u32>,
+    /// General globs whose literal directory is `dir`.
+    pub(crate) globs: Vec<(Glob, u32)>,
 }
 
 /// Which surface a candidate-list reference comes from.
@@ -305,7 +353,7 @@ impl Policy {
 
         // Network.
         let net = &art.network;
-        let mut domains = FxMap::default();
+        let mut domains: FxMap<Box<str>, u32> = FxMap::default();
         let mut domain_globs = Vec::with_capacity(net.domains.len());
         for (i, d) in net.domains.iter().enumerate() {
             if !is_normalized_domain(&d.anchor, true) {
@@ -400,9 +448,14 @@ impl Policy {
             }
         }
 
+        let mut anchor_shapes = AnchorShapes::default();
+        for anchor in domains.keys() {
+            anchor_shapes.add(anchor);
+        }
         Ok(Policy {
             art,
             domains,
+            anchor_shapes,
             domain_globs,
             roots,
             credentials,
@@ -533,11 +586,28 @@ fn root_index(r: &crate::model::FsRoot, ck: &Checker) -> Result<RootIndex, LoadE
             }
         }
     }
+    let mut dirs: FxMap<Box<str>, DirIndex> = FxMap::default();
+    for (dir, c) in map_of(T, "prefix path", &r.prefix)? {
+        dirs.entry(dir).or_default().prefix = Some(c);
+    }
+    for (dir, per_dir) in extension {
+        dirs.entry(dir).or_default().extension = per_dir;
+    }
+    for (dir, group) in globs {
+        dirs.entry(dir).or_default().globs = group;
+    }
+    let depth = |d: &str| {
+        if d.is_empty() {
+            0
+        } else {
+            d.matches('/').count() + 1
+        }
+    };
+    let max_depth = dirs.keys().map(|d| depth(d)).max().unwrap_or(0);
     Ok(RootIndex {
         name: r.name.as_str().into(),
         exact: map_of(T, "exact path", &r.exact)?,
-        prefix: map_of(T, "prefix path", &r.prefix)?,
-        extension,
-        globs,
+        dirs,
+        max_depth,
     })
 }
