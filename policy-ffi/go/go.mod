@@ -1,0 +1,3 @@
+module example.invalid/agent-policy/policy-ffi/go
+
+go 1.19

@@ -1,0 +1,283 @@
+//! The C types of the ABI: result codes, the error struct, enums, string
+//! slices, requests, contexts and decisions.
+
+use std::os::raw::c_char;
+
+/// Size of `apol_error.message`, NUL terminator included. Longer messages are
+/// truncated (at a UTF-8 character boundary).
+pub const APOL_ERROR_MESSAGE_LEN: usize = 256;
+
+/// `port` value meaning "no port" in `apol_decide_network` and
+/// `apol_request.port`. Any negative value means the same. 0 is not "no
+/// port": it is an invalid port, as in JSON.
+pub const APOL_PORT_NONE: i64 = -1;
+
+/// Read access (`access` argument of `apol_decide_filesystem`).
+pub const APOL_ACCESS_READ: u32 = 1;
+/// Write access (create, modify, delete).
+pub const APOL_ACCESS_WRITE: u32 = 2;
+/// Read and write: allow and ask rules must cover both, a deny covering
+/// either applies. Any other value gives an invalid (deny) decision.
+pub const APOL_ACCESS_READ_WRITE: u32 = 3;
+
+/// Result of every fallible function. The numeric values are stable: new
+/// codes are only ever added at the end.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum apol_result {
+    /// Success; out parameters were written.
+    APOL_OK = 0,
+    /// A required pointer argument was NULL (or an optional string was NULL
+    /// with a non-zero length).
+    APOL_ERR_NULL = 1,
+    /// A string argument of a typed call is not valid UTF-8. (The JSON entry
+    /// points answer such input with an invalid decision instead.)
+    APOL_ERR_UTF8 = 2,
+    /// The artifact was refused: bad magic, truncated, corrupted, unsupported
+    /// format version, or invalid tables. The message says which.
+    APOL_ERR_ARTIFACT = 3,
+    /// The caller's buffer is too small; `*out_len` holds the size needed.
+    APOL_ERR_BUFFER_TOO_SMALL = 4,
+    /// The handle is not a live handle of the expected type: already freed
+    /// (double free), never allocated by this library, or corrupted.
+    /// Detection is best-effort.
+    APOL_ERR_HANDLE = 5,
+    /// An argument is out of range: a length larger than `PTRDIFF_MAX`, an
+    /// unknown `surface` value in `apol_request`.
+    APOL_ERR_ARGUMENT = 6,
+    /// No rule has this index in the policy.
+    APOL_ERR_NO_RULE = 7,
+    /// A bug: the library panicked. The panic was caught at the boundary; the
+    /// handles stay usable.
+    APOL_ERR_PANIC = 8,
+}
+
+pub use apol_result::*;
+
+/// Per-call error report, filled by every fallible function when the
+/// `err` argument is not NULL: `code` is the returned result and `message` a
+/// NUL-terminated UTF-8 explanation (empty on success). Owned by the caller
+/// (typically on its stack); nothing is kept in globals or thread-locals.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_error {
+    /// The result code of the call.
+    pub code: apol_result,
+    /// NUL-terminated message; empty on success.
+    pub message: [c_char; APOL_ERROR_MESSAGE_LEN],
+}
+
+/// What to do with a request.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum apol_effect {
+    /// Refuse.
+    APOL_EFFECT_DENY = 0,
+    /// Ask a human first.
+    APOL_EFFECT_ASK = 1,
+    /// Let the request through.
+    APOL_EFFECT_ALLOW = 2,
+}
+
+pub use apol_effect::*;
+
+/// Why a decision was made.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum apol_reason {
+    /// A rule decided (`apol_decision.rule` names it).
+    APOL_REASON_RULE = 0,
+    /// No rule applied: the surface default decided.
+    APOL_REASON_DEFAULT = 1,
+    /// The request was invalid; the effect is deny and `message` says why.
+    APOL_REASON_INVALID = 2,
+}
+
+pub use apol_reason::*;
+
+/// How long a credential grant lasts.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum apol_lifetime {
+    /// Not a credential grant.
+    APOL_LIFETIME_NONE = 0,
+    /// Until the session ends.
+    APOL_LIFETIME_SESSION = 1,
+    /// `lifetime_seconds` seconds from the grant.
+    APOL_LIFETIME_SECONDS = 2,
+}
+
+pub use apol_lifetime::*;
+
+/// The four surfaces a policy governs. Also the values of
+/// `apol_request.surface`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum apol_surface {
+    /// Network connections.
+    APOL_SURFACE_NETWORK = 0,
+    /// File system access.
+    APOL_SURFACE_FILESYSTEM = 1,
+    /// Secrets.
+    APOL_SURFACE_CREDENTIAL = 2,
+    /// MCP servers and tools.
+    APOL_SURFACE_MCP = 3,
+}
+
+pub use apol_surface::*;
+
+/// A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated. `ptr ==
+/// NULL` (with `len == 0`) means absent. Borrowed for the duration of the call
+/// only.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_str {
+    /// First byte, or NULL for an absent string.
+    pub ptr: *const c_char,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+impl apol_str {
+    /// The absent string.
+    pub const fn none() -> apol_str {
+        apol_str {
+            ptr: std::ptr::null(),
+            len: 0,
+        }
+    }
+
+    /// Borrows a Rust string (for tests and benchmarks).
+    pub fn new(s: &str) -> apol_str {
+        apol_str {
+            ptr: s.as_ptr().cast(),
+            len: s.len(),
+        }
+    }
+}
+
+/// One path root binding: `home` for `~`, or the name of a `$name` root
+/// (without `$`), and its absolute path.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_root {
+    /// Root name (required).
+    pub name: apol_str,
+    /// Absolute path (required).
+    pub path: apol_str,
+}
+
+/// Who asks, and the bindings of named path roots. Borrowed for the
+/// duration of the call only; pass NULL for an empty context.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_context {
+    /// `roots_len` bindings, or NULL when `roots_len` is 0.
+    pub roots: *const apol_root,
+    /// Number of bindings.
+    pub roots_len: usize,
+    /// User (recorded in events only), NULL when absent.
+    pub user: apol_str,
+    /// Session (recorded in events only), NULL when absent.
+    pub session: apol_str,
+    /// Agent (recorded in events only), NULL when absent.
+    pub agent: apol_str,
+}
+
+/// A typed request of any surface, for `apol_decide` and `apol_event`.
+/// Only the fields of `surface` are read; the others are ignored. Borrowed
+/// for the duration of the call only.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_request {
+    /// An `apol_surface` value; anything else is `APOL_ERR_ARGUMENT`.
+    pub surface: u32,
+    /// network, credential: destination host, NULL when absent.
+    pub host: apol_str,
+    /// network, credential: destination IP address, NULL when absent.
+    pub ip: apol_str,
+    /// network: port, `APOL_PORT_NONE` (any negative value) when absent.
+    pub port: i64,
+    /// filesystem: absolute path (required).
+    pub path: apol_str,
+    /// filesystem: `APOL_ACCESS_READ`, `APOL_ACCESS_WRITE` or
+    /// `APOL_ACCESS_READ_WRITE`.
+    pub access: u32,
+    /// credential: secret name (required).
+    pub name: apol_str,
+    /// mcp: server name (required).
+    pub server: apol_str,
+    /// mcp: tool name, NULL when absent.
+    pub tool: apol_str,
+    /// mcp: server source, NULL when absent.
+    pub source: apol_str,
+}
+
+/// The answer to one request. Written by the library; the strings it points
+/// to are owned by the library (see each field).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_decision {
+    /// What to do.
+    pub effect: apol_effect,
+    /// Why.
+    pub reason: apol_reason,
+    /// Whether a rule decided (`reason == APOL_REASON_RULE`).
+    pub has_rule: bool,
+    /// Index of the deciding rule in the policy (0 when `has_rule` is false).
+    pub rule: u32,
+    /// Id of the deciding rule (`rule_id_len` bytes of UTF-8, not
+    /// NUL-terminated), NULL when no rule decided. Owned by the policy: valid
+    /// until `apol_policy_free`.
+    pub rule_id: *const c_char,
+    /// Length of `rule_id` in bytes.
+    pub rule_id_len: usize,
+    /// Credential grants: how long the grant lasts.
+    pub lifetime: apol_lifetime,
+    /// Seconds, when `lifetime == APOL_LIFETIME_SECONDS` (else 0).
+    pub lifetime_seconds: u32,
+    /// Invalid requests: what is wrong (`message_len` bytes of UTF-8, not
+    /// NUL-terminated; the texts of `spec/requests.md`), NULL otherwise.
+    /// Static: valid for the life of the program.
+    pub message: *const c_char,
+    /// Length of `message` in bytes.
+    pub message_len: usize,
+}
+
+/// A rule of a policy, for reports (`apol_policy_rule`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_rule {
+    /// Index of the rule in the policy.
+    pub index: u32,
+    /// Stable id (label or derived), UTF-8, not NUL-terminated. Owned by the
+    /// policy: valid until `apol_policy_free`.
+    pub id: *const c_char,
+    /// Length of `id` in bytes.
+    pub id_len: usize,
+    /// Surface of the rule.
+    pub surface: apol_surface,
+    /// Effect when the rule decides.
+    pub effect: apol_effect,
+    /// 1-based line of the rule in the policy source.
+    pub line: u32,
+    /// 1-based column (in characters) of the rule in the policy source.
+    pub column: u32,
+}
+
+/// What a loaded policy is (`apol_policy_get_info`). The strings are owned by
+/// the policy: valid until `apol_policy_free`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_policy_info {
+    /// Policy name, UTF-8, not NUL-terminated.
+    pub name: *const c_char,
+    /// Length of `name` in bytes.
+    pub name_len: usize,
+    /// Policy version, UTF-8, not NUL-terminated (empty when absent).
+    pub version: *const c_char,
+    /// Length of `version` in bytes.
+    pub version_len: usize,
+    /// Number of rules; valid rule indices are `0..rule_count`.
+    pub rule_count: u32,
+}

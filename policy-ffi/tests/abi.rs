@@ -1,0 +1,414 @@
+//! The C ABI called from Rust: results, out parameters, error messages and
+//! bad input. The C suite (`tests/ffi/`) runs the conformance vectors.
+
+// Tests call the exported `unsafe extern "C"` functions directly.
+#![allow(unsafe_code)]
+// Test helpers fail loudly: a panic here is a test failure, not a crash.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::ffi::CStr;
+use std::ptr;
+
+use policy_ffi::*;
+
+fn err() -> apol_error {
+    apol_error {
+        code: APOL_ERR_PANIC,
+        message: [0x55; APOL_ERROR_MESSAGE_LEN],
+    }
+}
+
+fn msg(e: &apol_error) -> String {
+    // SAFETY: the library NUL-terminates the message.
+    unsafe { CStr::from_ptr(e.message.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn load() -> *mut apol_policy {
+    let bytes = common::artifact();
+    let mut p = ptr::null_mut();
+    let mut e = err();
+    // SAFETY: valid pointers.
+    let r = unsafe { apol_policy_load(bytes.as_ptr(), bytes.len(), &mut p, &mut e) };
+    assert_eq!(r, APOL_OK, "{}", msg(&e));
+    assert_eq!(e.code, APOL_OK);
+    assert_eq!(msg(&e), "");
+    p
+}
+
+fn text(p: *const std::os::raw::c_char, len: usize) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: the library returns valid pointer + length pairs.
+    let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn net(p: *const apol_policy, host: Option<&[u8]>, port: i64) -> (apol_result, apol_decision) {
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    let (hp, hl) = host.map_or((ptr::null(), 0), |h| (h.as_ptr().cast(), h.len()));
+    // SAFETY: valid pointers.
+    let r = unsafe {
+        apol_decide_network(
+            p,
+            hp,
+            hl,
+            ptr::null(),
+            0,
+            port,
+            ptr::null(),
+            d.as_mut_ptr(),
+            ptr::null_mut(),
+        )
+    };
+    // SAFETY: zeroed is a valid apol_decision (enums 0, pointers NULL).
+    (r, unsafe { d.assume_init() })
+}
+
+#[test]
+fn versions_are_reported() {
+    // SAFETY: static NUL-terminated string.
+    let v = unsafe { CStr::from_ptr(apol_version()) };
+    assert_eq!(v.to_str().unwrap(), VERSION);
+    assert_eq!(
+        apol_artifact_format_min(),
+        policy_eval::codec::FORMAT_VERSION
+    );
+    assert!(apol_artifact_format_max() >= apol_artifact_format_min());
+    // SAFETY: static NUL-terminated strings.
+    let name = |c| {
+        unsafe { CStr::from_ptr(apol_result_name(c)) }
+            .to_str()
+            .unwrap()
+    };
+    assert_eq!(name(0), "APOL_OK");
+    assert_eq!(name(APOL_ERR_PANIC as u32), "APOL_ERR_PANIC");
+    assert_eq!(name(999), "APOL_ERR_UNKNOWN");
+}
+
+#[test]
+fn typed_network_decisions_name_the_rule() {
+    let p = load();
+    let (r, d) = net(p, Some(b"API.GitHub.com"), 443);
+    assert_eq!(r, APOL_OK);
+    assert_eq!((d.effect, d.reason), (APOL_EFFECT_ALLOW, APOL_REASON_RULE));
+    assert!(d.has_rule);
+    assert_eq!(d.rule, common::GH);
+    assert_eq!(text(d.rule_id, d.rule_id_len), "gh");
+    assert!(d.message.is_null());
+
+    // No port: the port-limited allow cannot apply.
+    let (_, d) = net(p, Some(b"github.com"), APOL_PORT_NONE);
+    assert_eq!(
+        (d.effect, d.reason),
+        (APOL_EFFECT_DENY, APOL_REASON_DEFAULT)
+    );
+    assert!(!d.has_rule && d.rule_id.is_null());
+
+    let (_, d) = net(p, Some(b"0x7f.1"), 443);
+    assert_eq!(text(d.rule_id, d.rule_id_len), "loopback");
+
+    let mut rule = std::mem::MaybeUninit::<apol_rule>::zeroed();
+    let mut e = err();
+    // SAFETY: valid pointers.
+    let r = unsafe { apol_policy_rule(p, common::LOOPBACK, rule.as_mut_ptr(), &mut e) };
+    assert_eq!(r, APOL_OK);
+    // SAFETY: written on APOL_OK.
+    let rule = unsafe { rule.assume_init() };
+    assert_eq!(text(rule.id, rule.id_len), "loopback");
+    assert_eq!((rule.line, rule.effect), (4, APOL_EFFECT_DENY));
+    // SAFETY: live handle, freed once.
+    assert_eq!(unsafe { apol_policy_free(p) }, APOL_OK);
+}
+
+#[test]
+fn invalid_requests_are_decisions_not_errors() {
+    let p = load();
+    for (host, port, message) in [
+        (Some(&b"evil.com:443"[..]), 443, "host contains `:` but is not an IPv6 address: pass the bare host and the port separately"),
+        (Some(&b"github.com"[..]), 0, "port must be between 1 and 65535"),
+        (Some(&b"github.com"[..]), 1 << 40, "port must be between 1 and 65535"),
+        (None, 443, "network request needs a host, an ip, or both"),
+        (Some(&[b'a'; 10_000][..]), 443, "host is longer than 253 bytes"),
+    ] {
+        let (r, d) = net(p, host, port);
+        assert_eq!(r, APOL_OK);
+        assert_eq!((d.effect, d.reason), (APOL_EFFECT_DENY, APOL_REASON_INVALID));
+        assert_eq!(text(d.message, d.message_len), message);
+    }
+    // SAFETY: live handle.
+    unsafe { apol_policy_free(p) };
+}
+
+#[test]
+fn bad_arguments_are_error_codes_with_messages() {
+    let p = load();
+    let mut d = std::mem::MaybeUninit::<apol_decision>::uninit();
+    let mut e = err();
+    // SAFETY (all calls): pointers are valid or NULL as the cases need.
+    unsafe {
+        let r = apol_decide_network(
+            ptr::null(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+            -1,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!((r, e.code), (APOL_ERR_NULL, APOL_ERR_NULL));
+        assert_eq!(msg(&e), "`policy` is NULL");
+
+        let bad = b"caf\xc3";
+        let r = apol_decide_network(
+            p,
+            bad.as_ptr().cast(),
+            bad.len(),
+            ptr::null(),
+            0,
+            -1,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_UTF8);
+        assert_eq!(msg(&e), "`host` is not valid UTF-8 (bad byte at offset 3)");
+
+        let r = apol_decide_network(
+            p,
+            ptr::null(),
+            5,
+            ptr::null(),
+            0,
+            -1,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_NULL);
+        assert_eq!(msg(&e), "`host` is NULL but its length is 5");
+
+        let h = b"x";
+        let r = apol_decide_network(
+            p,
+            h.as_ptr().cast(),
+            usize::MAX,
+            ptr::null(),
+            0,
+            -1,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_ARGUMENT);
+
+        let r = apol_decide_network(
+            p,
+            h.as_ptr().cast(),
+            1,
+            ptr::null(),
+            0,
+            -1,
+            ptr::null(),
+            ptr::null_mut(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_NULL);
+        assert_eq!(msg(&e), "`out` is NULL");
+
+        let r = apol_decide_filesystem(
+            p,
+            ptr::null(),
+            0,
+            APOL_ACCESS_READ,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_NULL);
+        assert_eq!(msg(&e), "`path` is NULL");
+
+        let mut q = ptr::null_mut();
+        for bytes in [&b""[..], &b"\x89APOL\r\n"[..], &common::artifact()[..40]] {
+            let r = apol_policy_load(bytes.as_ptr(), bytes.len(), &mut q, &mut e);
+            assert_eq!(r, APOL_ERR_ARTIFACT);
+            assert!(q.is_null(), "out written on failure");
+            assert!(!msg(&e).is_empty());
+        }
+        let r = apol_policy_load(ptr::null(), 0, &mut q, &mut e);
+        assert_eq!(r, APOL_ERR_NULL);
+
+        assert_eq!(apol_policy_free(p), APOL_OK);
+        assert_eq!(apol_policy_free(p), APOL_ERR_HANDLE);
+        assert_eq!(apol_policy_free(ptr::null_mut()), APOL_OK);
+    }
+}
+
+#[test]
+fn json_decisions_fill_buffers_and_strings() {
+    let p = load();
+    let req = br#"{"surface":"network","host":"github.com","port":443}"#;
+    let want = r#"{"decision":"allow","rule":"gh","reason":"rule"}"#;
+    let mut buf = [0x7f_u8; 64];
+    let mut len = 12345usize;
+    let mut e = err();
+    // SAFETY (all calls): valid pointers.
+    unsafe {
+        let r = apol_decide_json(
+            p,
+            req.as_ptr().cast(),
+            req.len(),
+            buf.as_mut_ptr().cast(),
+            10,
+            &mut len,
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_BUFFER_TOO_SMALL);
+        assert_eq!(len, want.len() + 1);
+        assert_eq!(buf[0], 0x7f, "buffer written on failure");
+        let r = apol_decide_json(
+            p,
+            req.as_ptr().cast(),
+            req.len(),
+            ptr::null_mut(),
+            0,
+            &mut len,
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_BUFFER_TOO_SMALL);
+        let r = apol_decide_json(
+            p,
+            req.as_ptr().cast(),
+            req.len(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut len,
+            &mut e,
+        );
+        assert_eq!(r, APOL_OK);
+        assert_eq!(&buf[..len], want.as_bytes());
+        assert_eq!(buf[len], 0);
+
+        let mut s = ptr::null_mut();
+        let bad = b"{\"surface\":\"network\",\"host\":\"\xff\"}";
+        let r = apol_decide_json_alloc(p, bad.as_ptr().cast(), bad.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_OK);
+        let got = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        assert_eq!(
+            got,
+            r#"{"decision":"deny","rule":null,"reason":"invalid","message":"request is not well-formed JSON"}"#
+        );
+        assert_eq!(apol_string_len(s), got.len());
+        assert_eq!(apol_string_free(s), APOL_OK);
+        assert_eq!(apol_string_free(s), APOL_ERR_HANDLE);
+
+        let huge = vec![b' '; 70_000];
+        let r = apol_decide_json_alloc(p, huge.as_ptr().cast(), huge.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_OK);
+        let got = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        assert!(got.contains("request is larger than 64 KiB"), "{got}");
+        apol_string_free(s);
+        apol_policy_free(p);
+    }
+}
+
+#[test]
+fn events_carry_the_callers_context() {
+    let p = load();
+    let user = "alice";
+    let ctx = apol_context {
+        roots: ptr::null(),
+        roots_len: 0,
+        user: apol_str::new(user),
+        session: apol_str::new("s-1"),
+        agent: apol_str::none(),
+    };
+    let req = apol_request {
+        surface: APOL_SURFACE_NETWORK as u32,
+        host: apol_str::new("GitHub.com"),
+        ip: apol_str::none(),
+        port: 443,
+        path: apol_str::none(),
+        access: 0,
+        name: apol_str::none(),
+        server: apol_str::none(),
+        tool: apol_str::none(),
+        source: apol_str::none(),
+    };
+    let mut s = ptr::null_mut();
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    let mut e = err();
+    // SAFETY: valid pointers.
+    unsafe {
+        let r = apol_event(
+            p,
+            &req,
+            &ctx,
+            1_795_464_000_123,
+            d.as_mut_ptr(),
+            &mut s,
+            &mut e,
+        );
+        assert_eq!(r, APOL_OK, "{}", msg(&e));
+        let line = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["time"], "2026-11-23T20:00:00.123Z");
+        assert_eq!(v["request"]["host"], "github.com");
+        assert_eq!(v["rule"]["id"], "gh");
+        assert_eq!(
+            (v["user"].as_str(), v["agent"].as_str()),
+            (Some("alice"), None)
+        );
+        assert_eq!(d.assume_init().effect, APOL_EFFECT_ALLOW);
+        apol_string_free(s);
+
+        let mut bad = req;
+        bad.surface = 9;
+        let r = apol_event(p, &bad, &ctx, -1, ptr::null_mut(), &mut s, &mut e);
+        assert_eq!(r, APOL_ERR_ARGUMENT);
+
+        let raw = b"{not json";
+        let r = apol_event_json(
+            p,
+            raw.as_ptr().cast(),
+            raw.len(),
+            -1,
+            ptr::null_mut(),
+            &mut s,
+            &mut e,
+        );
+        assert_eq!(r, APOL_OK);
+        let line = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        assert!(
+            line.contains(r#""surface":null"#) && line.ends_with('\n'),
+            "{line}"
+        );
+        apol_string_free(s);
+        apol_policy_free(p);
+    }
+}
+
+#[test]
+fn long_messages_are_truncated_and_terminated() {
+    let mut e = err();
+    let mut q = ptr::null_mut();
+    let mut bytes = common::artifact();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff; // checksum mismatch
+                         // SAFETY: valid pointers.
+    let r = unsafe { apol_policy_load(bytes.as_ptr(), bytes.len(), &mut q, &mut e) };
+    assert_eq!(r, APOL_ERR_ARTIFACT);
+    assert!(
+        msg(&e).starts_with("artifact checksum mismatch"),
+        "{}",
+        msg(&e)
+    );
+    assert!(msg(&e).len() < APOL_ERROR_MESSAGE_LEN);
+}

@@ -1,0 +1,618 @@
+/*
+ * The C test suite of the policy C API (policy-ffi/include/agent_policy.h).
+ *
+ *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS]]
+ *
+ * 1. conformance: every case of VECTORS.tsv (written by .ci/ffi.sh with
+ *    `cargo run -p policy-ffi --example ffi_vectors`; format in
+ *    policy-ffi/examples/ffi_vectors.rs) goes through apol_decide_json (and
+ *    apol_decide_json_alloc); the decision must equal the Rust runtime's byte
+ *    for byte and contain every `"key":value` fragment the case expects.
+ * 2. typed: apol_decide_network / _filesystem / _credential / _mcp /
+ *    apol_decide / events against EXAMPLE.apol (examples/coding-agent.policy).
+ * 3. bad input: NULL pointers, truncated artifacts, invalid UTF-8, oversized
+ *    strings, double free: error codes and messages, never a crash.
+ * 4. threads: THREADS threads (default 8) decide every vector ROUNDS times
+ *    (default 20) against policies shared by all of them; every answer is
+ *    checked.
+ *
+ * Last line: `ffi-c: N passed, M failed`; exit status 1 when M > 0.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_policy.h"
+
+static long passed, failed;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (cond) {                                            \
+      passed++;                                            \
+    } else {                                               \
+      failed++;                                            \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                        \
+      fprintf(stderr, "\n");                               \
+    }                                                      \
+  } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Files and vectors                                                         */
+/* ------------------------------------------------------------------------ */
+
+static unsigned char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    return NULL;
+  }
+  if (fseek(f, 0, SEEK_END) != 0) {
+    fclose(f);
+    return NULL;
+  }
+  long size = ftell(f);
+  rewind(f);
+  unsigned char *buf = malloc(size > 0 ? (size_t)size : 1);
+  if (buf == NULL || size < 0 || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
+typedef struct {
+  char *path;
+  apol_policy *policy;
+} loaded;
+
+#define MAX_FRAGS 16
+
+typedef struct {
+  const char *where;
+  apol_policy *policy;
+  char *input;
+  size_t input_len;
+  const char *rust;
+  const char *frags[MAX_FRAGS];
+  size_t nfrags;
+} vector;
+
+static loaded *artifacts;
+static size_t nartifacts;
+static vector *vectors;
+static size_t nvectors;
+static char *vectors_text;
+
+static apol_policy *load_path(const char *path) {
+  size_t len = 0;
+  unsigned char *bytes = read_file(path, &len);
+  if (bytes == NULL) {
+    fprintf(stderr, "cannot read %s\n", path);
+    return NULL;
+  }
+  apol_policy *p = NULL;
+  apol_error err;
+  apol_result rc = apol_policy_load(bytes, len, &p, &err);
+  free(bytes);
+  if (rc != APOL_OK) {
+    fprintf(stderr, "%s: %s (%s)\n", path, err.message, apol_result_name(rc));
+    return NULL;
+  }
+  return p;
+}
+
+static apol_policy *artifact(const char *path) {
+  for (size_t i = 0; i < nartifacts; i++) {
+    if (strcmp(artifacts[i].path, path) == 0) {
+      return artifacts[i].policy;
+    }
+  }
+  apol_policy *p = load_path(path);
+  if (p == NULL) {
+    return NULL;
+  }
+  loaded *more = realloc(artifacts, (nartifacts + 1) * sizeof *artifacts);
+  if (more == NULL) {
+    apol_policy_free(p);
+    return NULL;
+  }
+  artifacts = more;
+  artifacts[nartifacts].path = strdup(path);
+  artifacts[nartifacts].policy = p;
+  nartifacts++;
+  return p;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* Decodes hex in place; returns the byte count or -1. */
+static long unhex(char *s) {
+  size_t n = strlen(s);
+  if (n % 2 != 0) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    s[i] = (char)(hi * 16 + lo);
+  }
+  return (long)(n / 2);
+}
+
+static int read_vectors(const char *path) {
+  size_t len = 0;
+  unsigned char *text = read_file(path, &len);
+  if (text == NULL) {
+    fprintf(stderr, "cannot read vectors %s\n", path);
+    return -1;
+  }
+  vectors_text = realloc(text, len + 1);
+  if (vectors_text == NULL) {
+    free(text);
+    return -1;
+  }
+  vectors_text[len] = '\0';
+  size_t cap = 0;
+  char *save_line = NULL;
+  for (char *line = strtok_r(vectors_text, "\n", &save_line); line != NULL;
+       line = strtok_r(NULL, "\n", &save_line)) {
+    char *fields[4 + MAX_FRAGS];
+    size_t nf = 0;
+    /* Split on every TAB (fields may be empty, unlike with strtok). */
+    for (char *f = line; f != NULL && nf < 4 + MAX_FRAGS;) {
+      fields[nf++] = f;
+      char *tab = strchr(f, '\t');
+      if (tab != NULL) *tab++ = '\0';
+      f = tab;
+    }
+    if (nf < 4) {
+      fprintf(stderr, "malformed vector line: %s\n", line);
+      return -1;
+    }
+    if (nvectors == cap) {
+      cap = cap ? cap * 2 : 256;
+      vector *more = realloc(vectors, cap * sizeof *vectors);
+      if (more == NULL) return -1;
+      vectors = more;
+    }
+    vector *v = &vectors[nvectors];
+    v->where = fields[0];
+    v->policy = artifact(fields[1]);
+    if (v->policy == NULL) return -1;
+    long n = unhex(fields[2]);
+    if (n < 0) {
+      fprintf(stderr, "%s: bad hex\n", fields[0]);
+      return -1;
+    }
+    v->input = fields[2];
+    v->input_len = (size_t)n;
+    v->rust = fields[3];
+    v->nfrags = nf - 4;
+    for (size_t i = 0; i < v->nfrags; i++) v->frags[i] = fields[4 + i];
+    nvectors++;
+  }
+  return 0;
+}
+
+/* Whether the flat decision JSON has the fragment `"key":value` as a whole
+ * member: the fragment is followed by `,` or `}`. Sound because a string
+ * value escapes every `"`, so `"key":` only occurs as a real key. */
+static int has_member(const char *json, const char *frag) {
+  size_t n = strlen(frag);
+  for (const char *p = strstr(json, frag); p != NULL; p = strstr(p + 1, frag)) {
+    if (p[n] == ',' || p[n] == '}') return 1;
+  }
+  return 0;
+}
+
+/* Checks one vector; returns the number of failures (quiet when !report). */
+static int check_vector(const vector *v, int use_alloc, int report) {
+  char buf[1024];
+  const char *json = buf;
+  apol_string *s = NULL;
+  apol_error err;
+  apol_result rc;
+  if (use_alloc) {
+    rc = apol_decide_json_alloc(v->policy, v->input, v->input_len, &s, &err);
+    json = rc == APOL_OK ? apol_string_ptr(s) : "";
+  } else {
+    size_t len = 0;
+    rc = apol_decide_json(v->policy, v->input, v->input_len, buf, sizeof buf, &len, &err);
+    if (rc == APOL_OK && len != strlen(buf)) rc = APOL_ERR_PANIC;
+  }
+  int bad = 0;
+  if (rc != APOL_OK) {
+    bad++;
+    if (report) fprintf(stderr, "FAIL %s: %s (%s)\n", v->where, err.message, apol_result_name(rc));
+  } else {
+    if (strcmp(json, v->rust) != 0) {
+      bad++;
+      if (report) fprintf(stderr, "FAIL %s: C gives %s, Rust gives %s\n", v->where, json, v->rust);
+    }
+    for (size_t i = 0; i < v->nfrags; i++) {
+      if (!has_member(json, v->frags[i])) {
+        bad++;
+        if (report) fprintf(stderr, "FAIL %s: expected %s in %s\n", v->where, v->frags[i], json);
+      }
+    }
+  }
+  if (s != NULL) apol_string_free(s);
+  return bad;
+}
+
+static void test_conformance(void) {
+  size_t before = (size_t)failed;
+  for (size_t i = 0; i < nvectors; i++) {
+    int bad = check_vector(&vectors[i], (int)(i % 2), 1);
+    if (bad) failed++; else passed++;
+  }
+  printf("conformance: %zu vectors, %zu failed\n", nvectors, (size_t)failed - before);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Typed API                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int str_is(const char *p, size_t len, const char *want) {
+  if (p == NULL) return want == NULL;
+  return want != NULL && len == strlen(want) && memcmp(p, want, len) == 0;
+}
+
+#define S(x) (x), strlen(x)
+#define NONE NULL, 0
+
+static void expect_decision(const char *what, apol_result rc, const apol_error *err,
+                            const apol_decision *d, apol_effect effect, apol_reason reason,
+                            const char *rule) {
+  CHECK(rc == APOL_OK, "%s: %s (%s)", what, err->message, apol_result_name(rc));
+  if (rc != APOL_OK) return;
+  CHECK(d->effect == effect && d->reason == reason, "%s: effect %u reason %u, want %u %u", what,
+        (unsigned)d->effect, (unsigned)d->reason, (unsigned)effect, (unsigned)reason);
+  CHECK(str_is(d->rule_id, d->rule_id_len, rule) && (d->has_rule == (rule != NULL)),
+        "%s: rule %.*s, want %s", what, (int)d->rule_id_len, d->rule_id ? d->rule_id : "",
+        rule ? rule : "(none)");
+}
+
+static void test_typed(apol_policy *p) {
+  apol_decision d;
+  apol_error err;
+  apol_result rc;
+
+  rc = apol_decide_network(p, S("api.github.com"), S("140.82.112.3"), 443, NULL, &d, &err);
+  expect_decision("network allow", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
+  CHECK(err.code == APOL_OK && err.message[0] == '\0', "err filled on success");
+  rc = apol_decide_network(p, S("github.com"), S("10.0.0.1"), 443, NULL, &d, &err);
+  expect_decision("network rebinding", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "no-local");
+  rc = apol_decide_network(p, S("github.com"), NONE, APOL_PORT_NONE, NULL, &d, &err);
+  expect_decision("network no port", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
+  rc = apol_decide_network(p, S("github.com"), NONE, 0, NULL, &d, &err);
+  expect_decision("network port 0", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+  CHECK(str_is(d.message, d.message_len, "port must be between 1 and 65535"), "port message");
+
+  /* Not NUL-terminated: the length is what counts. */
+  const char *glued = "github.comXXXX";
+  rc = apol_decide_network(p, glued, 10, NONE, 443, NULL, &d, &err);
+  expect_decision("network length", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
+
+  apol_root roots[] = {{{S("home")}, {S("/home/u")}}, {{S("workspace")}, {S("/home/u/w")}}};
+  apol_context ctx = {roots, 2, {S("alice")}, {S("s-1")}, {NONE}};
+  rc = apol_decide_filesystem(p, S("/home/u/w/src/main.rs"), APOL_ACCESS_WRITE, &ctx, &d, &err);
+  expect_decision("fs workspace", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "workspace");
+  rc = apol_decide_filesystem(p, S("/home/u/w/../.ssh/id_rsa"), APOL_ACCESS_READ, &ctx, &d, &err);
+  expect_decision("fs ssh", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "secrets");
+  rc = apol_decide_filesystem(p, S("/usr/lib/x"), APOL_ACCESS_READ_WRITE, &ctx, &d, &err);
+  expect_decision("fs read write", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
+  rc = apol_decide_filesystem(p, S("/usr/lib/x"), 7, &ctx, &d, &err);
+  expect_decision("fs bad access", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+  rc = apol_decide_filesystem(p, S("/usr/lib/x"), APOL_ACCESS_READ, NULL, &d, &err);
+  expect_decision("fs unbound", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+
+  rc = apol_decide_credential(p, S("NPM_TOKEN"), S("registry.npmjs.org"), NONE, NULL, &d, &err);
+  expect_decision("cred npm", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "credential.allow.NPM_TOKEN");
+  CHECK(d.lifetime == APOL_LIFETIME_SECONDS && d.lifetime_seconds == 3600, "npm lifetime");
+  rc = apol_decide_credential(p, S("github_token"), NONE, NONE, NULL, &d, &err);
+  expect_decision("cred see", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "credential.allow.GITHUB_TOKEN");
+  CHECK(d.lifetime == APOL_LIFETIME_SESSION, "session lifetime");
+  rc = apol_decide_credential(p, S("GITHUB_TOKEN"), S("evil.com"), NONE, NULL, &d, &err);
+  expect_decision("cred send", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
+
+  const char *src = "ghcr.io/github/github-mcp-server:v0.8.0";
+  rc = apol_decide_mcp(p, S("github"), S("delete_repo"), S(src), NULL, &d, &err);
+  CHECK(rc == APOL_OK && d.effect == APOL_EFFECT_DENY && d.has_rule, "mcp delete");
+  rc = apol_decide_mcp(p, S("github"), S("create_issue"), S(src), NULL, &d, &err);
+  CHECK(rc == APOL_OK && d.effect == APOL_EFFECT_ASK && d.has_rule, "mcp create");
+  rc = apol_decide_mcp(p, S("github"), S("get_me"), S("ghcr.io/evil"), NULL, &d, &err);
+  expect_decision("mcp other source", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
+
+  /* Rule lookup, info, generic decide, and the same answer as JSON. */
+  rc = apol_decide_network(p, S("index.crates.io"), NONE, 443, NULL, &d, &err);
+  apol_rule rule;
+  rc = apol_policy_rule(p, d.rule, &rule, &err);
+  CHECK(rc == APOL_OK && str_is(rule.id, rule.id_len, "registries") &&
+            rule.effect == APOL_EFFECT_ALLOW && rule.surface == APOL_SURFACE_NETWORK && rule.line > 0,
+        "apol_policy_rule");
+  apol_policy_info info;
+  rc = apol_policy_get_info(p, &info, &err);
+  CHECK(rc == APOL_OK && str_is(info.name, info.name_len, "coding-agent") &&
+            str_is(info.version, info.version_len, "1.0.0") && info.rule_count > 0,
+        "apol_policy_get_info");
+  rc = apol_policy_rule(p, info.rule_count, &rule, &err);
+  CHECK(rc == APOL_ERR_NO_RULE && err.code == APOL_ERR_NO_RULE && strlen(err.message) > 0,
+        "no such rule: %s", err.message);
+
+  apol_request req;
+  memset(&req, 0, sizeof req);
+  req.surface = APOL_SURFACE_FILESYSTEM;
+  req.path = (apol_str){S("/home/u/.cargo/credentials.toml")};
+  req.access = APOL_ACCESS_READ;
+  rc = apol_decide(p, &req, &ctx, &d, &err);
+  expect_decision("apol_decide", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "secrets");
+
+  /* Events: typed with the caller's context, and from JSON. */
+  apol_string *ev = NULL;
+  rc = apol_event(p, &req, &ctx, 1795464000123LL, &d, &ev, &err);
+  CHECK(rc == APOL_OK, "apol_event: %s", err.message);
+  if (rc == APOL_OK) {
+    const char *line = apol_string_ptr(ev);
+    CHECK(strstr(line, "\"time\":\"2026-11-23T20:00:00.123Z\"") != NULL &&
+              strstr(line, "\"user\":\"alice\"") != NULL &&
+              strstr(line, "\"session\":\"s-1\"") != NULL &&
+              strstr(line, "\"agent\":null") != NULL &&
+              strstr(line, "\"id\":\"secrets\"") != NULL &&
+              apol_string_len(ev) == strlen(line) && line[strlen(line) - 1] == '\n',
+          "event: %s", line);
+    CHECK(d.effect == APOL_EFFECT_DENY, "event decision");
+    CHECK(apol_string_free(ev) == APOL_OK, "string free");
+  }
+  const char *jreq =
+      "{\"surface\":\"network\",\"host\":\"0x7f.1\",\"context\":{\"agent\":\"coder\"}}";
+  rc = apol_event_json(p, S(jreq), -1, NULL, &ev, &err);
+  CHECK(rc == APOL_OK && strstr(apol_string_ptr(ev), "\"host\":\"127.0.0.1\"") != NULL &&
+            strstr(apol_string_ptr(ev), "\"agent\":\"coder\"") != NULL,
+        "apol_event_json");
+  if (rc == APOL_OK) apol_string_free(ev);
+
+  /* Versions. */
+  CHECK(strlen(apol_version()) > 0 && apol_artifact_format_min() >= 1 &&
+            apol_artifact_format_max() >= apol_artifact_format_min(),
+        "versions");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bad input                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void test_bad_input(apol_policy *p, const char *artifact_path) {
+  apol_decision d;
+  apol_error err;
+  apol_result rc;
+  char buf[256];
+  size_t len = 0;
+
+  /* NULL everywhere it is not allowed. */
+  rc = apol_decide_network(NULL, S("a.com"), NONE, 443, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL && strstr(err.message, "policy") != NULL, "NULL policy: %s", err.message);
+  rc = apol_decide_network(p, S("a.com"), NONE, 443, NULL, NULL, &err);
+  CHECK(rc == APOL_ERR_NULL && strstr(err.message, "out") != NULL, "NULL out");
+  rc = apol_decide_network(p, NULL, 3, NONE, 443, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL host with length");
+  rc = apol_decide_network(p, S("a.com"), NONE, 443, NULL, &d, NULL);
+  CHECK(rc == APOL_OK, "NULL err is allowed");
+  rc = apol_decide_filesystem(p, NULL, 0, APOL_ACCESS_READ, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL path");
+  rc = apol_decide_credential(p, NULL, 0, NONE, NONE, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL name");
+  rc = apol_decide_mcp(p, NULL, 0, NONE, NONE, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL server");
+  rc = apol_decide(p, NULL, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL request");
+  rc = apol_decide_json(p, NULL, 0, buf, sizeof buf, &len, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL JSON");
+  rc = apol_decide_json(p, S("{}"), buf, sizeof buf, NULL, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL out_len");
+  rc = apol_decide_json(p, S("{}"), NULL, 10, &len, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL buffer with capacity");
+  rc = apol_decide_json_alloc(p, S("{}"), NULL, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL string out");
+  rc = apol_policy_get_info(NULL, NULL, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL info");
+  apol_context bad_ctx = {NULL, 2, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_filesystem(p, S("/x"), APOL_ACCESS_READ, &bad_ctx, &d, &err);
+  CHECK(rc == APOL_ERR_NULL && strstr(err.message, "roots") != NULL, "NULL roots: %s", err.message);
+  apol_policy *q = NULL;
+  rc = apol_policy_load(NULL, 10, &q, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL bytes");
+  rc = apol_policy_load((const uint8_t *)"x", 1, NULL, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL policy out");
+  CHECK(apol_string_ptr(NULL) == NULL && apol_string_len(NULL) == 0, "NULL string accessors");
+  CHECK(apol_policy_free(NULL) == APOL_OK && apol_string_free(NULL) == APOL_OK, "free(NULL)");
+
+  /* Out parameters are written only on success. */
+  memset(&d, 0xab, sizeof d);
+  rc = apol_decide_network(p, "\xff", 1, NONE, 443, NULL, &d, &err);
+  unsigned char *raw = (unsigned char *)&d;
+  CHECK(rc == APOL_ERR_UTF8 && raw[0] == 0xab && raw[sizeof d - 1] == 0xab,
+        "invalid UTF-8 host: %s", err.message);
+  CHECK(strstr(err.message, "UTF-8") != NULL && err.code == APOL_ERR_UTF8, "UTF-8 message");
+  rc = apol_decide_mcp(p, S("github"), "get_\xc3", 5, NONE, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8 && strstr(err.message, "tool") != NULL, "invalid UTF-8 tool");
+  apol_root bad_root[] = {{{S("home")}, {"/h\xe9", 3}}};
+  apol_context utf_ctx = {bad_root, 1, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_filesystem(p, S("/x"), APOL_ACCESS_READ, &utf_ctx, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8, "invalid UTF-8 root");
+
+  /* The JSON entry point answers bad bytes with an invalid decision. */
+  const char *bad_json = "{\"surface\":\"network\",\"host\":\"\xff\"}";
+  rc = apol_decide_json(p, S(bad_json), buf, sizeof buf, &len, &err);
+  CHECK(rc == APOL_OK && strstr(buf, "request is not well-formed JSON") != NULL, "JSON bad UTF-8");
+
+  /* Oversized strings. */
+  size_t big = 1u << 20;
+  char *huge = malloc(big);
+  if (huge != NULL) {
+    memset(huge, 'a', big);
+    rc = apol_decide_network(p, huge, big, NONE, 443, NULL, &d, &err);
+    CHECK(rc == APOL_OK && d.reason == APOL_REASON_INVALID &&
+              str_is(d.message, d.message_len, "host is longer than 253 bytes"),
+          "1 MiB host");
+    rc = apol_decide_filesystem(p, huge, big, APOL_ACCESS_READ, NULL, &d, &err);
+    CHECK(rc == APOL_OK && d.reason == APOL_REASON_INVALID, "1 MiB path");
+    rc = apol_decide_json(p, huge, big, buf, sizeof buf, &len, &err);
+    CHECK(rc == APOL_OK && strstr(buf, "request is larger than 64 KiB") != NULL, "1 MiB JSON");
+    free(huge);
+  }
+  rc = apol_decide_network(p, "a", SIZE_MAX, NONE, 443, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_ARGUMENT, "length over PTRDIFF_MAX: %s", err.message);
+  rc = apol_decide_json(p, "{", (size_t)PTRDIFF_MAX + 1, buf, sizeof buf, &len, &err);
+  CHECK(rc == APOL_OK && strstr(buf, "larger than 64 KiB") != NULL, "JSON length over PTRDIFF_MAX");
+
+  /* Buffer too small: needed size reported, buffer untouched. */
+  const char *req = "{\"surface\":\"network\",\"host\":\"api.github.com\",\"port\":443}";
+  memset(buf, 'z', sizeof buf);
+  len = 0;
+  rc = apol_decide_json(p, S(req), buf, 8, &len, &err);
+  CHECK(rc == APOL_ERR_BUFFER_TOO_SMALL && buf[0] == 'z' &&
+            len == strlen("{\"decision\":\"allow\",\"rule\":\"github\",\"reason\":\"rule\"}") + 1,
+        "buffer too small: len %zu", len);
+  rc = apol_decide_json(p, S(req), buf, len, &len, &err);
+  CHECK(rc == APOL_OK && strlen(buf) == len, "exact buffer");
+
+  /* Unknown surface in a typed request. */
+  apol_request r;
+  memset(&r, 0, sizeof r);
+  r.surface = 42;
+  rc = apol_decide(p, &r, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_ARGUMENT && strstr(err.message, "surface") != NULL, "bad surface");
+
+  /* Truncated and corrupted artifacts: every prefix is refused. */
+  size_t alen = 0;
+  unsigned char *bytes = read_file(artifact_path, &alen);
+  CHECK(bytes != NULL, "read %s", artifact_path);
+  if (bytes != NULL) {
+    long refused = 0;
+    for (size_t n = 0; n < alen; n++) {
+      q = NULL;
+      rc = apol_policy_load(bytes, n, &q, &err);
+      if (rc == APOL_ERR_ARTIFACT && q == NULL && err.message[0] != '\0') refused++;
+      if (q != NULL) apol_policy_free(q);
+    }
+    CHECK(refused == (long)alen, "truncated artifacts refused: %ld of %zu", refused, alen);
+    bytes[alen / 2] ^= 0x40;
+    rc = apol_policy_load(bytes, alen, &q, &err);
+    CHECK(rc == APOL_ERR_ARTIFACT && strstr(err.message, "checksum") != NULL, "corrupted: %s",
+          err.message);
+    rc = apol_policy_load((const uint8_t *)"policy x\n", 9, &q, &err);
+    CHECK(rc == APOL_ERR_ARTIFACT && strstr(err.message, "magic") != NULL, "source text: %s",
+          err.message);
+    free(bytes);
+  }
+
+  /* Double free is refused, not a crash (best-effort registry). */
+  q = load_path(artifact_path);
+  CHECK(q != NULL, "reload");
+  CHECK(apol_policy_free(q) == APOL_OK, "first free");
+  CHECK(apol_policy_free(q) == APOL_ERR_HANDLE, "double free of a policy");
+  apol_string *s = NULL;
+  rc = apol_decide_json_alloc(p, S(req), &s, &err);
+  CHECK(rc == APOL_OK, "alloc");
+  CHECK(apol_string_free(s) == APOL_OK, "string free");
+  CHECK(apol_string_free(s) == APOL_ERR_HANDLE, "double free of a string");
+  int not_a_handle = 0;
+  CHECK(apol_policy_free((apol_policy *)&not_a_handle) == APOL_ERR_HANDLE, "foreign pointer");
+  CHECK(apol_string_free((apol_string *)p) == APOL_ERR_HANDLE, "policy freed as a string");
+  CHECK(strcmp(apol_result_name(APOL_ERR_HANDLE), "APOL_ERR_HANDLE") == 0 &&
+            strcmp(apol_result_name(1000), "APOL_ERR_UNKNOWN") == 0,
+        "result names");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+  int id;
+  int rounds;
+  long checked;
+  long bad;
+} worker;
+
+static void *work(void *arg) {
+  worker *w = arg;
+  for (int r = 0; r < w->rounds; r++) {
+    for (size_t k = 0; k < nvectors; k++) {
+      /* Each thread walks the vectors from a different start. */
+      size_t i = (k + (size_t)w->id * 7919) % nvectors;
+      w->bad += check_vector(&vectors[i], (int)((i + (size_t)r) % 2), 0) != 0;
+      w->checked++;
+    }
+  }
+  return NULL;
+}
+
+static void test_threads(int threads, int rounds) {
+  if (nvectors == 0) return;
+  pthread_t tids[64];
+  worker ws[64];
+  if (threads > 64) threads = 64;
+  for (int t = 0; t < threads; t++) {
+    ws[t] = (worker){t, rounds, 0, 0};
+    if (pthread_create(&tids[t], NULL, work, &ws[t]) != 0) {
+      CHECK(0, "pthread_create");
+      return;
+    }
+  }
+  long checked = 0, bad = 0;
+  for (int t = 0; t < threads; t++) {
+    pthread_join(tids[t], NULL);
+    checked += ws[t].checked;
+    bad += ws[t].bad;
+  }
+  CHECK(bad == 0 && checked == (long)threads * rounds * (long)nvectors,
+        "threads: %ld of %ld answers wrong", bad, checked);
+  printf("threads: %d threads x %d rounds, %ld answers checked, %ld wrong\n", threads, rounds,
+         checked, bad);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS]]\n", argv[0]);
+    return 2;
+  }
+  int threads = argc > 3 ? atoi(argv[3]) : 8;
+  int rounds = argc > 4 ? atoi(argv[4]) : 20;
+  if (read_vectors(argv[1]) != 0) {
+    failed++;
+  } else {
+    test_conformance();
+  }
+  apol_policy *example = load_path(argv[2]);
+  CHECK(example != NULL, "load %s", argv[2]);
+  if (example != NULL) {
+    test_typed(example);
+    test_bad_input(example, argv[2]);
+  }
+  test_threads(threads, rounds);
+
+  apol_policy_free(example);
+  for (size_t i = 0; i < nartifacts; i++) {
+    apol_policy_free(artifacts[i].policy);
+    free(artifacts[i].path);
+  }
+  free(artifacts);
+  free(vectors);
+  free(vectors_text);
+  printf("ffi-c: %ld passed, %ld failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
