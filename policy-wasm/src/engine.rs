@@ -1,0 +1,313 @@
+//! A loaded policy deciding JSON requests: the decision object of
+//! `spec/requests.md`, the deciding rule, and an explanation.
+//!
+//! The decision itself always comes from the compiled tables
+//! ([`Policy::decide_json_detailed`]), so every build decides exactly like the
+//! native runtime. With the source at hand (full build, [`Engine::from_source`])
+//! the explanation also lists every other matching rule and why it lost, from
+//! the reference interpreter, like `polc explain`.
+
+use policy_eval::{effect_str, surface_str, Decision, LoadError, Policy, Reason};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::cases::{self, TestReport};
+
+/// A rule as shown to the user: id, surface, effect and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    /// Rule index in source order.
+    pub index: u32,
+    /// Stable rule id, as in decisions.
+    pub id: String,
+    /// `network`, `filesystem`, `credential` or `mcp`.
+    pub surface: &'static str,
+    /// `allow`, `ask` or `deny`.
+    pub effect: &'static str,
+    /// 1-based line of the rule.
+    pub line: u32,
+    /// 1-based column (in characters) of the rule.
+    pub column: u32,
+    /// The rule's full extent in the source, when the source is known.
+    pub range: Option<Range>,
+}
+
+/// A range of the policy source, in the units an editor needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Range {
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column (in characters) of the start.
+    pub column: usize,
+    /// 1-based line of the end (exclusive position).
+    pub end_line: usize,
+    /// 1-based column (in characters) of the end (exclusive position).
+    pub end_column: usize,
+    /// Start as a UTF-16 offset (a JavaScript string index).
+    pub start: usize,
+    /// End as a UTF-16 offset, exclusive.
+    pub end: usize,
+}
+
+/// Why a decision was made, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// One line: the deciding rule, the surface default, or why the request
+    /// is invalid (the same sentences as `polc explain`).
+    pub summary: String,
+    /// Every other rule whose pattern matched, in source order, and why it
+    /// did not decide; `None` when the source is not known (a policy loaded
+    /// from artifact bytes).
+    pub matches: Option<Vec<RuleMatch>>,
+    /// Whether the reference interpreter reaches the same decision as the
+    /// compiled tables (always, unless there is a bug); `None` without the
+    /// source.
+    pub reference_agrees: Option<bool>,
+}
+
+/// A rule that matched the request but did not decide it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleMatch {
+    /// The rule.
+    pub rule: RuleInfo,
+    /// `not_applied` (a pattern matched, a condition did not), `lost` (a
+    /// stronger effect or an earlier rule won) or `matched` (no rule decided).
+    pub outcome: &'static str,
+    /// The reason in words, as `polc explain` prints it.
+    pub why: String,
+}
+
+/// What the engine knows about its policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyInfo {
+    /// `policy NAME`.
+    pub name: String,
+    /// `version`, empty when absent.
+    pub version: String,
+    /// `description`, empty when absent.
+    pub description: String,
+    /// `owner`, empty when absent.
+    pub owner: String,
+    /// Number of rules.
+    pub rules: usize,
+    /// Root names a filesystem request's context must bind.
+    pub required_roots: Vec<String>,
+    /// Whether the engine was built from source (explanations list matches).
+    pub has_source: bool,
+}
+
+/// The source a policy was compiled from, kept for explanations.
+#[cfg(feature = "compiler")]
+pub(crate) struct Source {
+    pub(crate) text: String,
+    pub(crate) checked: policy_lang::model::CheckedPolicy,
+    pub(crate) lines: policy_lang::diag::LineIndex,
+}
+
+/// A loaded policy.
+pub struct Engine {
+    policy: Policy,
+    #[cfg(feature = "compiler")]
+    source: Option<Source>,
+}
+
+impl Engine {
+    /// Loads artifact bytes; every problem with them is a [`LoadError`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Engine, LoadError> {
+        Ok(Engine {
+            policy: Policy::from_bytes(bytes)?,
+            #[cfg(feature = "compiler")]
+            source: None,
+        })
+    }
+
+    /// An engine over a compiled policy and the source it came from.
+    #[cfg(feature = "compiler")]
+    pub(crate) fn with_source(policy: Policy, source: Source) -> Engine {
+        Engine {
+            policy,
+            source: Some(source),
+        }
+    }
+
+    /// The loaded policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The decision JSON for one JSON request, exactly as
+    /// [`Policy::decide_json`] (and every runtime) gives it.
+    pub fn decide_json(&self, input: &str) -> String {
+        self.policy.decide_json(input)
+    }
+
+    /// The decision JSON's fields plus `json` (that JSON as text),
+    /// `deciding` (the deciding rule, or null) and `explanation`.
+    pub fn decide(&self, input: &str) -> Value {
+        let outcome = self.policy.decide_json_detailed(input);
+        let json = self.policy.decision_json(&outcome.decision);
+        let mut obj: Map<String, Value> = serde_json::from_str(&json).unwrap_or_default();
+        let deciding = outcome.decision.rule.and_then(|i| self.rule_info(i));
+        let explanation = self.explain(input, &outcome.decision);
+        obj.insert("json".into(), Value::String(json));
+        obj.insert("deciding".into(), to_value(&deciding));
+        obj.insert("explanation".into(), to_value(&explanation));
+        Value::Object(obj)
+    }
+
+    /// Runs a policy tests file (`spec/tests.md`) like `polc test` does.
+    pub fn run_tests(&self, jsonl: &str) -> TestReport {
+        cases::run(jsonl, |input| {
+            let outcome = self.policy.decide_json_detailed(input);
+            let rule = outcome.decision.rule.and_then(|i| self.rule_info(i));
+            (self.policy.decision_json(&outcome.decision), rule)
+        })
+    }
+
+    /// Metadata of the loaded policy.
+    pub fn info(&self) -> PolicyInfo {
+        let meta = &self.policy.artifact().meta;
+        PolicyInfo {
+            name: meta.name.clone(),
+            version: meta.version.clone(),
+            description: meta.description.clone(),
+            owner: meta.owner.clone(),
+            rules: self.policy.artifact().rules.len(),
+            required_roots: self.policy.required_roots().map(str::to_string).collect(),
+            has_source: self.has_source(),
+        }
+    }
+
+    fn has_source(&self) -> bool {
+        #[cfg(feature = "compiler")]
+        return self.source.is_some();
+        #[cfg(not(feature = "compiler"))]
+        false
+    }
+
+    /// The rule with index `i`, with its source range when known.
+    pub fn rule_info(&self, i: u32) -> Option<RuleInfo> {
+        let r = self.policy.rule(i)?;
+        Some(RuleInfo {
+            index: i,
+            id: r.id.clone(),
+            surface: surface_str(r.surface),
+            effect: effect_str(r.effect),
+            line: r.line,
+            column: r.column,
+            range: self.rule_range(i),
+        })
+    }
+
+    #[cfg(feature = "compiler")]
+    fn rule_range(&self, i: u32) -> Option<Range> {
+        let s = self.source.as_ref()?;
+        let r = s.checked.rules.get(i as usize)?;
+        Some(crate::front::range(&s.text, &s.lines, r.span))
+    }
+
+    #[cfg(not(feature = "compiler"))]
+    fn rule_range(&self, _i: u32) -> Option<Range> {
+        None
+    }
+
+    fn explain(&self, input: &str, decision: &Decision) -> Explanation {
+        let summary = self.summary(decision);
+        #[cfg(feature = "compiler")]
+        if let Some(s) = &self.source {
+            let (matches, agrees) = self.matches(s, input, decision);
+            return Explanation {
+                summary,
+                matches: Some(matches),
+                reference_agrees: Some(agrees),
+            };
+        }
+        let _ = input;
+        Explanation {
+            summary,
+            matches: None,
+            reference_agrees: None,
+        }
+    }
+
+    /// The first line of `polc explain`'s explanation.
+    fn summary(&self, d: &Decision) -> String {
+        match d.reason {
+            Reason::Invalid(why) => format!("the request is invalid: {}", why.message()),
+            Reason::Default => format!(
+                "no rule applies; the surface default is `{}`",
+                effect_str(d.effect)
+            ),
+            Reason::Rule => match d.rule.and_then(|i| self.policy.rule(i)) {
+                Some(r) => format!("deciding rule `{}` ({})", r.id, effect_str(r.effect)),
+                None => "a rule decided".to_string(),
+            },
+        }
+    }
+
+    /// Every other matching rule and why it lost, as `polc explain` lists
+    /// them, and whether the reference interpreter agrees with `decision`.
+    #[cfg(feature = "compiler")]
+    fn matches(&self, s: &Source, input: &str, decision: &Decision) -> (Vec<RuleMatch>, bool) {
+        use policy_lang::reference;
+        let Ok(parsed) = policy_eval::json::parse_request(input) else {
+            return (Vec::new(), matches!(decision.reason, Reason::Invalid(_)));
+        };
+        let (found, expected) = parsed.with(|r, c| {
+            (
+                reference::matches(&s.checked, r, c),
+                reference::decide(&s.checked, r, c),
+            )
+        });
+        let agrees = (expected.effect, expected.rule) == (decision.effect, decision.rule);
+        let rules = &s.checked.rules;
+        let winner = decision.rule.map(|i| i as usize);
+        let mut out = Vec::new();
+        for m in found.unwrap_or_default() {
+            if Some(m.rule) == winner {
+                continue;
+            }
+            let Some(r) = rules.get(m.rule) else { continue };
+            let (outcome, why) = match (m.not_applied, winner.and_then(|w| rules.get(w))) {
+                (Some(reason), _) => (
+                    "not_applied",
+                    format!("matched but does not apply: {reason}"),
+                ),
+                (None, Some(w)) if w.effect != r.effect => (
+                    "lost",
+                    format!(
+                        "lost: `{}` beats `{}`",
+                        effect_str(w.effect),
+                        effect_str(r.effect)
+                    ),
+                ),
+                (None, Some(w)) => (
+                    "lost",
+                    format!("lost: same effect, `{}` comes first in the source", w.id),
+                ),
+                (None, None) => ("matched", "matched".to_string()),
+            };
+            let Some(rule) = u32::try_from(m.rule).ok().and_then(|i| self.rule_info(i)) else {
+                continue;
+            };
+            out.push(RuleMatch { rule, outcome, why });
+        }
+        (out, agrees)
+    }
+}
+
+/// Serializes a value that cannot fail to serialize (plain data).
+pub(crate) fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_bytes_are_a_load_error_not_a_panic() {
+        assert!(Engine::from_bytes(b"").is_err());
+        assert!(Engine::from_bytes(b"policy x\n").is_err());
+    }
+}

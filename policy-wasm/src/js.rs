@@ -1,0 +1,329 @@
+//! The `#[wasm_bindgen]` layer: plain JavaScript objects in and out, typed
+//! by the TypeScript declarations below (shipped in the generated `.d.ts`).
+//!
+//! Results are built as JSON by `serde_json` and handed to `JSON.parse`, so
+//! the objects are plain data (no handles to free) and the field names are
+//! exactly those of the Rust structs; only an [`Evaluator`] is a class.
+
+// wasm-bindgen's generated glue is `unsafe` internally; this module writes
+// no unsafe code of its own.
+#![allow(unsafe_code)]
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::engine::Engine;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_COMMON: &'static str = r#"
+/** A request object as in spec/requests.md, or its JSON text. */
+export type RequestInput = string | Record<string, unknown>;
+
+/** A range of the policy source. Lines and columns are 1-based (columns count
+ * characters, as `polc` prints them); `start`/`end` are UTF-16 offsets
+ * (JavaScript string indexes), `end` exclusive. */
+export interface SourceRange {
+  line: number; column: number; end_line: number; end_column: number;
+  start: number; end: number;
+}
+
+/** A rule: id, surface, effect, position (`range` only when the source is known). */
+export interface RuleInfo {
+  index: number;
+  id: string;
+  surface: "network" | "filesystem" | "credential" | "mcp";
+  effect: "allow" | "ask" | "deny";
+  line: number;
+  column: number;
+  range: SourceRange | null;
+}
+
+/** A rule that matched the request but did not decide it. */
+export interface RuleMatch {
+  rule: RuleInfo;
+  outcome: "not_applied" | "lost" | "matched";
+  why: string;
+}
+
+/** Why a decision was made. `matches` is null without the source. */
+export interface Explanation {
+  summary: string;
+  matches: RuleMatch[] | null;
+  reference_agrees: boolean | null;
+}
+
+/** The decision object of spec/decision.schema.json plus `json` (that
+ * object as every runtime prints it), the deciding rule and an explanation. */
+export interface Decision {
+  decision: "allow" | "ask" | "deny";
+  rule: string | null;
+  reason: "rule" | "default" | "invalid";
+  message?: string;
+  lifetime?: "session" | number;
+  json: string;
+  deciding: RuleInfo | null;
+  explanation: Explanation;
+}
+
+/** What an evaluator knows about its policy. */
+export interface PolicyInfo {
+  name: string; version: string; description: string; owner: string;
+  rules: number;
+  required_roots: string[];
+  has_source: boolean;
+}
+
+/** `load(bytes)`: an evaluator, or why the bytes are not a valid artifact. */
+export type LoadResult =
+  | { ok: true; evaluator: Evaluator; error: null }
+  | { ok: false; evaluator: null; error: string };
+
+/** One line of a tests file (spec/tests.md); `error` set when it cannot run. */
+export interface ParsedCase {
+  line: number;
+  name: string;
+  input: string | null;
+  expect: Record<string, unknown> | null;
+  error: string | null;
+}
+
+/** The outcome of one test case. */
+export interface CaseResult {
+  line: number;
+  name: string;
+  passed: boolean;
+  input: string | null;
+  expected: Record<string, unknown> | null;
+  actual: Record<string, unknown> | null;
+  wrong: string[];
+  rule: RuleInfo | null;
+  error: string | null;
+}
+
+/** The outcome of a tests file; `summary` is `tests: N passed, M failed`. */
+export interface TestReport {
+  passed: number;
+  failed: number;
+  summary: string;
+  cases: CaseResult[];
+}
+"#;
+
+#[cfg(feature = "compiler")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_COMPILER: &'static str = r#"
+/** One diagnostic (codes in spec/language.md), positioned like SourceRange. */
+export interface Diagnostic {
+  code: string;
+  severity: "error" | "warning";
+  message: string;
+  help: string | null;
+  line: number; column: number; end_line: number; end_column: number;
+  start: number; end: number;
+  notes: { message: string; range: SourceRange }[];
+}
+
+/** Name, version and rule count of a policy without errors. */
+export interface PolicySummary { name: string; version: string; rules: number }
+
+/** `check(source)`. `ok` means no errors (warnings allowed). */
+export interface CheckResult {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  diagnostics: Diagnostic[];
+  policy: PolicySummary | null;
+}
+
+/** `compile(source)`: the artifact bytes, or diagnostics and/or `error`. */
+export interface CompileResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  error: string | null;
+  policy: PolicySummary | null;
+  artifact: Uint8Array | null;
+}
+
+/** `fromSource(source)`: `compile` plus an evaluator that explains. */
+export interface SourceResult extends CompileResult {
+  evaluator: Evaluator | null;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `RequestInput` in TypeScript.
+    #[wasm_bindgen(typescript_type = "RequestInput")]
+    pub type RequestInput;
+    /// `Decision` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Decision")]
+    pub type DecisionJs;
+    /// `PolicyInfo` in TypeScript.
+    #[wasm_bindgen(typescript_type = "PolicyInfo")]
+    pub type PolicyInfoJs;
+    /// `LoadResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "LoadResult")]
+    pub type LoadResultJs;
+    /// `ParsedCase[]` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ParsedCase[]")]
+    pub type ParsedCasesJs;
+    /// `TestReport` in TypeScript.
+    #[wasm_bindgen(typescript_type = "TestReport")]
+    pub type TestReportJs;
+    /// `CheckResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "CheckResult")]
+    pub type CheckResultJs;
+    /// `CompileResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "CompileResult")]
+    pub type CompileResultJs;
+    /// `SourceResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "SourceResult")]
+    pub type SourceResultJs;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set, catch)]
+    fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type Bytes;
+    #[wasm_bindgen(constructor, js_class = "Uint8Array")]
+    fn new(view: &[u8]) -> Bytes;
+}
+
+/// A plain JS object from a serializable value (`null` if that ever fails).
+fn to_js<T: Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| json_parse(&text).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on an object we just created cannot fail.
+    let _ = reflect_set(target, key, value);
+}
+
+/// The text of a request: a string as is, anything else through
+/// `JSON.stringify` (what cannot be stringified decides as invalid JSON).
+fn request_text(request: &JsValue) -> String {
+    request.as_string().unwrap_or_else(|| {
+        json_stringify(request)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    })
+}
+
+/// `"full"` (check, compile, explanations) or `"eval"` (decisions only).
+#[wasm_bindgen(js_name = buildKind)]
+pub fn build_kind() -> String {
+    crate::BUILD.to_string()
+}
+
+/// Version of the library.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}
+
+/// A loaded policy that decides requests. Free it with `free()` when done
+/// (or let the `FinalizationRegistry` do it).
+#[wasm_bindgen]
+pub struct Evaluator {
+    engine: Engine,
+}
+
+#[wasm_bindgen]
+impl Evaluator {
+    /// Decides a request (object or JSON text): the decision, the deciding
+    /// rule and an explanation. A malformed request is a `deny` decision
+    /// with reason `invalid`, never an exception.
+    pub fn decide(&self, request: &RequestInput) -> DecisionJs {
+        let text = request_text(request);
+        to_js(&self.engine.decide(&text)).unchecked_into()
+    }
+
+    /// Decides one JSON request and returns the decision JSON exactly as
+    /// every runtime prints it (the fast path).
+    #[wasm_bindgen(js_name = decideJson)]
+    pub fn decide_json(&self, input: &str) -> String {
+        self.engine.decide_json(input)
+    }
+
+    /// Runs a tests file (spec/tests.md) against this policy, like `polc test`.
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(&self, jsonl: &str) -> TestReportJs {
+        to_js(&self.engine.run_tests(jsonl)).unchecked_into()
+    }
+
+    /// Name, version, rule count and required roots of the policy.
+    pub fn info(&self) -> PolicyInfoJs {
+        to_js(&self.engine.info()).unchecked_into()
+    }
+}
+
+/// Loads compiled artifact bytes (a `.polc` file). Bad bytes give
+/// `{ok: false, error}`.
+#[wasm_bindgen]
+pub fn load(bytes: &[u8]) -> LoadResultJs {
+    let obj = to_js(&serde_json::json!({"ok": false, "evaluator": null, "error": null}));
+    match Engine::from_bytes(bytes) {
+        Ok(engine) => {
+            set(&obj, "ok", &JsValue::TRUE);
+            set(&obj, "evaluator", &JsValue::from(Evaluator { engine }));
+        }
+        Err(e) => set(&obj, "error", &JsValue::from(e.to_string())),
+    }
+    obj.unchecked_into()
+}
+
+/// Parses a tests file exactly as `polc test` does: for each non-blank line,
+/// the text to decide and the `expect` object, or why the line is invalid.
+#[wasm_bindgen(js_name = parseTests)]
+pub fn parse_tests(jsonl: &str) -> ParsedCasesJs {
+    to_js(&crate::cases::parse(jsonl)).unchecked_into()
+}
+
+/// Checks a policy source: every diagnostic with its position.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen]
+pub fn check(source: &str) -> CheckResultJs {
+    to_js(&crate::front::check(source)).unchecked_into()
+}
+
+#[cfg(feature = "compiler")]
+fn compile_output(out: &crate::front::CompileOutput) -> JsValue {
+    let obj = to_js(out);
+    let bytes = match &out.artifact {
+        Some(b) => JsValue::from(Bytes::new(b)),
+        None => JsValue::NULL,
+    };
+    set(&obj, "artifact", &bytes);
+    obj
+}
+
+/// Checks and compiles a policy source: the artifact bytes, or the
+/// diagnostics that prevent it.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen]
+pub fn compile(source: &str) -> CompileResultJs {
+    compile_output(&crate::front::compile(source)).unchecked_into()
+}
+
+/// `compile` plus an evaluator built from the source, whose decisions come
+/// with the deciding rule's source range and every losing match.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen(js_name = fromSource)]
+pub fn from_source(source: &str) -> SourceResultJs {
+    let (out, engine) = crate::front::from_source(source);
+    let obj = compile_output(&out);
+    let evaluator = match engine {
+        Some(engine) => JsValue::from(Evaluator { engine }),
+        None => JsValue::NULL,
+    };
+    set(&obj, "evaluator", &evaluator);
+    obj.unchecked_into()
+}
