@@ -158,12 +158,7 @@ pub fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut dyn Wr
             return EXIT_OK;
         }
     };
-    let (decision, matches) = parsed.with(|r, c| {
-        (
-            loaded.policy.decide(r, c),
-            reference::matches(&loaded.checked, r, c),
-        )
-    });
+    let decision = parsed.with(|r, c| loaded.policy.decide(r, c));
     let _ = writeln!(out, "{}", loaded.policy.decision_json(&decision));
     let rules = &loaded.checked.rules;
     match decision.reason {
@@ -189,28 +184,16 @@ pub fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut dyn Wr
             }
         }
     }
-    let winner = decision.rule.map(|i| i as usize);
-    for m in matches.unwrap_or_default() {
-        if Some(m.rule) == winner {
-            continue;
-        }
-        let Some(r) = rules.get(m.rule) else { continue };
-        let why = match (m.not_applied, winner.and_then(|w| rules.get(w))) {
-            (Some(reason), _) => format!("matched but does not apply: {reason}"),
-            (None, Some(w)) if w.effect != r.effect => format!(
-                "lost: `{}` beats `{}`",
-                effect_word(w.effect),
-                effect_word(r.effect)
-            ),
-            (None, Some(w)) => format!("lost: same effect, `{}` comes first in the source", w.id),
-            (None, None) => "matched".to_string(),
-        };
+    let losers = parsed.with(|r, c| reference::explain(&loaded.checked, r, c, &decision));
+    for (i, outcome) in losers {
+        let Some(r) = rules.get(i) else { continue };
         let _ = writeln!(
             out,
-            "- `{}` ({}, line {}): {why}",
+            "- `{}` ({}, line {}): {}",
             r.id,
             effect_word(r.effect),
-            r.line
+            r.line,
+            outcome.describe(&loaded.checked, i)
         );
     }
     // The explanation comes from the reference interpreter; it must agree

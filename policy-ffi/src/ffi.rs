@@ -539,29 +539,8 @@ pub unsafe extern "C" fn apol_policy_load(
 /// `apol_policy_load`, no longer used by any other thread.
 #[no_mangle]
 pub unsafe extern "C" fn apol_policy_free(policy: *mut apol_policy) -> apol_result {
-    let run = || {
-        if policy.is_null() {
-            return Ok(());
-        }
-        if !handle::unregister(policy as usize, Kind::Policy) {
-            return Err(Failure::new(
-                APOL_ERR_HANDLE,
-                "not a live apol_policy (already freed?)",
-            ));
-        }
-        // SAFETY: the registry says `policy` came from `Box::into_raw` in
-        // `apol_policy_load` and has not been freed; it is now unregistered,
-        // so it is freed exactly once. The magic is cleared first so that a
-        // later use of the stale pointer fails its magic check while the
-        // memory is not reused.
-        unsafe {
-            (*policy).magic = 0;
-            drop(Box::from_raw(policy));
-        }
-        Ok(())
-    };
-    // SAFETY: NULL `err` is always accepted.
-    unsafe { guard(ptr::null_mut(), run) }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { free_handle(policy, Kind::Policy, "apol_policy") }
 }
 
 /// Name, version and rule count of a policy. The strings are owned by the
@@ -1106,22 +1085,52 @@ pub unsafe extern "C" fn apol_string_len(s: *const apol_string) -> usize {
 /// library as an `apol_string`.
 #[no_mangle]
 pub unsafe extern "C" fn apol_string_free(s: *mut apol_string) -> apol_result {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { free_handle(s, Kind::String, "apol_string") }
+}
+
+/// A handle type with a magic number that is cleared when it is freed.
+trait Handle {
+    fn clear_magic(&mut self);
+}
+
+impl Handle for apol_policy {
+    fn clear_magic(&mut self) {
+        self.magic = 0;
+    }
+}
+
+impl Handle for apol_string {
+    fn clear_magic(&mut self) {
+        self.magic = 0;
+    }
+}
+
+/// Frees a registered handle exactly once: NULL is accepted, an unknown or
+/// already freed pointer gives `APOL_ERR_HANDLE` and touches no memory.
+///
+/// # Safety
+///
+/// `p` is NULL or a pointer (possibly already freed) that this library made
+/// with `Box::into_raw` and registered as `kind`, no longer used elsewhere.
+unsafe fn free_handle<T: Handle>(p: *mut T, kind: Kind, what: &'static str) -> apol_result {
     let run = || {
-        if s.is_null() {
+        if p.is_null() {
             return Ok(());
         }
-        if !handle::unregister(s as usize, Kind::String) {
+        if !handle::unregister(p as usize, kind) {
             return Err(Failure::new(
                 APOL_ERR_HANDLE,
-                "not a live apol_string (already freed?)",
+                format!("not a live {what} (already freed?)"),
             ));
         }
-        // SAFETY: the registry says `s` came from `Box::into_raw` in
-        // `new_string` and has not been freed; it is now unregistered, so
-        // it is freed exactly once.
+        // SAFETY: the registry says `p` came from `Box::into_raw` and has not
+        // been freed; it is now unregistered, so it is freed exactly once.
+        // The magic is cleared first so that a later use of the stale pointer
+        // fails its magic check while the memory is not reused.
         unsafe {
-            (*s).magic = 0;
-            drop(Box::from_raw(s));
+            (*p).clear_magic();
+            drop(Box::from_raw(p));
         }
         Ok(())
     };

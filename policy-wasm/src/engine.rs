@@ -255,39 +255,15 @@ impl Engine {
         };
         let (found, expected) = parsed.with(|r, c| {
             (
-                reference::matches(&s.checked, r, c),
+                reference::explain(&s.checked, r, c, decision),
                 reference::decide(&s.checked, r, c),
             )
         });
         let agrees = (expected.effect, expected.rule) == (decision.effect, decision.rule);
-        let rules = &s.checked.rules;
-        let winner = decision.rule.map(|i| i as usize);
         let mut out = Vec::new();
-        for m in found.unwrap_or_default() {
-            if Some(m.rule) == winner {
-                continue;
-            }
-            let Some(r) = rules.get(m.rule) else { continue };
-            let (outcome, why) = match (m.not_applied, winner.and_then(|w| rules.get(w))) {
-                (Some(reason), _) => (
-                    "not_applied",
-                    format!("matched but does not apply: {reason}"),
-                ),
-                (None, Some(w)) if w.effect != r.effect => (
-                    "lost",
-                    format!(
-                        "lost: `{}` beats `{}`",
-                        effect_str(w.effect),
-                        effect_str(r.effect)
-                    ),
-                ),
-                (None, Some(w)) => (
-                    "lost",
-                    format!("lost: same effect, `{}` comes first in the source", w.id),
-                ),
-                (None, None) => ("matched", "matched".to_string()),
-            };
-            let Some(rule) = u32::try_from(m.rule).ok().and_then(|i| self.rule_info(i)) else {
+        for (i, outcome) in found {
+            let (outcome, why) = (outcome.kind(), outcome.describe(&s.checked, i));
+            let Some(rule) = u32::try_from(i).ok().and_then(|i| self.rule_info(i)) else {
                 continue;
             };
             out.push(RuleMatch { rule, outcome, why });

@@ -20,18 +20,10 @@ pub struct DiagnosticInfo {
     pub message: String,
     /// How to fix it, when known.
     pub help: Option<String>,
-    /// 1-based line of the start.
-    pub line: usize,
-    /// 1-based column (in characters) of the start.
-    pub column: usize,
-    /// 1-based line of the end.
-    pub end_line: usize,
-    /// 1-based column of the end (exclusive).
-    pub end_column: usize,
-    /// Start as a UTF-16 offset.
-    pub start: usize,
-    /// End as a UTF-16 offset, exclusive.
-    pub end: usize,
+    /// Where it points (flattened: `line`, `column`, `end_line`,
+    /// `end_column`, `start`, `end`).
+    #[serde(flatten)]
+    pub range: Range,
     /// Secondary locations (e.g. the first definition of a duplicate).
     pub notes: Vec<Note>,
 }
@@ -115,12 +107,7 @@ fn diagnostic(src: &str, lines: &LineIndex, d: &Diagnostic) -> DiagnosticInfo {
         severity: d.severity().as_str(),
         message: d.message.clone(),
         help: d.help.clone(),
-        line: r.line,
-        column: r.column,
-        end_line: r.end_line,
-        end_column: r.end_column,
-        start: r.start,
-        end: r.end,
+        range: r,
         notes: d
             .notes
             .iter()
@@ -229,9 +216,9 @@ mod tests {
             .iter()
             .find(|d| d.severity == "error")
             .unwrap();
-        assert_eq!(d.line, 4);
+        assert_eq!(d.range.line, 4);
         // UTF-16 offsets count `é` as one unit, bytes count it as two.
-        let prefix: String = src.chars().take(d.start).collect();
+        let prefix: String = src.chars().take(d.range.start).collect();
         assert_eq!(prefix.lines().count(), 4);
     }
 
