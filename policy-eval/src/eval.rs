@@ -15,6 +15,7 @@ use std::net::IpAddr;
 
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::glob::Glob;
+use crate::hash::Roll;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
 use crate::model::{
     Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
@@ -126,36 +127,36 @@ impl Policy {
     }
 
     fn probe_domains(&self, host: &str, best: &mut Best, applies: &dyn Fn(u32, &Rule) -> bool) {
-        let mut labels = host.bytes().filter(|&b| b == b'.').count() + 1;
-        let mut start = 0usize;
-        loop {
-            let anchor = host.get(start..).unwrap_or("");
-            if self.anchor_shapes.may_have(anchor.len(), labels) {
-                let rem = match start {
-                    0 => "",
-                    s => host.get(..s - 1).unwrap_or(""),
-                };
-                self.probe_anchor(anchor, rem, best, applies);
-            }
-            match anchor.find('.') {
-                Some(p) => start += p + 1,
-                None => break,
-            }
-            labels -= 1;
-        }
+        // One right-to-left pass: at each label boundary the rolling hash is
+        // that of the suffix (the anchor) starting there.
+        let b = host.as_bytes();
+        let mut h = Roll::new();
         if self.anchor_shapes.may_have(0, 0) {
-            self.probe_anchor("", host, best, applies);
+            self.probe_anchor(h.value(), "", host, best, applies);
+        }
+        let mut labels = 0usize;
+        for i in (0..b.len()).rev() {
+            h.push(b.get(i).copied().unwrap_or(0));
+            if i == 0 || b.get(i - 1) == Some(&b'.') {
+                labels += 1;
+                let anchor = host.get(i..).unwrap_or("");
+                if self.anchor_shapes.may_have(anchor.len(), labels) {
+                    let rem = host.get(..i.saturating_sub(1)).unwrap_or("");
+                    self.probe_anchor(h.value(), anchor, rem, best, applies);
+                }
+            }
         }
     }
 
     fn probe_anchor(
         &self,
+        hash: u64,
         anchor: &str,
         rem: &str,
         best: &mut Best,
         applies: &dyn Fn(u32, &Rule) -> bool,
     ) {
-        let Some(&i) = self.domains.get(anchor) else {
+        let Some(&i) = self.domains.get(hash, anchor) else {
             return;
         };
         let Some(e) = self.art.network.domains.get(i as usize) else {
@@ -207,22 +208,28 @@ impl Policy {
     fn decide_fs_normal(&self, path: &str, access: Access, ctx: &Context<'_>) -> Decision {
         // Every binding is checked, in order: a name bound twice ("" is `/`
         // and cannot be rebound), then the path; then every root the policy
-        // uses must be bound.
+        // uses must be bound. Bit `i` of `normal` records that binding `i`
+        // (of the first 64) needs no copy.
+        let mut normal = 0u64;
         for (i, (name, bound)) in ctx.roots.iter().enumerate() {
             if name.is_empty() || ctx.roots.iter().take(i).any(|(n, _)| n == name) {
                 return Decision::invalid(Invalid::RootDuplicate);
             }
-            if !normalize::is_normal_path(bound) {
+            if normalize::is_normal_path(bound) {
+                normal |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            } else {
                 let mut rb = [0u8; MAX_PATH_LEN];
                 if normalize::path(bound, &mut rb).is_err() {
                     return Decision::invalid(Invalid::RootPath);
                 }
             }
         }
-        for root in &self.roots {
-            if !root.name.is_empty() && !ctx.roots.iter().any(|(n, _)| *n == &*root.name) {
-                return Decision::invalid(Invalid::UnboundRoot);
-            }
+        if self
+            .roots
+            .iter()
+            .any(|r| !r.name.is_empty() && !ctx.roots.iter().any(|(n, _)| *n == &*r.name))
+        {
+            return Decision::invalid(Invalid::UnboundRoot);
         }
         let applies = |_: u32, r: &Rule| match r.cond {
             Condition::Access(a) if r.effect == Effect::Deny => a.0 & access.0 != 0,
@@ -235,16 +242,16 @@ impl Policy {
                 self.probe_under(root, "/", path, &mut best, &applies);
                 continue;
             }
-            let Some((_, bound)) = ctx.roots.iter().find(|(n, _)| *n == &*root.name) else {
-                return Decision::invalid(Invalid::UnboundRoot);
+            let Some(i) = ctx.roots.iter().position(|(n, _)| *n == &*root.name) else {
+                continue; // unreachable: checked above
             };
-            if normalize::is_normal_path(bound) {
+            let bound = ctx.roots.get(i).map_or("", |(_, b)| *b);
+            if normal & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
                 self.probe_under(root, bound, path, &mut best, &applies);
             } else {
                 let mut rb = [0u8; MAX_PATH_LEN];
-                match normalize::path(bound, &mut rb) {
-                    Ok(p) => self.probe_under(root, p, path, &mut best, &applies),
-                    Err(_) => return Decision::invalid(Invalid::RootPath),
+                if let Ok(p) = normalize::path(bound, &mut rb) {
+                    self.probe_under(root, p, path, &mut best, &applies);
                 }
             }
         }
@@ -280,44 +287,74 @@ impl Policy {
         best: &mut Best,
         applies: &dyn Fn(u32, &Rule) -> bool,
     ) {
-        if let Some(&c) = root.exact.get(rel) {
-            self.consider(best, c, applies);
-        }
         let last = rel.rsplit('/').next().unwrap_or(rel);
-        // Every ancestor of `rel` ("" and each prefix ending before a `/`),
-        // no deeper than the deepest key, then `rel` itself.
-        let slashes = rel.match_indices('/').map(|(i, _)| i);
-        for (depth, end) in std::iter::once(0).chain(slashes).enumerate() {
-            if depth > root.max_depth {
-                return;
-            }
-            let Some(dir) = root.dirs.get(rel.get(..end).unwrap_or("")) else {
-                continue;
-            };
-            if let Some(c) = dir.prefix {
+        // One left-to-right pass: before each `/` the rolling hash is that of
+        // the ancestor directory ending there; at the end, that of `rel`.
+        let mut h = Roll::new();
+        self.probe_dir(root, h.value(), "", rel, last, best, applies);
+        if rel.is_empty() {
+            if let Some(&c) = root.exact.get(h.value(), rel) {
                 self.consider(best, c, applies);
             }
-            // The root itself ("") is matched by exact and prefix rules only.
-            if rel.is_empty() {
-                return;
-            }
-            if !dir.extension.is_empty() {
-                for (dot, _) in last.match_indices('.') {
-                    if let Some(&c) = dir.extension.get(last.get(dot..).unwrap_or("")) {
-                        self.consider(best, c, applies);
-                    }
+            return;
+        }
+        let mut depth = 0usize;
+        for (i, &c) in rel.as_bytes().iter().enumerate() {
+            if c == b'/' {
+                depth += 1;
+                if depth <= root.max_depth {
+                    let dir = rel.get(..i).unwrap_or("");
+                    self.probe_dir(root, h.value(), dir, rel, last, best, applies);
                 }
             }
-            self.probe_globs(dir, rel, best, applies);
+            h.push(c);
         }
-        if !rel.is_empty() && rel.matches('/').count() < root.max_depth {
-            if let Some(dir) = root.dirs.get(rel) {
+        if let Some(&c) = root.exact.get(h.value(), rel) {
+            self.consider(best, c, applies);
+        }
+        // `rel` itself as a directory: `rel/**` and globs whose `**` matches
+        // zero segments.
+        if depth < root.max_depth {
+            if let Some(dir) = root.dirs.get(h.value(), rel) {
                 if let Some(c) = dir.prefix {
                     self.consider(best, c, applies);
                 }
                 self.probe_globs(dir, rel, best, applies);
             }
         }
+    }
+
+    /// Probes the rules keyed by `dir`, a strict ancestor of `rel` (or ""
+    /// for the root, when `rel` may be empty).
+    #[allow(clippy::too_many_arguments)]
+    fn probe_dir(
+        &self,
+        root: &RootIndex,
+        hash: u64,
+        dir: &str,
+        rel: &str,
+        last: &str,
+        best: &mut Best,
+        applies: &dyn Fn(u32, &Rule) -> bool,
+    ) {
+        let Some(d) = root.dirs.get(hash, dir) else {
+            return;
+        };
+        if let Some(c) = d.prefix {
+            self.consider(best, c, applies);
+        }
+        // The root itself ("") is matched by exact and prefix rules only.
+        if rel.is_empty() {
+            return;
+        }
+        if !d.extension.is_empty() {
+            for (dot, _) in last.match_indices('.') {
+                if let Some(&c) = d.extension.get(last.get(dot..).unwrap_or("")) {
+                    self.consider(best, c, applies);
+                }
+            }
+        }
+        self.probe_globs(d, rel, best, applies);
     }
 
     fn probe_globs(

@@ -75,17 +75,21 @@ enum Fast {
 }
 
 impl Fast {
-    /// The strategy for a token list: literal bytes (no `/`) around one or
-    /// two stars at the ends, or one star in the middle.
+    /// The strategy for a token list: literal bytes around one or two stars
+    /// at the ends, or one star in the middle.
     fn of(toks: &[Tok]) -> Fast {
+        // Literal bytes; a `/` in them is fine for the prefix and suffix
+        // shapes (only the star's part must be free of `/`), not for
+        // `*lit*`, whose test assumes a subject without `/`.
         let literal = |ts: &[Tok]| -> Option<Box<[u8]>> {
             ts.iter()
                 .map(|t| match t {
-                    Tok::Byte(b) if *b != b'/' => Some(*b),
+                    Tok::Byte(b) => Some(*b),
                     _ => None,
                 })
                 .collect()
         };
+        let no_slash = |l: Box<[u8]>| (!l.contains(&b'/')).then_some(l);
         let stars: Vec<usize> = toks
             .iter()
             .enumerate()
@@ -99,7 +103,9 @@ impl Fast {
             [i] if n > 1 => literal(&toks[..*i])
                 .zip(literal(&toks[i + 1..]))
                 .map(|(h, t)| Fast::PrefixSuffix(h, t)),
-            [0, j] if *j == n - 1 && n > 2 => literal(&toks[1..n - 1]).map(Fast::Contains),
+            [0, j] if *j == n - 1 && n > 2 => literal(&toks[1..n - 1])
+                .and_then(no_slash)
+                .map(Fast::Contains),
             _ => None,
         };
         fast.unwrap_or(Fast::General)

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::error::LoadError;
 use crate::glob::Glob;
-use crate::hash::FxMap;
+use crate::hash::{FxMap, Roll, RollMap};
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_SOURCE_LEN, MAX_TABLE_ENTRIES};
 use crate::model::{Artifact, Condition, Effect, NameTables, Rule, Surface};
 use crate::normalize::{is_normalized_domain, is_normalized_name, is_normalized_relative_path};
@@ -16,8 +16,9 @@ use crate::normalize::{is_normalized_domain, is_normalized_name, is_normalized_r
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub(crate) art: Artifact,
-    /// Anchor → index into `art.network.domains`.
-    pub(crate) domains: FxMap<Box<str>, u32>,
+    /// Anchor → index into `art.network.domains`, keyed by the backward
+    /// rolling hash (a host's suffixes are hashed in one right-to-left pass).
+    pub(crate) domains: RollMap<u32>,
     /// Which anchor shapes exist, so most suffixes of a host are skipped
     /// without hashing them.
     pub(crate) anchor_shapes: AnchorShapes,
@@ -50,10 +51,12 @@ pub(crate) struct NameIndex {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RootIndex {
     pub(crate) name: Box<str>,
-    pub(crate) exact: FxMap<Box<str>, u32>,
+    /// Literal paths, keyed by the forward rolling hash.
+    pub(crate) exact: RollMap<u32>,
     /// Everything keyed by a directory, so each ancestor of a request path
-    /// costs one hash probe.
-    pub(crate) dirs: FxMap<Box<str>, DirIndex>,
+    /// costs one probe; keyed by the forward rolling hash, so all ancestors
+    /// are hashed in one left-to-right pass.
+    pub(crate) dirs: RollMap<DirIndex>,
     /// Segments in the deepest key of `dirs`: deeper ancestors are skipped.
     pub(crate) max_depth: usize,
 }
@@ -353,7 +356,7 @@ impl Policy {
 
         // Network.
         let net = &art.network;
-        let mut domains: FxMap<Box<str>, u32> = FxMap::default();
+        let mut domains: RollMap<u32> = RollMap::default();
         let mut domain_globs = Vec::with_capacity(net.domains.len());
         for (i, d) in net.domains.iter().enumerate() {
             if !is_normalized_domain(&d.anchor, true) {
@@ -372,7 +375,7 @@ impl Policy {
             }
             domain_globs.push(globs);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("network", "too many"))?;
-            if domains.insert(d.anchor.as_str().into(), idx).is_some() {
+            if !domains.insert(&d.anchor, Roll::backward(&d.anchor), idx) {
                 return Err(LoadError::table(
                     "network",
                     format!("duplicate anchor `{}`", d.anchor),
@@ -604,10 +607,18 @@ fn root_index(r: &crate::model::FsRoot, ck: &Checker) -> Result<RootIndex, LoadE
         }
     };
     let max_depth = dirs.keys().map(|d| depth(d)).max().unwrap_or(0);
+    let mut rolled = RollMap::default();
+    for (dir, index) in dirs {
+        rolled.insert(&dir, Roll::forward(&dir), index);
+    }
+    let mut exact = RollMap::default();
+    for (path, c) in map_of(T, "exact path", &r.exact)? {
+        exact.insert(&path, Roll::forward(&path), c);
+    }
     Ok(RootIndex {
         name: r.name.as_str().into(),
-        exact: map_of(T, "exact path", &r.exact)?,
-        dirs,
+        exact,
+        dirs: rolled,
         max_depth,
     })
 }
