@@ -226,13 +226,33 @@ impl Glob {
         if self.toks.len() == n && self.toks.iter().zip(s).all(|(t, b)| *t == Tok::Byte(*b)) {
             return true;
         }
+        let (h, t) = (self.head.len(), self.tail.len());
+        if h == self.toks.len() || h + t > n {
+            // All literal (and not equal), or too short for head and tail.
+            return false;
+        }
+        // Head and tail are verified: match the tokens between them against
+        // the bytes between them, with position sets sized to the subject.
+        let toks = self.toks.get(h..self.toks.len() - t).unwrap_or(&[]);
+        let mid = s.get(h..n - t).unwrap_or(&[]);
+        if mid.len() < 4 * 64 {
+            self.dp::<4>(toks, mid)
+        } else {
+            self.dp::<WORDS>(toks, mid)
+        }
+    }
+
+    /// The general matcher: the set of subject positions reachable after
+    /// each token, as `N` words of bits (`N * 64 > s.len()`).
+    fn dp<const N: usize>(&self, toks: &[Tok], s: &[u8]) -> bool {
+        let n = s.len();
         let words = n / 64 + 1;
-        let mut cur = [0u64; WORDS];
-        let mut next = [0u64; WORDS];
+        let mut cur = [0u64; N];
+        let mut next = [0u64; N];
         cur[0] = 1;
         let sep = self.separator;
         let not_sep = |b: u8| !sep || b != b'/';
-        for tok in self.toks.iter() {
+        for tok in toks {
             for w in next.iter_mut().take(words) {
                 *w = 0;
             }
@@ -301,12 +321,12 @@ impl Glob {
 }
 
 #[inline]
-fn get(bits: &[u64; WORDS], i: usize) -> bool {
+fn get(bits: &[u64], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
 }
 
 #[inline]
-fn set(bits: &mut [u64; WORDS], i: usize) {
+fn set(bits: &mut [u64], i: usize) {
     if let Some(w) = bits.get_mut(i / 64) {
         *w |= 1 << (i % 64);
     }
@@ -318,13 +338,7 @@ fn set_has(set: &[u64; 4], b: u8) -> bool {
 
 /// For every position `i` in `cur` with `i < n` and `ok(i)`, adds `i + 1`.
 #[inline]
-fn step(
-    cur: &[u64; WORDS],
-    next: &mut [u64; WORDS],
-    words: usize,
-    n: usize,
-    ok: impl Fn(usize) -> bool,
-) {
+fn step(cur: &[u64], next: &mut [u64], words: usize, n: usize, ok: impl Fn(usize) -> bool) {
     for (wi, &word) in cur.iter().enumerate().take(words) {
         let mut w = word;
         while w != 0 {
@@ -337,7 +351,7 @@ fn step(
     }
 }
 
-fn first_set(cur: &[u64; WORDS], words: usize, n: usize) -> Option<usize> {
+fn first_set(cur: &[u64], words: usize, n: usize) -> Option<usize> {
     cur.iter()
         .take(words)
         .enumerate()
@@ -347,7 +361,7 @@ fn first_set(cur: &[u64; WORDS], words: usize, n: usize) -> Option<usize> {
 }
 
 /// The smallest position in `cur` where the subject has a `/`.
-fn first_slash(cur: &[u64; WORDS], s: &[u8]) -> Option<usize> {
+fn first_slash(cur: &[u64], s: &[u8]) -> Option<usize> {
     s.iter()
         .enumerate()
         .find(|&(i, &b)| b == b'/' && get(cur, i))
