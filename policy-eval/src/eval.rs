@@ -21,7 +21,7 @@ use crate::model::{
     Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
 };
 use crate::normalize::{self, Host};
-use crate::policy::{DirIndex, NameIndex, Policy, RootIndex};
+use crate::policy::{has_bit, DirIndex, NameIndex, Policy, RootIndex, V4_BUCKET_BITS};
 
 /// The best (effect, rule index) found so far.
 #[derive(Default)]
@@ -58,14 +58,28 @@ impl Policy {
             return;
         };
         for &ri in list {
-            let Some(rule) = self.art.rules.get(ri as usize) else {
+            let Some(&bits) = self.rule_bits.get(ri as usize) else {
                 continue;
             };
-            let key = (rule.effect, ri);
+            let effect = match bits & 3 {
+                0 => Effect::Deny,
+                1 => Effect::Ask,
+                _ => Effect::Allow,
+            };
+            let key = (effect, ri);
             if best.0.is_some_and(|b| key >= b) {
                 return;
             }
-            if applies(ri, rule) {
+            // `Condition::None` is loaded only for network and MCP rules,
+            // where it always applies (`check_rule` in policy.rs).
+            let unconditional = bits & 4 != 0;
+            if unconditional
+                || self
+                    .art
+                    .rules
+                    .get(ri as usize)
+                    .is_some_and(|r| applies(ri, r))
+            {
                 best.0 = Some(key);
                 return;
             }
@@ -179,12 +193,18 @@ impl Policy {
 
     fn probe_ip(&self, ip: IpAddr, best: &mut Best, applies: &dyn Fn(u32, &Rule) -> bool) {
         let list = match ip {
-            IpAddr::V4(a) => interval(&self.art.network.v4, u32::from(a)),
+            IpAddr::V4(a) => self.v4_interval(u32::from(a)),
             IpAddr::V6(a) => interval(&self.art.network.v6, u128::from(a)),
         };
         if let Some(list) = list {
             self.consider(best, list, applies);
         }
+    }
+
+    /// The candidates of the IPv4 interval holding `x`: the bucket of its
+    /// top bits bounds the binary search.
+    fn v4_interval(&self, x: u32) -> Option<Candidates> {
+        bucketed_interval(&self.art.network.v4, &self.v4_buckets, x)
     }
 
     // -----------------------------------------------------------------------
@@ -443,12 +463,15 @@ impl Policy {
         if let Some(&c) = idx.exact.get(name) {
             self.consider(best, c, applies);
         }
-        for &len in &idx.prefix_lens {
-            let Some(head) = name.get(..len) else {
-                break;
-            };
-            if let Some(&c) = idx.prefix.get(head) {
-                self.consider(best, c, applies);
+        let mut h = Roll::new();
+        for len in 0..=name.len() {
+            if has_bit(&idx.prefix_lens, len) {
+                if let Some(&c) = idx.prefix.get(h.value(), name.get(..len).unwrap_or("")) {
+                    self.consider(best, c, applies);
+                }
+            }
+            if let Some(&b) = name.as_bytes().get(len) {
+                h.push(b);
             }
         }
         for (g, c) in &idx.globs {
@@ -505,6 +528,33 @@ impl Policy {
 }
 
 /// The candidate list of the elementary interval containing `x`.
+/// Per value of the top [`V4_BUCKET_BITS`] bits, the index of the interval
+/// holding the first address with those bits; one more entry at the end.
+pub(crate) fn v4_buckets(iv: &[(u32, Candidates)]) -> Vec<u32> {
+    (0..=(1u32 << V4_BUCKET_BITS))
+        .map(|b| {
+            let first = u64::from(b) << (32 - V4_BUCKET_BITS);
+            let after = iv.partition_point(|&(s, _)| u64::from(s) <= first);
+            u32::try_from(after.saturating_sub(1)).unwrap_or(u32::MAX)
+        })
+        .collect()
+}
+
+/// [`interval`] searching only the intervals of `x`'s bucket: the answer
+/// lies between the intervals holding the first address of its bucket and
+/// of the next one.
+pub(crate) fn bucketed_interval(
+    iv: &[(u32, Candidates)],
+    buckets: &[u32],
+    x: u32,
+) -> Option<Candidates> {
+    let b = (x >> (32 - V4_BUCKET_BITS)) as usize;
+    let lo = buckets.get(b).map_or(0, |&i| i as usize);
+    let hi = buckets.get(b + 1).map_or(usize::MAX, |&i| i as usize);
+    let slice = iv.get(lo..=hi.min(iv.len().saturating_sub(1)))?;
+    interval(slice, x)
+}
+
 fn interval<T: Ord + Copy>(iv: &[(T, Candidates)], x: T) -> Option<Candidates> {
     let pp = iv.partition_point(|&(s, _)| s <= x);
     pp.checked_sub(1).and_then(|i| iv.get(i)).map(|&(_, c)| c)
@@ -534,4 +584,36 @@ pub(crate) fn pattern_matches(p: &DomainPattern, labels: &[Glob], host: &str) ->
             .and_then(|r| r.strip_suffix('.'))
     };
     rem.is_some_and(|rem| labels_match(labels, p.any_depth, rem))
+}
+
+#[cfg(test)]
+mod bucket_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn bucketed_search_equals_plain_search(
+            mut starts in prop::collection::vec(any::<u32>(), 0..300),
+            near in prop::collection::vec(any::<u32>(), 1..64),
+            probes in prop::collection::vec(any::<u32>(), 1..64),
+        ) {
+            // Intervals start at 0 and ascend; probes land near and on bounds.
+            starts.push(0);
+            starts.sort_unstable();
+            starts.dedup();
+            let iv: Vec<(u32, Candidates)> = starts.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
+            let buckets = v4_buckets(&iv);
+            let mut xs = probes;
+            for (k, n) in near.iter().enumerate() {
+                if let Some(&(s, _)) = iv.get(*n as usize % iv.len()) {
+                    xs.extend([s, s.wrapping_sub(1), s.wrapping_add(1), s.wrapping_add(k as u32)]);
+                }
+            }
+            xs.extend([0, u32::MAX, 1 << 20, (1 << 20) - 1]);
+            for x in xs {
+                prop_assert_eq!(bucketed_interval(&iv, &buckets, x), interval(&iv, x), "x = {}", x);
+            }
+        }
+    }
 }

@@ -16,6 +16,16 @@ use crate::normalize::{is_normalized_domain, is_normalized_name, is_normalized_r
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub(crate) art: Artifact,
+    /// Per rule, one byte: its effect (bits 0-1) and whether it has no
+    /// condition (bit 2). Candidate scans read this small array and touch
+    /// the full `Rule` only for conditions, which keeps large policies in
+    /// cache.
+    pub(crate) rule_bits: Vec<u8>,
+    /// Per value of an IPv4 address's top 12 bits: the index of the
+    /// interval holding the first address with those bits (4,097 entries,
+    /// the last one the final interval), so a lookup binary-searches only
+    /// the few intervals of its bucket instead of the whole table.
+    pub(crate) v4_buckets: Vec<u32>,
     /// Anchor → index into `art.network.domains`, keyed by the backward
     /// rolling hash (a host's suffixes are hashed in one right-to-left pass).
     pub(crate) domains: RollMap<u32>,
@@ -41,9 +51,11 @@ pub struct Policy {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NameIndex {
     pub(crate) exact: FxMap<Box<str>, u32>,
-    pub(crate) prefix: FxMap<Box<str>, u32>,
-    /// Distinct prefix key lengths, ascending.
-    pub(crate) prefix_lens: Vec<usize>,
+    /// `prefix*` keys by forward rolling hash: one pass over a name gives
+    /// the hash of each of its prefixes.
+    pub(crate) prefix: RollMap<u32>,
+    /// Bit `n` set: some prefix key is `n` bytes long.
+    pub(crate) prefix_lens: [u64; MAX_NAME_LEN / 64 + 1],
     pub(crate) globs: Vec<(Glob, u32)>,
 }
 
@@ -60,6 +72,9 @@ pub(crate) struct RootIndex {
     /// Segments in the deepest key of `dirs`: deeper ancestors are skipped.
     pub(crate) max_depth: usize,
 }
+
+/// Bits of an IPv4 address that pick its bucket in `Policy::v4_buckets`.
+pub(crate) const V4_BUCKET_BITS: u32 = 12;
 
 /// The byte lengths and label counts of the domain anchors, as bit sets.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +106,8 @@ fn set_bit<const N: usize>(bits: &mut [u64; N], i: usize) {
     }
 }
 
-fn has_bit<const N: usize>(bits: &[u64; N], i: usize) -> bool {
+/// Whether bit `i` is set.
+pub(crate) fn has_bit<const N: usize>(bits: &[u64; N], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
@@ -206,10 +222,12 @@ fn name_index(
         }
     }
     let exact = map_of(table, "exact name", &t.exact)?;
-    let prefix = map_of(table, "name prefix", &t.prefix)?;
-    let mut prefix_lens: Vec<usize> = t.prefix.iter().map(|(k, _)| k.len()).collect();
-    prefix_lens.sort_unstable();
-    prefix_lens.dedup();
+    let mut prefix = RollMap::default();
+    let mut prefix_lens = [0u64; MAX_NAME_LEN / 64 + 1];
+    for (k, c) in map_of(table, "name prefix", &t.prefix)? {
+        set_bit(&mut prefix_lens, k.len());
+        prefix.insert(&k, Roll::forward(&k), c);
+    }
     let globs = t
         .globs
         .iter()
@@ -455,7 +473,15 @@ impl Policy {
         for anchor in domains.keys() {
             anchor_shapes.add(anchor);
         }
+        let rule_bits = art
+            .rules
+            .iter()
+            .map(|r| r.effect as u8 | (u8::from(r.cond == Condition::None) << 2))
+            .collect();
+        let v4_buckets = crate::eval::v4_buckets(&art.network.v4);
         Ok(Policy {
+            rule_bits,
+            v4_buckets,
             art,
             domains,
             anchor_shapes,
