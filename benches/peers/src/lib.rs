@@ -1,0 +1,1 @@
+//! Peer-engine benchmarks; see `benches/peers.rs`.

@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Writes benches/RESULTS.md and benches/peers.svg from a peer-bench run.
+
+Reads criterion's <criterion>/<workload>/<engine>-<mode>/<rules>/new/estimates.json
+(the median), the latency histogram and build figures that the bench writes
+to <data>/latency.json, <data>/wasm.txt (console/test/bench.mjs) and
+<data>/sources.txt (gen_data.py). Called by `.ci/bench.sh` after a full run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+
+WORKLOADS = ["domain", "cidr", "path", "mcp"]
+ENGINES = ["ours", "c_abi", "json", "floor", "naive", "globset", "cedar", "rego"]
+LABEL = {
+    "ours": "this engine (Rust `decide`)",
+    "c_abi": "this engine (C ABI)",
+    "json": "this engine (`decide_json`)",
+    "floor": "hand-written floor",
+    "naive": "naive loop",
+    "globset": "one `GlobSet`",
+    "cedar": "Cedar",
+    "rego": "Rego (regorus)",
+}
+COLOR = {
+    "ours": "#d62728", "c_abi": "#ff9896", "json": "#e377c2", "floor": "#2ca02c",
+    "naive": "#7f7f7f", "globset": "#bcbd22", "cedar": "#1f77b4", "rego": "#9467bd",
+}
+
+
+def fmt(ns):
+    if ns is None:
+        return "-"
+    if ns < 1e3:
+        return f"{ns:.0f} ns" if ns >= 10 else f"{ns:.1f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.3g} µs"
+    if ns < 1e9:
+        return f"{ns / 1e6:.3g} ms"
+    return f"{ns / 1e9:.3g} s"
+
+
+def load_criterion(root):
+    med = {}
+    for w in WORKLOADS:
+        d = os.path.join(root, w)
+        if not os.path.isdir(d):
+            continue
+        for em in os.listdir(d):
+            if "-" not in em:
+                continue
+            engine, mode = em.rsplit("-", 1)
+            for n in os.listdir(os.path.join(d, em)):
+                p = os.path.join(d, em, n, "new", "estimates.json")
+                if n.isdigit() and os.path.exists(p):
+                    with open(p) as f:
+                        med[(w, engine, mode, int(n))] = json.load(f)["median"]["point_estimate"]
+    return med
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def svg_plot(med, sizes, path):
+    """Four log-log panels (cold median per decision vs rule count)."""
+    pw, ph, ml, mt, mb = 420, 300, 70, 40, 50
+    width, height = 2 * pw + 40, 2 * ph + 90
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">'
+           'Decision time (median, cold requests) vs rule count, log-log</text>']
+    import math
+    xs = [math.log10(s) for s in sizes]
+    x0, x1 = min(xs), max(xs)
+    for k, w in enumerate(WORKLOADS):
+        ox, oy = 20 + (k % 2) * pw, 30 + (k // 2) * ph
+        pts = {e: [(n, med.get((w, e, "cold", n))) for n in sizes] for e in ENGINES}
+        vals = [v for e in pts for _, v in pts[e] if v]
+        if not vals:
+            continue
+        y0 = math.floor(math.log10(min(vals)))
+        y1 = math.ceil(math.log10(max(vals)))
+        if y1 == y0:
+            y1 += 1
+        iw, ih = pw - ml - 20, ph - mt - mb
+
+        def X(n):
+            return ox + ml + (math.log10(n) - x0) / (x1 - x0) * iw
+
+        def Y(v):
+            return oy + mt + ih - (math.log10(v) - y0) / (y1 - y0) * ih
+
+        out.append(f'<text x="{ox + ml + iw / 2}" y="{oy + mt - 10}" text-anchor="middle" '
+                   f'font-size="13">{w}</text>')
+        out.append(f'<rect x="{ox + ml}" y="{oy + mt}" width="{iw}" height="{ih}" fill="none" stroke="#333"/>')
+        for e10 in range(y0, y1 + 1):
+            y = Y(10 ** e10)
+            out.append(f'<line x1="{ox + ml}" x2="{ox + ml + iw}" y1="{y}" y2="{y}" stroke="#ddd"/>')
+            out.append(f'<text x="{ox + ml - 4}" y="{y + 4}" text-anchor="end">{fmt(10 ** e10)}</text>')
+        for n in sizes:
+            x = X(n)
+            out.append(f'<line x1="{x}" x2="{x}" y1="{oy + mt}" y2="{oy + mt + ih}" stroke="#eee"/>')
+            out.append(f'<text x="{x}" y="{oy + mt + ih + 14}" text-anchor="middle">{n:,}</text>')
+        out.append(f'<text x="{ox + ml + iw / 2}" y="{oy + mt + ih + 30}" text-anchor="middle">rules</text>')
+        for e in ENGINES:
+            p = [(X(n), Y(v)) for n, v in pts[e] if v]
+            if not p:
+                continue
+            c = COLOR[e]
+            sw = 3 if e == "ours" else 1.5
+            out.append(f'<polyline fill="none" stroke="{c}" stroke-width="{sw}" points="'
+                       + " ".join(f"{x:.1f},{y:.1f}" for x, y in p) + '"/>')
+            for x, y in p:
+                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{c}"/>')
+    ly = height - 22
+    for i, e in enumerate(ENGINES):
+        lx = 20 + (i % 4) * 215
+        yy = ly + (i // 4) * 14 - 8
+        out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{yy - 4}" y2="{yy - 4}" stroke="{COLOR[e]}" stroke-width="3"/>')
+        name = LABEL[e].replace("`", "")
+        out.append(f'<text x="{lx + 22}" y="{yy}">{name}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--criterion", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--start", default="")
+    ap.add_argument("--end", default="")
+    ap.add_argument("--load", default="")
+    ap.add_argument("--command", default="bash .ci/bench.sh")
+    ap.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
+    ap.add_argument("--svg", default=os.path.join(here, "peers.svg"))
+    a = ap.parse_args()
+
+    med = load_criterion(a.criterion)
+    with open(os.path.join(a.data, "latency.json")) as f:
+        lat = json.load(f)
+    hist = {(r["workload"], r["engine"], r["mode"], r["rules"]): r for r in lat["latency"]}
+    build = {(b["workload"], b["rules"]): b for b in lat["build"]}
+    sizes = sorted({k[3] for k in med} | {k[1] for k in build})
+    wasm = ""
+    p = os.path.join(a.data, "wasm.txt")
+    if os.path.exists(p):
+        wasm = open(p).read().strip()
+    sources = ""
+    p = os.path.join(a.data, "sources.txt")
+    if os.path.exists(p):
+        sources = open(p).read().strip()
+    svg_plot(med, sizes, a.svg)
+
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    L = []
+    L.append("# Peer-engine benchmark results")
+    L.append("")
+    L.append("Generated by `benches/report.py` from a real run of `benches/peers` "
+             "(criterion medians in `target/peers/criterion`, latency histogram and build figures in "
+             "`target/bench-data/latency.json`). Do not edit by hand: rerun the command.")
+    L.append("")
+    L.append(f"- Command: `{a.command}` (full mode).")
+    L.append(f"- Run: {a.start} to {a.end}; load average at start and end: {a.load}.")
+    L.append(f"- Machine: `nproc` = {os.cpu_count()}; CPU `{cpu}`; {platform.system()} {platform.release()}; "
+             f"{sh('rustc --version')}; release profile. The machine is shared: compare ratios within this run, not absolute numbers across runs.")
+    L.append("- Data (`benches/gen_data.py`, from the installed Debian packages, not committed):")
+    for s in sources.splitlines():
+        L.append(f"  - {s}")
+    L.append("- Every rule is an `allow`; the default is `deny`. Domains are `**.host` (the host and its subdomains, "
+             "as EasyList's `||host^`), CIDRs as listed, paths `allow read`, MCP tools exact names of one server. "
+             "Requests: 4,096 or more distinct requests per size, about half hits, in random order (`cold`, one "
+             "request after the other) or request 0, a hit, repeated (`hot`).")
+    L.append(f"- Cedar and Rego run up to {max([n for (w, e, m, n) in med if e == 'cedar'] or [0]):,} rules "
+             "(linear engines: at 100k rules each decision takes tens to hundreds of ms, which would push the run "
+             "past 30 minutes); the naive path matchers (one regex per glob) and the `GlobSet` up to 10,000. "
+             "Slow cases use criterion's flat sampling with 10 samples.")
+    L.append(f"- Median: criterion's median per decision. p99: a separate histogram, single decisions timed with "
+             f"`Instant` (at least 101 and up to 20,000 per case, within 300 ms), sorted; it includes the cost of "
+             f"reading the clock (median {lat['instant_overhead_ns']:.0f} ns here), so p99 values below about "
+             f"100 ns are dominated by the timer. The histogram is a separate run from criterion's, on a shared machine, "
+             f"so a p99 can come out below criterion's median for the same case.")
+    L.append("")
+    L.append("![decision time vs rule count](peers.svg)")
+    L.append("")
+
+    # Equivalence
+    L.append("## Equivalence")
+    L.append("")
+    L.append("Before timing, each engine decides a sample of each stream (256 requests; 32 for Cedar, Rego and the "
+             "naive matchers at 1,000 rules and more) and must agree with this engine on every one, or the run "
+             "fails. Where the languages differ, the rules and requests avoid the difference:")
+    L.append("")
+    L.append("- Cedar's `like` `*` crosses `/` and `.`: domains are written `v == \"d\" || v like \"*.d\"` (exact); "
+             "`/a/**` becomes `like \"/a/*\"`, `/srv/**/*.e` `like \"/srv/*.e\"` (exact: the last segment ends in "
+             "`.e` iff the path does), `/a/**/k/*.key` `like \"/a/*/k/*.key\"` (Cedar also matches `/a/x/k/b/c.key` "
+             "and not `/a/k/x.key`): the requests never use zero segments for `**` nor a `/` after `k/`.")
+    L.append("- Rego: domains use `endswith(host, \".d\")` or equality (`glob.match` with `.` as delimiter has no "
+             "\"zero or more labels\" form); paths use `glob.match(g, [\"/\"], path)`, whose `**` needs at least one "
+             "segment, again avoided by the requests; MCP names are an object lookup `data.tools[tool]`, which is a "
+             "hash lookup as an OPA user would write it, not a loop.")
+    L.append("- Naive: `h == d || h.ends_with(\".d\")` per domain rule, `Ipv4Net::contains` per CIDR, one globset "
+             "`GlobMatcher` per path glob (`literal_separator`), string equality per tool name.")
+    L.append("")
+
+    # Decision tables
+    for w in WORKLOADS:
+        L.append(f"## {w}: decision time, median (p99)")
+        L.append("")
+        L.append("| Engine | Mode | " + " | ".join(f"{n:,}" for n in sizes) + " |")
+        L.append("| --- | --- |" + " ---: |" * len(sizes))
+        for e in ENGINES:
+            for m in ["hot", "cold"]:
+                cells = []
+                for n in sizes:
+                    v = med.get((w, e, m, n))
+                    h = hist.get((w, e, m, n))
+                    cells.append("-" if v is None else f"{fmt(v)} ({fmt(h['p99_ns']) if h else '-'})")
+                if any(c != "-" for c in cells):
+                    L.append(f"| {LABEL[e]} | {m} | " + " | ".join(cells) + " |")
+        L.append("")
+
+    # Build figures
+    L.append("## Compile time, artifact size, load time (this engine)")
+    L.append("")
+    L.append("`check_source` + `compile` (median of 3 runs, 1 run at 10,000 and more), artifact bytes, and "
+             "`Policy::from_bytes` (decode + full validation + indexes; median of 3).")
+    L.append("")
+    L.append("| Workload | Rules | Compile | Artifact | Load | Warnings |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for w in WORKLOADS:
+        for n in sizes:
+            b = build.get((w, n))
+            if b:
+                L.append(f"| {w} | {n:,} | {fmt(b['compile_ns'])} | {b['bytes']:,} B | {fmt(b['load_ns'])} | {b['warnings']} |")
+    L.append("")
+
+    # Boundaries
+    L.append("## Language boundaries")
+    L.append("")
+    L.append("C ABI: `policy_ffi::apol_decide_network` / `_filesystem` / `_mcp` called from Rust exactly as C calls "
+             "them, minus `Policy::decide` on the same request (hot, criterion medians). JSON: `decide_json` minus "
+             "`decide`.")
+    L.append("")
+    L.append("| Workload | Rules | `decide` | C ABI | C ABI overhead | `decide_json` | JSON overhead |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    abi = []
+    for w in WORKLOADS:
+        for n in sizes:
+            o, c, j = (med.get((w, e, "hot", n)) for e in ("ours", "c_abi", "json"))
+            if o and c and j:
+                abi.append(c - o)
+                L.append(f"| {w} | {n:,} | {fmt(o)} | {fmt(c)} | {fmt(c - o)} | {fmt(j)} | {fmt(j - o)} |")
+    L.append("")
+    L.append("WASM in Node (`console/test/bench.mjs`, built by `.ci/wasm.sh`; `decideJson` of the eval-only build "
+             "against native `Policy::decide_json`, same artifact and request):")
+    L.append("")
+    L.append("```")
+    L.append(wasm or "not run")
+    L.append("```")
+    L.append("")
+
+    # Targets
+    L.append("## Targets (ratios within this run)")
+    L.append("")
+    L.append("| Target | Status | Numbers |")
+    L.append("| --- | --- | --- |")
+
+    def status(ok):
+        return "**met**" if ok else "**missed**"
+
+    for w in ["domain", "cidr", "mcp"]:
+        rs = []
+        for m in ["hot", "cold"]:
+            for n in sizes:
+                o, f = med.get((w, "ours", m, n)), med.get((w, "floor", m, n))
+                if o and f:
+                    rs.append((o / f, m, n))
+        if rs:
+            worst = max(rs)
+            nums = "; ".join(f"{m} {n:,}: {r:.2f}x" for r, m, n in rs)
+            L.append(f"| {w}: within 1.5x of the floor at every size | {status(worst[0] <= 1.5)} "
+                     f"(worst {worst[0]:.2f}x, {worst[1]} {worst[2]:,}) | {nums} |")
+    big, small = max(sizes), min(sizes)
+    for w in WORKLOADS:
+        rs = []
+        for m in ["hot", "cold"]:
+            a_, b_ = med.get((w, "ours", m, big)), med.get((w, "ours", m, small))
+            if a_ and b_:
+                rs.append((a_ / b_, m, a_, b_))
+        if rs:
+            ok = all(r <= 2 for r, *_ in rs)
+            nums = "; ".join(f"{m}: {fmt(x)} / {fmt(y)} = {r:.2f}x" for r, m, x, y in rs)
+            L.append(f"| {w}: {big:,} rules within 2x of {small:,} | {status(ok)} | {nums} |")
+    o, nv = med.get(("path", "ours", "cold", 10000)), med.get(("path", "naive", "cold", 10000))
+    gs = med.get(("path", "globset", "cold", 10000))
+    if o and nv:
+        extra = f"; one `GlobSet`: {fmt(gs)} = {gs / o:.1f}x" if gs else ""
+        L.append(f"| path: at least 100x faster than naive at 10,000 rules | {status(nv / o >= 100)} | "
+                 f"naive loop {fmt(nv)} / this engine {fmt(o)} = {nv / o:.0f}x{extra} |")
+    if abi:
+        abi_med = sorted(abi)[len(abi) // 2]
+        L.append(f"| C ABI overhead under 20 ns | {status(abi_med < 20)} | median {fmt(abi_med)} over the "
+                 f"{len(abi)} workload and size cells (range {fmt(min(abi))} to {fmt(max(abi))}: each cell is a "
+                 f"difference of two noisy medians) |")
+    m = re.search(r"ratio ([\d.]+)x", wasm)
+    if m:
+        r = float(m.group(1))
+        L.append(f"| WASM in Node within 2x of native | {status(r <= 2)} | {r:.2f}x (`decideJson`, includes "
+                 f"string encoding across the JS/WASM boundary) |")
+    else:
+        L.append("| WASM in Node within 2x of native | not measured in this run | run `bash .ci/wasm.sh` first |")
+    L.append("")
+    L.append("## Closing note")
+    L.append("")
+
+    def ratio(w, e1, e2, m, n):
+        x, y = med.get((w, e1, m, n)), med.get((w, e2, m, n))
+        return x / y if x and y else float("nan")
+
+    fl = [(w, ratio(w, "ours", "floor", "hot", small), med.get((w, "ours", "hot", small)),
+           med.get((w, "floor", "hot", small))) for w in ["domain", "cidr", "mcp"]]
+    L.append("- **Floor.** The gap is a fixed cost per request, already there at 10 rules (hot): "
+             + "; ".join(f"{w} {fmt(o)} against {fmt(f)} ({r:.1f}x)" for w, r, o, f in fl)
+             + ". The floors take a clean string and answer one question; `decide` validates and normalizes "
+             "the request (`spec/requests.md`: case, trailing dot, IP literals in every spelling, lengths), "
+             "walks its index, applies precedence and fills a `Decision` with the deciding rule. The profile "
+             "in `benches/README.md` (Targets) puts about a quarter of a domain decision in host "
+             "normalization and a third of a CIDR decision in address parsing. Within 1.5x of a 20-30 ns "
+             "hash probe would leave about 10-15 ns for all of that. No new profile was taken in this run.")
+
+    def grow(e, ws):
+        out = []
+        for w in ws:
+            x, y = med.get((w, e, "cold", small)), med.get((w, e, "cold", big))
+            if x and y:
+                out.append(f"{w} {fmt(x)} to {fmt(y)} ({y / x:.1f}x)")
+        return "; ".join(out)
+
+    mid = [med.get((w, "ours", "cold", 10000)) / med.get((w, "ours", "cold", small))
+           for w in WORKLOADS if med.get((w, "ours", "cold", 10000)) and med.get((w, "ours", "cold", small))]
+    L.append(f"- **Flat to {big:,} rules.** Hot, every surface stays within 2x of {small:,} rules. Cold, up to "
+             f"10,000 rules (artifacts under 1 MB) the decision stays within {max(mid):.2f}x of {small:,} rules, "
+             f"but at {big:,} rules it grows ({grow('ours', WORKLOADS)}). Those artifacts are 7-10 MB, beyond "
+             f"the caches of this VM. For comparison, the floors, with smaller tables, go "
+             f"{grow('floor', ['domain', 'cidr', 'mcp'])}. The likely cause is cache and TLB misses on a cold request in the engine's "
+             f"tables (the hot figures do not grow), not a scan over rules; this was not profiled here.")
+    pr = []
+    for e in ["cedar", "rego"]:
+        for w in WORKLOADS:
+            x, y = med.get((w, e, "cold", 10000)), med.get((w, "ours", "cold", 10000))
+            if x and y and not (e == "rego" and w == "mcp"):
+                pr.append(x / y)
+    if pr:
+        L.append(f"- **Naive and peers.** The naive loop, Cedar and Rego grow linearly with the rule count "
+                 f"(Cedar evaluates every policy; Rego iterates `some x in data...`), except Rego on MCP names, "
+                 f"written as a hash lookup (about 4 µs flat). At 10,000 rules (cold) this engine is "
+                 f"{min(pr):,.0f}x to {max(pr):,.0f}x faster than Cedar and Rego.")
+    L.append("- **C ABI.** The overhead is argument checks, UTF-8 validation, the panic guard and filling "
+             "`apol_decision` (with the rule id pointer); `policy-ffi/benches/ffi.rs` measures the same thing "
+             "on one request with more samples.")
+    L.append("- **WASM.** Both sides of `bench.mjs` run the JSON entry point on the same artifact and request. "
+             "The WASM side also copies the request string into WASM memory and the reply back into a JS "
+             "string (the field notes measured 76-140 ns per 20-character string in Node), and the field notes "
+             "put the same matching loop at 1.1-1.6x native in WASM. Those explain part of the gap, not all "
+             "of it; it was not profiled here.")
+    L.append("")
+    with open(a.out, "w") as f:
+        f.write("\n".join(L) + "\n")
+    print(f"report: wrote {a.out} and {a.svg}")
+
+
+if __name__ == "__main__":
+    main()
