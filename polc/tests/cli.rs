@@ -73,6 +73,55 @@ fn corrupted_artifact_is_refused() {
     assert!(err.contains("checksum"), "{err}");
 }
 
+/// `polc eval` on the compiled example after `damage`: (exit code, stdout,
+/// stderr, artifact path, undamaged length).
+fn eval_damaged(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (u8, String, String, String, usize) {
+    let art = tmp(name);
+    let path = art.to_str().unwrap().to_string();
+    let (code, _, err) = polc(&["compile", &example(), "-o", &path], "");
+    assert_eq!(code, 0, "{err}");
+    let mut bytes = std::fs::read(&art).unwrap();
+    let len = bytes.len();
+    damage(&mut bytes);
+    std::fs::write(&art, &bytes).unwrap();
+    let (code, out, err) = polc(&["eval", &path], REQUESTS);
+    (code, out, err, path, len)
+}
+
+#[test]
+fn damaged_artifacts_are_refused_saying_what_is_wrong() {
+    // Truncated.
+    let (code, out, err, path, len) = eval_damaged("truncated.art", |b| b.truncate(b.len() - 7));
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        format!(
+            "error: {path}: artifact truncated: expected {len} bytes, got {}\n",
+            len - 7
+        )
+    );
+    // One bit flipped in the payload.
+    let (code, out, err, path, _) = eval_damaged("flipped.art", |b| b[100] ^= 0x01);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(
+        err.starts_with(&format!(
+            "error: {path}: artifact checksum mismatch: header says 0x"
+        )) && err.ends_with("(file corrupted)\n"),
+        "{err}"
+    );
+    // Format version bumped (the checksum covers the payload, so it still
+    // matches: only the version differs).
+    let (code, out, err, path, _) = eval_damaged("newer.art", |b| b[8] += 1);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        format!(
+            "error: {path}: artifact format version 2 is newer than this runtime supports \
+             (version 1); upgrade the runtime or compile with a matching compiler\n"
+        )
+    );
+}
+
 #[test]
 fn events_carry_identity_policy_and_rule() {
     let req = r#"{"surface":"mcp","server":"github","tool":"get_me","source":"ghcr.io/github/github-mcp-server:v0.8.0","context":{"user":"alice","session":"s-1","agent":"coder"}}"#;

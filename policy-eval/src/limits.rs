@@ -3,73 +3,95 @@
 //! The runtime enforces the first group when it loads artifacts and decides
 //! requests; the compiler (`policy-lang`) imports the second group so both
 //! sides agree. A limit that is exceeded is always an error or an invalid
-//! request, never a silent truncation.
+//! request, never a silent truncation. `spec/limits.md` lists each constant
+//! with where it applies and the error or diagnostic the user sees; every
+//! limit has a test just over it (and, where cheap, one just at it).
 
 // ---------------------------------------------------------------------------
 // Runtime: artifacts and requests
 // ---------------------------------------------------------------------------
 
-/// Largest artifact (header + payload) the runtime loads: 256 MiB.
+/// Largest artifact (header + payload) the runtime loads: 256 MiB. Checked
+/// first by [`crate::Policy::from_bytes`], on the input length and again on
+/// the payload length the header announces → [`crate::LoadError::TooLarge`].
 pub const MAX_ARTIFACT_BYTES: usize = 256 * 1024 * 1024;
 
-/// Longest normalized host name in bytes, without the trailing dot (RFC 1035).
+/// Longest normalized host name in bytes, without the trailing dot (RFC 1035)
+/// → [`crate::Invalid::HostTooLong`]; domain patterns too (E0101).
 pub const MAX_HOST_LEN: usize = 253;
 
 /// Longest host string examined at all. Longer strings are invalid before any
 /// IDNA processing, which bounds the work done on hostile input. Generous
 /// enough for a 253-byte name written with multi-byte Unicode characters.
+/// → [`crate::Invalid::HostTooLong`].
 pub const MAX_HOST_INPUT_LEN: usize = 1024;
 
-/// Longest DNS label in bytes.
+/// Longest DNS label in bytes → [`crate::Invalid::HostLabelTooLong`];
+/// domain patterns too (E0101).
 pub const MAX_LABEL_LEN: usize = 63;
 
 /// Longest request path in bytes (before and after normalization), as Linux
-/// `PATH_MAX`.
+/// `PATH_MAX` → [`crate::Invalid::PathTooLong`] (a root binding:
+/// [`crate::Invalid::RootPath`]).
 pub const MAX_PATH_LEN: usize = 4096;
 
-/// Longest path segment in bytes, as Linux `NAME_MAX`.
+/// Longest path segment in bytes, as Linux `NAME_MAX` →
+/// [`crate::Invalid::PathSegmentTooLong`].
 pub const MAX_SEGMENT_LEN: usize = 255;
 
-/// Longest secret, MCP server or MCP tool name in bytes.
+/// Longest secret, MCP server or MCP tool name in bytes, in requests
+/// ([`crate::Invalid::NameTooLong`]) and policies (E0301, E0401).
 pub const MAX_NAME_LEN: usize = 256;
 
-/// Longest MCP server `source` (image reference or URL) in bytes.
+/// Longest MCP server `source` (image reference or URL) in bytes, in
+/// requests ([`crate::Invalid::Source`]) and policies (E0403).
 pub const MAX_SOURCE_LEN: usize = 2048;
 
-/// Largest JSON request accepted by the JSON entry point: 64 KiB.
+/// Largest JSON request accepted by the JSON entry point
+/// ([`crate::Policy::decide_json`]): 64 KiB, checked before parsing →
+/// [`crate::Invalid::JsonTooLarge`].
 pub const MAX_JSON_REQUEST_BYTES: usize = 64 * 1024;
 
-/// Deepest nesting of JSON objects and arrays in a request.
+/// Deepest nesting of JSON objects and arrays in a request, checked before
+/// parsing (well below `serde_json`'s own recursion limit of 128) →
+/// [`crate::Invalid::JsonTooDeep`]. A valid request nests 3 levels
+/// (`context.roots`).
 pub const MAX_JSON_DEPTH: usize = 16;
 
 // ---------------------------------------------------------------------------
 // Compiler: policy sources (enforced by `policy-lang`)
 // ---------------------------------------------------------------------------
 
-/// Largest policy source file: 8 MiB.
+/// Largest policy source file: 8 MiB → E0003.
 pub const MAX_POLICY_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Most rules in one policy.
+/// Most rules in one policy → E0003; the runtime refuses artifacts with more
+/// ([`crate::LoadError::InvalidTable`] `rules`).
 pub const MAX_RULES: usize = 200_000;
 
-/// Most patterns (after brace expansion) in one policy.
+/// Most patterns in one policy, after brace and set expansion → E0003.
 pub const MAX_PATTERNS: usize = 1_000_000;
 
-/// Longest single pattern in bytes. The runtime also refuses longer glob
-/// patterns in an artifact.
+/// Longest single network or path pattern in bytes, as written → E0003. The
+/// runtime also refuses longer glob patterns in an artifact
+/// ([`crate::LoadError::InvalidTable`]).
 pub const MAX_PATTERN_LEN: usize = 1024;
 
-/// Most alternatives one pattern may expand to through `{a,b}` braces.
+/// Most alternatives one pattern may expand to through `{a,b}` braces →
+/// E0205.
 pub const MAX_BRACE_EXPANSION: usize = 256;
 
-/// Most diagnostics reported for one compilation before the rest are dropped.
+/// Most diagnostics reported for one compilation before the rest are dropped
+/// (a final note says how many).
 pub const MAX_DIAGNOSTICS: usize = 200;
 
 /// Largest total size of the candidate lists of one artifact (sum of list
-/// lengths plus the number of lists). The compiler refuses policies whose
-/// tables would exceed it; the runtime refuses such artifacts.
+/// lengths plus the number of lists): the size of the compiled lookup
+/// tables. The compiler refuses policies whose tables would exceed it
+/// (`CompileError::Budget`, naming the largest contributors); the runtime
+/// refuses such artifacts ([`crate::LoadError::InvalidTable`] `candidates`).
 pub const MAX_TABLE_ENTRIES: usize = 16 * 1024 * 1024;
 
 /// Most glob patterns sharing one literal prefix before the compiler warns
-/// about performance (each such glob is tried in turn at run time).
+/// about performance (W0107; each such glob is tried in turn at run time).
 pub const MAX_GLOB_GROUP: usize = 256;

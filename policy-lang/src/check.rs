@@ -320,6 +320,9 @@ impl<'s> Checker<'s> {
                 },
                 None => None,
             };
+            if self.over_rule_limit(server.span) {
+                continue;
+            }
             let index = self.servers.len();
             let rule = self.push_rule(
                 server.label.as_ref(),
@@ -377,24 +380,34 @@ impl<'s> Checker<'s> {
         Some(effect)
     }
 
+    /// Reports the first rule or pattern count limit exceeded (E0003); later
+    /// rules are then skipped.
+    fn count_limit(&mut self, span: Span, message: String) {
+        self.limit_reported = true;
+        self.diags.push(
+            Diagnostic::new(Code::TooLarge, span, message)
+                .with_help("split the policy into several"),
+        );
+    }
+
+    /// Whether `pending` more patterns would exceed `limits::MAX_PATTERNS`
+    /// (checked while expanding, so a hostile rule cannot build millions).
+    fn over_patterns(&self, pending: usize) -> bool {
+        self.patterns.saturating_add(pending) > limits::MAX_PATTERNS
+    }
+
+    /// Whether a count limit was exceeded, reporting `limits::MAX_RULES` at
+    /// `span` if one more rule would exceed it now.
+    fn over_rule_limit(&mut self, span: Span) -> bool {
+        if !self.limit_reported && self.rules.len() >= limits::MAX_RULES {
+            let message = format!("policy has more than {} rules", limits::MAX_RULES);
+            self.count_limit(span, message);
+        }
+        self.limit_reported
+    }
+
     fn rule(&mut self, surface: Surface, rule: &RuleAst, server: Option<usize>) {
-        self.patterns += rule.targets.len() + rule.destinations.as_ref().map_or(0, Vec::len);
-        if self.rules.len() >= limits::MAX_RULES || self.patterns > limits::MAX_PATTERNS {
-            if !self.limit_reported {
-                self.limit_reported = true;
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::TooLarge,
-                        rule.span,
-                        format!(
-                            "policy has more than {} rules or {} patterns",
-                            limits::MAX_RULES,
-                            limits::MAX_PATTERNS
-                        ),
-                    )
-                    .with_help("split the policy into several"),
-                );
-            }
+        if self.over_rule_limit(rule.span) {
             return;
         }
         let effect = match rule.effect.value {
@@ -438,6 +451,9 @@ impl<'s> Checker<'s> {
                 };
                 let mut paths = Vec::new();
                 for t in &rule.targets {
+                    if self.over_patterns(paths.len()) {
+                        break;
+                    }
                     match path(&t.value) {
                         Ok(mut p) => {
                             if effect == Effect::Allow
@@ -489,6 +505,24 @@ impl<'s> Checker<'s> {
                 }
             }
         };
+        self.patterns = self.patterns.saturating_add(match &kind {
+            RuleKind::Network { targets, .. } => targets.len(),
+            RuleKind::Filesystem { paths, .. } => paths.len(),
+            RuleKind::Credential {
+                names,
+                destinations,
+                ..
+            } => names.len() + destinations.as_ref().map_or(0, Vec::len),
+            RuleKind::Tool { tools, .. } => tools.len(),
+            RuleKind::Server { .. } => 0,
+        });
+        if self.over_patterns(0) {
+            let message = format!(
+                "policy has more than {} patterns (after brace and set expansion)",
+                limits::MAX_PATTERNS
+            );
+            return self.count_limit(rule.span, message);
+        }
         self.push_rule(
             rule.label.as_ref(),
             surface,
@@ -615,6 +649,9 @@ impl<'s> Checker<'s> {
     fn names(&mut self, targets: &[Spanned<String>], effect: Effect, what: &str) -> Vec<String> {
         let mut out = Vec::new();
         for t in targets {
+            if self.over_patterns(out.len()) {
+                break;
+            }
             match name_pattern(&t.value, what) {
                 Ok(mut v) => {
                     if effect == Effect::Allow && v.iter().any(|n| n == "*") {

@@ -95,51 +95,128 @@ fn bad_magic_is_reported() {
 #[test]
 fn truncation_reports_expected_and_actual_sizes() {
     let bytes = rich().to_bytes();
-    let cut = &bytes[..bytes.len() - 10];
+    let n = bytes.len();
+    let cut = &bytes[..n - 10];
+    let err = Policy::from_bytes(cut).expect_err("truncated");
     assert_eq!(
-        Policy::from_bytes(cut).err(),
-        Some(LoadError::Truncated {
-            expected: bytes.len() as u64,
-            got: cut.len() as u64
-        })
+        err,
+        LoadError::Truncated {
+            expected: n as u64,
+            got: n as u64 - 10
+        }
     );
-    assert!(matches!(
-        Policy::from_bytes(&bytes[..20]),
-        Err(LoadError::Truncated {
-            expected: 32,
-            got: 20
-        })
-    ));
+    assert_eq!(
+        err.to_string(),
+        format!("artifact truncated: expected {n} bytes, got {}", n - 10)
+    );
+    let err = Policy::from_bytes(&bytes[..20]).expect_err("truncated header");
+    assert_eq!(
+        err.to_string(),
+        "artifact truncated: expected 32 bytes, got 20"
+    );
+    // Every shorter prefix is refused as truncated: inside the header the
+    // header size is expected, after it the announced size.
+    for len in 0..n {
+        let expected = if len < HEADER_LEN { HEADER_LEN } else { n } as u64;
+        assert_eq!(
+            Policy::from_bytes(&bytes[..len]).err(),
+            Some(LoadError::Truncated {
+                expected,
+                got: len as u64
+            }),
+            "prefix of {len} bytes"
+        );
+    }
 }
 
 #[test]
 fn a_bit_flip_is_a_checksum_mismatch() {
-    let mut bytes = rich().to_bytes();
+    let good = rich().to_bytes();
+    let stored = u32::from_le_bytes(good[24..28].try_into().unwrap());
+    let mut bytes = good.clone();
     let i = bytes.len() / 2;
     bytes[i] ^= 0x10;
-    assert!(matches!(
-        Policy::from_bytes(&bytes),
-        Err(LoadError::ChecksumMismatch { .. })
-    ));
+    let err = Policy::from_bytes(&bytes).expect_err("corrupted");
+    let computed = crc32(&bytes[HEADER_LEN..]);
+    assert_eq!(err, LoadError::ChecksumMismatch { stored, computed });
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "artifact checksum mismatch: header says {stored:#010x}, payload has {computed:#010x} (file corrupted)"
+        )
+    );
+    // CRC-32 catches every single-bit error: a flip anywhere in the payload
+    // (one bit per byte, rotating) is a checksum mismatch.
+    for i in HEADER_LEN..good.len() {
+        let mut bytes = good.clone();
+        bytes[i] ^= 1 << (i % 8);
+        assert!(
+            matches!(
+                Policy::from_bytes(&bytes),
+                Err(LoadError::ChecksumMismatch { .. })
+            ),
+            "flip in byte {i}"
+        );
+    }
+    // A flip of any bit of the header is refused too (bad magic, version,
+    // flags, size, checksum or reserved field).
+    for i in 0..HEADER_LEN {
+        for bit in 0..8 {
+            let mut bytes = good.clone();
+            bytes[i] ^= 1 << bit;
+            assert!(
+                Policy::from_bytes(&bytes).is_err(),
+                "flip of bit {bit} in header byte {i}"
+            );
+        }
+    }
 }
 
 #[test]
 fn a_newer_version_is_refused_naming_both_versions() {
-    let mut bytes = rich().to_bytes();
-    bytes[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let good = rich().to_bytes();
+    let mut bytes = good.clone();
+    let newer = FORMAT_VERSION + 1;
+    bytes[8..12].copy_from_slice(&newer.to_le_bytes());
+    // The checksum covers the payload only, so it still matches: the
+    // version is the one thing that differs.
+    let stored = u32::from_le_bytes(bytes[24..28].try_into().unwrap());
+    assert_eq!(stored, crc32(&bytes[HEADER_LEN..]));
+    assert_eq!(bytes[..8], good[..8]);
+    assert_eq!(bytes[12..], good[12..]);
     let err = Policy::from_bytes(&bytes).expect_err("refused");
     assert_eq!(
         err,
         LoadError::UnsupportedVersion {
-            found: 7,
+            found: newer,
             supported: FORMAT_VERSION
         }
     );
-    let msg = err.to_string();
+    assert_eq!(
+        err.to_string(),
+        "artifact format version 2 is newer than this runtime supports (version 1); \
+         upgrade the runtime or compile with a matching compiler"
+    );
+    // Far newer, and older, versions say so too.
+    bytes[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let msg = Policy::from_bytes(&bytes).expect_err("refused").to_string();
     assert!(
         msg.contains("version 7") && msg.contains("version 1") && msg.contains("newer"),
         "{msg}"
     );
+    bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
+    assert_eq!(
+        Policy::from_bytes(&bytes).expect_err("refused").to_string(),
+        "artifact format version 0 is older than this runtime supports (version 1); recompile the policy"
+    );
+    // The version is checked before the rest of the header: a newer
+    // artifact with a different header layout still gets this message.
+    let mut short = bytes[..12].to_vec();
+    short[8..12].copy_from_slice(&newer.to_le_bytes());
+    assert!(matches!(
+        Policy::from_bytes(&short),
+        Err(LoadError::UnsupportedVersion { found: 2, .. })
+    ));
 }
 
 #[test]

@@ -4,4 +4,5 @@
 mod codec;
 mod decide;
 mod json;
+mod limits;
 mod normalize;

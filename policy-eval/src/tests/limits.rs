@@ -1,0 +1,387 @@
+//! Every runtime limit of [`crate::limits`] (table: `spec/limits.md`): just
+//! over it gives its specific error, just at it is accepted.
+
+use super::decide::B;
+use crate::codec::HEADER_LEN;
+use crate::limits::*;
+use crate::model::*;
+use crate::{Invalid, LoadError, Policy};
+
+// ---------------------------------------------------------------------------
+// Artifacts
+// ---------------------------------------------------------------------------
+
+#[test]
+fn artifact_size_limit() {
+    let limit = MAX_ARTIFACT_BYTES as u64;
+    // One byte over: refused on the length alone. The zeroed buffer is never
+    // read, so its pages are never touched.
+    let over = vec![0u8; MAX_ARTIFACT_BYTES + 1];
+    let err = Policy::from_bytes(&over).expect_err("too large");
+    assert_eq!(
+        err,
+        LoadError::TooLarge {
+            size: limit + 1,
+            limit
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "artifact too large: 268435457 bytes exceeds the limit of 268435456 bytes"
+    );
+    drop(over);
+    // Exactly at the limit: the size passes, the next check (magic) fails.
+    let at = vec![0u8; MAX_ARTIFACT_BYTES];
+    assert_eq!(Policy::from_bytes(&at).err(), Some(LoadError::BadMagic));
+    drop(at);
+    // A header announcing a payload past the limit is refused before the
+    // payload is read; one announcing exactly the limit is merely truncated.
+    let mut bytes = B::new().art.to_bytes();
+    let got = bytes.len() as u64;
+    let announce = |bytes: &mut Vec<u8>, payload: u64| {
+        bytes[16..24].copy_from_slice(&payload.to_le_bytes());
+    };
+    announce(&mut bytes, limit - HEADER_LEN as u64 + 1);
+    assert_eq!(
+        Policy::from_bytes(&bytes).err(),
+        Some(LoadError::TooLarge {
+            size: limit + 1,
+            limit
+        })
+    );
+    announce(&mut bytes, limit - HEADER_LEN as u64);
+    assert_eq!(
+        Policy::from_bytes(&bytes).err(),
+        Some(LoadError::Truncated {
+            expected: limit,
+            got
+        })
+    );
+}
+
+/// An artifact of `n` network rules (no tables).
+fn rules(n: usize) -> Artifact {
+    let mut b = B::new();
+    for i in 0..n {
+        b.rule(
+            &format!("r{i}"),
+            Surface::Network,
+            Effect::Allow,
+            Condition::None,
+        );
+    }
+    b.art
+}
+
+#[test]
+fn rule_count_limit_in_artifacts() {
+    let bytes = rules(MAX_RULES + 1).to_bytes();
+    let err = Policy::from_bytes(&bytes).expect_err("too many rules");
+    assert_eq!(
+        err.to_string(),
+        "invalid artifact table `rules`: 200001 rules exceed the limit of 200000"
+    );
+    let bytes = rules(MAX_RULES).to_bytes();
+    let p = Policy::from_bytes(&bytes).expect("at the limit");
+    assert_eq!(p.artifact().rules.len(), MAX_RULES);
+}
+
+#[test]
+fn table_entry_limit_in_artifacts() {
+    // Entries = list lengths + number of lists: list 0 (empty) and one list
+    // of `n` entries. The zeroed lists are never read past their start.
+    let with_list = |n: usize| {
+        let mut b = B::new();
+        let r = b.rule("r", Surface::Network, Effect::Allow, Condition::None);
+        b.art.candidates.push(vec![r; n]);
+        Policy::from_artifact(b.art)
+    };
+    let err = with_list(MAX_TABLE_ENTRIES - 1).expect_err("over");
+    assert_eq!(
+        err.to_string(),
+        "invalid artifact table `candidates`: 16777217 entries exceed the limit of 16777216"
+    );
+    // At the limit the size check passes; the list is then refused for
+    // repeating a rule, which a valid list never does.
+    let err = with_list(MAX_TABLE_ENTRIES - 2).expect_err("not sorted");
+    assert!(!err.to_string().contains("limit"), "{err}");
+}
+
+#[test]
+fn glob_length_limit_in_artifacts() {
+    let glob = |len: usize| {
+        let mut b = B::new();
+        let r = b.rule(
+            "f",
+            Surface::Filesystem,
+            Effect::Allow,
+            Condition::Access(Access::READ),
+        );
+        let l = b.list(&[r]);
+        let pattern = format!("*{}", "a".repeat(len - 1));
+        b.root("").globs.push((String::new(), pattern, l));
+        Policy::from_bytes(&b.art.to_bytes())
+    };
+    assert!(glob(MAX_PATTERN_LEN).is_ok());
+    match glob(MAX_PATTERN_LEN + 1) {
+        Err(LoadError::InvalidTable {
+            table: "filesystem",
+            problem,
+        }) => assert!(
+            problem.ends_with("pattern is longer than the limit"),
+            "{problem}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Requests through the JSON entry point
+// ---------------------------------------------------------------------------
+
+/// The decision for `request` by a policy without rules: `Ok(())` when
+/// decided (by the default), the invalid message otherwise.
+fn outcome(request: &str) -> Result<(), String> {
+    let p = B::new().policy();
+    let out: serde_json::Value = serde_json::from_str(&p.decide_json(request)).unwrap();
+    match out["reason"].as_str() {
+        Some("default") => Ok(()),
+        Some("invalid") => Err(out["message"].as_str().unwrap().to_string()),
+        other => panic!("{other:?} for {request}"),
+    }
+}
+
+fn invalid(why: Invalid) -> Result<(), String> {
+    Err(why.message().to_string())
+}
+
+#[test]
+fn json_request_size_limit() {
+    // A valid request padded with spaces to exactly the limit, then one more.
+    let head = r#"{"surface":"network","host":"example.com""#;
+    let mut req = String::from(head);
+    req.push_str(&" ".repeat(MAX_JSON_REQUEST_BYTES - head.len() - 1));
+    req.push('}');
+    assert_eq!(req.len(), MAX_JSON_REQUEST_BYTES);
+    assert_eq!(outcome(&req), Ok(()));
+    req.insert(head.len(), ' ');
+    assert_eq!(outcome(&req), invalid(Invalid::JsonTooLarge));
+    assert_eq!(
+        outcome(&req),
+        Err("request is larger than 64 KiB".to_string())
+    );
+}
+
+#[test]
+fn json_nesting_depth_limit() {
+    let arrays = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    // At the limit the nesting passes and the next check (one object) fails.
+    assert_eq!(
+        outcome(&arrays(MAX_JSON_DEPTH)),
+        invalid(Invalid::JsonNotObject)
+    );
+    assert_eq!(
+        outcome(&arrays(MAX_JSON_DEPTH + 1)),
+        invalid(Invalid::JsonTooDeep)
+    );
+    assert_eq!(
+        outcome(&arrays(MAX_JSON_DEPTH + 1)),
+        Err("request is nested deeper than 16 levels".to_string())
+    );
+    // Far deeper than serde_json's own recursion limit (128): still our
+    // error, found before parsing.
+    assert_eq!(outcome(&arrays(30_000)), invalid(Invalid::JsonTooDeep));
+    // Inside a request object: the object itself is level 1.
+    let nested = |n: usize| {
+        format!(
+            r#"{{"surface":"network","host":"a.b","context":{{"user":{}1{}}}}}"#,
+            "[".repeat(n - 2),
+            "]".repeat(n - 2)
+        )
+    };
+    assert_eq!(outcome(&nested(MAX_JSON_DEPTH)), invalid(Invalid::JsonType));
+    assert_eq!(
+        outcome(&nested(MAX_JSON_DEPTH + 1)),
+        invalid(Invalid::JsonTooDeep)
+    );
+}
+
+fn network(host: &str) -> String {
+    serde_json::json!({"surface": "network", "host": host}).to_string()
+}
+
+fn network_ip(ip: &str) -> String {
+    serde_json::json!({"surface": "network", "ip": ip}).to_string()
+}
+
+fn file(path: &str) -> String {
+    serde_json::json!({"surface": "filesystem", "path": path, "access": "read"}).to_string()
+}
+
+fn root(path: &str) -> String {
+    serde_json::json!({
+        "surface": "filesystem", "path": "/x", "access": "read",
+        "context": {"roots": {"workspace": path}}
+    })
+    .to_string()
+}
+
+fn secret(name: &str) -> String {
+    serde_json::json!({"surface": "credential", "name": name}).to_string()
+}
+
+fn server(name: &str) -> String {
+    serde_json::json!({"surface": "mcp", "server": name}).to_string()
+}
+
+fn tool(name: &str) -> String {
+    serde_json::json!({"surface": "mcp", "server": "s", "tool": name}).to_string()
+}
+
+fn source(src: &str) -> String {
+    serde_json::json!({"surface": "mcp", "server": "s", "source": src}).to_string()
+}
+
+/// A host of `len` bytes made of labels of at most 63 bytes.
+fn host_of(len: usize) -> String {
+    let mut h = String::new();
+    while h.len() < len {
+        if !h.is_empty() {
+            h.push('.');
+        }
+        let n = (len - h.len()).min(MAX_LABEL_LEN);
+        h.push_str(&"a".repeat(n));
+    }
+    assert!(h.len() == len && !h.ends_with('.'), "{len}");
+    h
+}
+
+/// An IPv4 address of `len` bytes: `0...010.0.0.1`.
+fn zeros_ip(len: usize) -> String {
+    format!("{}10.0.0.1", "0".repeat(len - "10.0.0.1".len()))
+}
+
+/// A path of `len` bytes made of segments of at most `seg` bytes.
+fn path_of(len: usize, seg: usize) -> String {
+    let mut p = String::new();
+    while p.len() < len {
+        p.push('/');
+        let left = len - p.len();
+        // Never leave a single byte, which cannot hold `/` and a segment.
+        let n = if left == seg + 1 {
+            seg - 1
+        } else {
+            left.min(seg)
+        };
+        p.push_str(&"a".repeat(n));
+    }
+    assert_eq!(p.len(), len);
+    p
+}
+
+#[test]
+fn request_field_length_limits() {
+    let a = |n: usize| "a".repeat(n);
+    let cases: Vec<(String, String, Invalid)> = vec![
+        // host: normalized length, label length, raw length.
+        (
+            network(&host_of(MAX_HOST_LEN)),
+            network(&host_of(MAX_HOST_LEN + 1)),
+            Invalid::HostTooLong,
+        ),
+        (
+            network(&format!("{}.com", a(MAX_LABEL_LEN))),
+            network(&format!("{}.com", a(MAX_LABEL_LEN + 1))),
+            Invalid::HostLabelTooLong,
+        ),
+        // The raw length of `ip`: `0...010.0.0.1` is 8.0.0.1 (inet_aton
+        // octal) whatever the number of leading zeros.
+        (
+            network_ip(&zeros_ip(MAX_HOST_INPUT_LEN)),
+            network_ip(&zeros_ip(MAX_HOST_INPUT_LEN + 1)),
+            Invalid::IpInvalid,
+        ),
+        // path: total and segment length; root bindings are paths too.
+        (
+            file(&path_of(MAX_PATH_LEN, MAX_SEGMENT_LEN)),
+            file(&path_of(MAX_PATH_LEN + 1, MAX_SEGMENT_LEN)),
+            Invalid::PathTooLong,
+        ),
+        (
+            file(&format!("/{}", a(MAX_SEGMENT_LEN))),
+            file(&format!("/{}", a(MAX_SEGMENT_LEN + 1))),
+            Invalid::PathSegmentTooLong,
+        ),
+        (
+            root(&path_of(MAX_PATH_LEN, MAX_SEGMENT_LEN)),
+            root(&path_of(MAX_PATH_LEN + 1, MAX_SEGMENT_LEN)),
+            Invalid::RootPath,
+        ),
+        // names.
+        (
+            secret(&a(MAX_NAME_LEN)),
+            secret(&a(MAX_NAME_LEN + 1)),
+            Invalid::NameTooLong,
+        ),
+        (
+            server(&a(MAX_NAME_LEN)),
+            server(&a(MAX_NAME_LEN + 1)),
+            Invalid::NameTooLong,
+        ),
+        (
+            tool(&a(MAX_NAME_LEN)),
+            tool(&a(MAX_NAME_LEN + 1)),
+            Invalid::NameTooLong,
+        ),
+        // MCP source.
+        (
+            source(&a(MAX_SOURCE_LEN)),
+            source(&a(MAX_SOURCE_LEN + 1)),
+            Invalid::Source,
+        ),
+    ];
+    for (at, over, why) in cases {
+        assert_eq!(outcome(&at), Ok(()), "{at}");
+        assert_eq!(outcome(&over), invalid(why), "{over}");
+    }
+}
+
+#[test]
+fn the_raw_host_limit_applies_before_idna() {
+    // Full-width letters and dots (3 bytes each) normalize to ASCII, soft
+    // hyphens (2 bytes) and variation selectors (3 bytes) to nothing (UTS
+    // 46): a 252-byte name written in exactly MAX_HOST_INPUT_LEN bytes.
+    let wide = |n: usize| "ａ".repeat(n);
+    let name = [wide(63), wide(63), wide(63), wide(60)].join("．");
+    assert_eq!(name.len(), 756);
+    let at = format!("{}{name}", "\u{ad}".repeat(134));
+    assert_eq!(at.len(), MAX_HOST_INPUT_LEN);
+    assert_eq!(outcome(&network(&at)), Ok(()));
+    // One byte more is refused before any IDNA processing.
+    let over = format!("{}\u{fe00}{name}", "\u{ad}".repeat(133));
+    assert_eq!(over.len(), MAX_HOST_INPUT_LEN + 1);
+    assert_eq!(outcome(&network(&over)), invalid(Invalid::HostTooLong));
+    // Without the extra byte, the same characters are accepted.
+    let ok = format!("{}\u{fe00}{name}", "\u{ad}".repeat(132));
+    assert_eq!(outcome(&network(&ok)), Ok(()));
+}
+
+#[test]
+fn limit_messages_name_the_limits() {
+    let cases = [
+        (Invalid::HostTooLong, MAX_HOST_LEN),
+        (Invalid::HostLabelTooLong, MAX_LABEL_LEN),
+        (Invalid::PathTooLong, MAX_PATH_LEN),
+        (Invalid::PathSegmentTooLong, MAX_SEGMENT_LEN),
+        (Invalid::NameTooLong, MAX_NAME_LEN),
+        (Invalid::Source, MAX_SOURCE_LEN),
+        (Invalid::JsonTooDeep, MAX_JSON_DEPTH),
+    ];
+    for (why, n) in cases {
+        let msg = why.message();
+        assert!(msg.contains(&format!(" {n} ")), "{why:?}: {msg}");
+    }
+    assert!(Invalid::JsonTooLarge
+        .message()
+        .contains(&format!(" {} KiB", MAX_JSON_REQUEST_BYTES / 1024)));
+}
