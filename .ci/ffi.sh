@@ -2,6 +2,7 @@
 # The C ABI and Go binding in CI: header drift check, the C example, the C
 # suite (plain, AddressSanitizer + UBSan, valgrind), 8-thread C concurrency,
 # and the Go module's tests (conformance vectors, 64 goroutines, benchmark).
+# The vectors are those of tests/conformance, tests/bypass and examples.
 # Installs what it needs, idempotently (cbindgen 0.29.4, golang-go,
 # valgrind); works from a clean clone.
 #
@@ -57,7 +58,7 @@ cbindgen --version && go version && valgrind --version && "$CC" --version | head
 
 # -- build ------------------------------------------------------------------
 step "build policy-ffi (release) and polc"
-mkdir -p "$OUT/conformance" "$OUT/examples"
+mkdir -p "$OUT/conformance" "$OUT/bypass" "$OUT/examples"
 if ! cargo build --release --locked -q -p policy-ffi -p polc \
   || ! cargo build --release --locked -q -p policy-ffi --example ffi_vectors; then
   ko "cargo build"
@@ -78,11 +79,11 @@ fi
 rm -f "$tmp_header"
 
 # -- artifacts and vectors --------------------------------------------------
-step "compile the conformance and example policies; flatten their vectors"
+step "compile the conformance, bypass and example policies; flatten their vectors"
 manifest=$OUT/manifest.tsv
 : >"$manifest"
 compile_ok=1
-for tests in tests/conformance/*.tests.jsonl examples/*.tests.jsonl; do
+for tests in tests/conformance/*.tests.jsonl tests/bypass/*.tests.jsonl examples/*.tests.jsonl; do
   [ -e "$tests" ] || continue
   policy=${tests%.tests.jsonl}.policy
   kind=$(basename "$(dirname "$tests")")
@@ -94,8 +95,12 @@ for tests in tests/conformance/*.tests.jsonl examples/*.tests.jsonl; do
     echo "cannot compile $policy"
   fi
 done
-if [ -n "$compile_ok" ] && target/release/examples/ffi_vectors "$manifest" "$OUT/vectors.tsv"; then
-  ok "vectors ($(wc -l <"$manifest") files)"
+# Requests are hex in vectors.tsv, so NUL bytes, tabs and newlines inside
+# them survive; the C suite checks the shape of every other field.
+if [ -n "$compile_ok" ] && target/release/examples/ffi_vectors "$manifest" "$OUT/vectors.tsv" \
+  && grep -q '^tests/bypass/' "$OUT/vectors.tsv"; then
+  ok "vectors ($(wc -l <"$manifest") files: $(cut -f1 "$OUT/vectors.tsv" | sed 's|/[^/]*$||' \
+    | sort | uniq -c | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }'))"
 else
   ko "compile policies / flatten vectors"
 fi

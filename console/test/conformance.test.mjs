@@ -1,9 +1,10 @@
-// Conformance: every tests/conformance/*.tests.jsonl and examples/*.tests.jsonl
-// through the WASM builds in Node, compared with the `expect` objects exactly
-// like `polc test` (only the keys of `expect`, exact JSON equality). Each
-// policy is compiled by the full build; its artifact bytes are loaded by both
-// the full and the eval-only build. When POLC names a native `polc`, every
-// decision is also compared byte for byte with `polc eval` on the artifact.
+// Conformance: every tests/conformance/*.tests.jsonl, tests/bypass/*.tests.jsonl
+// (the bypass corpus) and examples/*.tests.jsonl through the WASM builds in
+// Node, compared with the `expect` objects exactly like `polc test` (only the
+// keys of `expect`, exact JSON equality). Each policy is compiled by the full
+// build; its artifact bytes are loaded by both the full and the eval-only
+// build. When POLC names a native `polc`, every decision is also compared byte
+// for byte with `polc eval` on the artifact.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +27,14 @@ function policies(dir) {
 /** Keys of `expect` whose values differ from the decision's. */
 const wrongKeys = (expect, actual) => Object.keys(expect).filter((k) => !isDeepStrictEqual(actual[k], expect[k]));
 
-for (const rel of [...policies("tests/conformance"), ...policies("examples")]) {
+const corpus = [...policies("tests/conformance"), ...policies("tests/bypass"), ...policies("examples")];
+test("every corpus is present", () => {
+  for (const dir of ["tests/conformance/", "tests/bypass/", "examples/"]) {
+    assert.ok(corpus.some((rel) => rel.startsWith(dir)), `no policies in ${dir}`);
+  }
+});
+
+for (const rel of corpus) {
   const path = join(repoDir, rel);
   const testsPath = path.replace(/\.policy$/, ".tests.jsonl");
   describe(rel, () => {

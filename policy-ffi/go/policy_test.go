@@ -9,14 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 )
 
 // The conformance vectors: .ci/ffi.sh compiles every
-// tests/conformance/NAME.policy (and examples/NAME.policy) to an artifact
-// and lists `TESTS.jsonl<TAB>ARTIFACT` pairs, relative to the workspace, in
+// tests/conformance/NAME.policy, tests/bypass/NAME.policy (the bypass
+// corpus) and examples/NAME.policy to an artifact and lists
+// `TESTS.jsonl<TAB>ARTIFACT` pairs, relative to the workspace, in
 // target/ffi/manifest.tsv. The tests files are read here directly.
 
 func repo() string {
@@ -28,6 +30,7 @@ func repo() string {
 
 type vector struct {
 	where    string
+	dir      string // the tests file's directory: tests/conformance, tests/bypass, examples
 	artifact string
 	input    string
 	expect   map[string]json.RawMessage
@@ -98,7 +101,7 @@ func readVectors() (suite, error) {
 				f.Close()
 				return s, fmt.Errorf("%s:%d: %w", tests, n, err)
 			}
-			v := vector{where: fmt.Sprintf("%s:%d (%s)", tests, n, c.Name), artifact: artifact, expect: c.Expect}
+			v := vector{where: fmt.Sprintf("%s:%d (%s)", tests, n, c.Name), dir: filepath.Dir(tests), artifact: artifact, expect: c.Expect}
 			if c.Raw != nil {
 				v.input = *c.Raw
 			} else {
@@ -160,11 +163,28 @@ func TestConformanceVectors(t *testing.T) {
 		t.Fatal("no vectors")
 	}
 	failed := 0
+	total, bad := map[string]int{}, map[string]int{}
 	for i := range s.vectors {
 		v := &s.vectors[i]
+		total[v.dir]++
 		if msg := v.check(s.policies[v.artifact]); msg != "" {
 			failed++
+			bad[v.dir]++
 			t.Error(msg)
+		}
+	}
+	dirs := make([]string, 0, len(total))
+	for d := range total {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		t.Logf("  %s: %d vectors, %d failed", d, total[d], bad[d])
+	}
+	// A manifest that silently lost a corpus must not pass.
+	for _, d := range []string{filepath.Join("tests", "conformance"), filepath.Join("tests", "bypass"), "examples"} {
+		if total[d] == 0 {
+			t.Errorf("no vectors from %s in the manifest", d)
 		}
 	}
 	t.Logf("conformance: %d vectors, %d failed", len(s.vectors), failed)

@@ -8,6 +8,10 @@
  *    policy-ffi/examples/ffi_vectors.rs) goes through apol_decide_json (and
  *    apol_decide_json_alloc); the decision must equal the Rust runtime's byte
  *    for byte and contain every `"key":value` fragment the case expects.
+ *    The cases come from tests/conformance, tests/bypass and examples; the
+ *    counts are reported per directory. Requests travel in hex, so NUL bytes,
+ *    tabs, newlines and 64 KiB requests reach the library unchanged; a line
+ *    whose other fields do not have the expected shape is an error.
  * 2. typed: apol_decide_network / _filesystem / _credential / _mcp /
  *    apol_decide / events against EXAMPLE.apol (examples/coding-agent.policy).
  * 3. bad input: NULL pointers, truncated artifacts, invalid UTF-8, oversized
@@ -169,14 +173,26 @@ static int read_vectors(const char *path) {
     char *fields[4 + MAX_FRAGS];
     size_t nf = 0;
     /* Split on every TAB (fields may be empty, unlike with strtok). */
-    for (char *f = line; f != NULL && nf < 4 + MAX_FRAGS;) {
+    char *f = line;
+    while (f != NULL && nf < 4 + MAX_FRAGS) {
       fields[nf++] = f;
       char *tab = strchr(f, '\t');
       if (tab != NULL) *tab++ = '\0';
       f = tab;
     }
-    if (nf < 4) {
-      fprintf(stderr, "malformed vector line: %s\n", line);
+    if (nf < 4 || f != NULL) {
+      fprintf(stderr, "malformed vector line (%zu fields): %s\n", nf, line);
+      return -1;
+    }
+    /* A stray TAB or newline inside a field would shift the others: check
+     * their shapes (the decision is a JSON object, every fragment a member). */
+    size_t rust_len = strlen(fields[3]);
+    int shaped = rust_len >= 2 && fields[3][0] == '{' && fields[3][rust_len - 1] == '}';
+    for (size_t i = 4; i < nf; i++) {
+      shaped = shaped && fields[i][0] == '"' && strstr(fields[i], "\":") != NULL;
+    }
+    if (!shaped) {
+      fprintf(stderr, "%s: malformed decision or expect fields\n", fields[0]);
       return -1;
     }
     if (nvectors == cap) {
@@ -250,11 +266,41 @@ static int check_vector(const vector *v, int use_alloc, int report) {
   return bad;
 }
 
+/* The directory of a vector's `FILE:LINE` (`tests/bypass`), as a length. */
+static size_t dir_len(const char *where) {
+  const char *slash = strrchr(where, '/');
+  return slash != NULL ? (size_t)(slash - where) : 0;
+}
+
+#define MAX_DIRS 16
+
 static void test_conformance(void) {
   size_t before = (size_t)failed;
+  struct {
+    const char *dir;
+    size_t len, total, bad;
+  } dirs[MAX_DIRS];
+  size_t ndirs = 0;
   for (size_t i = 0; i < nvectors; i++) {
     int bad = check_vector(&vectors[i], (int)(i % 2), 1);
     if (bad) failed++; else passed++;
+    const char *where = vectors[i].where;
+    size_t len = dir_len(where), d = 0;
+    while (d < ndirs && !(dirs[d].len == len && strncmp(dirs[d].dir, where, len) == 0)) d++;
+    if (d == ndirs && ndirs < MAX_DIRS) {
+      dirs[ndirs].dir = where;
+      dirs[ndirs].len = len;
+      dirs[ndirs].total = dirs[ndirs].bad = 0;
+      ndirs++;
+    }
+    if (d < ndirs) {
+      dirs[d].total++;
+      dirs[d].bad += bad != 0;
+    }
+  }
+  for (size_t d = 0; d < ndirs; d++) {
+    printf("  %.*s: %zu vectors, %zu failed\n", (int)dirs[d].len, dirs[d].dir, dirs[d].total,
+           dirs[d].bad);
   }
   printf("conformance: %zu vectors, %zu failed\n", nvectors, (size_t)failed - before);
 }
