@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::glob::Glob;
 use crate::hash::Roll;
-use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use crate::model::{
     Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
 };
@@ -226,10 +226,14 @@ impl Policy {
     }
 
     fn decide_fs_normal(&self, path: &str, access: Access, ctx: &Context<'_>) -> Decision {
-        // Every binding is checked, in order: a name bound twice ("" is `/`
-        // and cannot be rebound), then the path; then every root the policy
-        // uses must be bound. Bit `i` of `normal` records that binding `i`
-        // (of the first 64) needs no copy.
+        // At most MAX_ROOT_BINDINGS bindings, which bounds the quadratic
+        // search for a name bound twice below. Then every binding is checked,
+        // in order: a name bound twice ("" is `/` and cannot be rebound), then
+        // the path; then every root the policy uses must be bound. Bit `i` of
+        // `normal` records that binding `i` needs no copy (the limit is 64).
+        if ctx.roots.len() > MAX_ROOT_BINDINGS {
+            return Decision::invalid(Invalid::TooManyRoots);
+        }
         let mut normal = 0u64;
         for (i, (name, bound)) in ctx.roots.iter().enumerate() {
             if name.is_empty() || ctx.roots.iter().take(i).any(|(n, _)| n == name) {
@@ -464,7 +468,7 @@ impl Policy {
             self.consider(best, c, applies);
         }
         let mut h = Roll::new();
-        for len in 0..=name.len() {
+        for len in 0..idx.prefix_end.min(name.len() + 1) {
             if has_bit(&idx.prefix_lens, len) {
                 if let Some(&c) = idx.prefix.get(h.value(), name.get(..len).unwrap_or("")) {
                     self.consider(best, c, applies);

@@ -101,41 +101,54 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
 /// dots, labels of 1 to 63 bytes, at most one trailing dot, no `xn--` label,
 /// last label not numeric. Writes the lower-cased form into `buf` and returns
 /// its length; `None` sends every other input down the full path (which also
-/// words the error).
+/// words the error). One table lookup per byte; labels are checked at their
+/// end (the profile in `benches/README.md` found this function at almost
+/// half of a domain decision when it tested every byte in turn).
 fn plain_domain(bytes: &[u8], buf: &mut [u8; MAX_HOST_LEN]) -> Option<usize> {
     let s = bytes.strip_suffix(b".").unwrap_or(bytes);
-    if s.is_empty() || s.len() > MAX_HOST_LEN {
-        return None;
-    }
-    let mut label_len = 0usize;
-    for (i, (&b, out)) in s.iter().zip(buf.iter_mut()).enumerate() {
-        let lower = b.to_ascii_lowercase();
-        match lower {
-            b'.' => {
-                if label_len == 0 {
-                    return None;
-                }
-                label_len = 0;
-            }
-            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
-                if label_len == 0
-                    && s.get(i..i + 4)
-                        .is_some_and(|l| l.eq_ignore_ascii_case(b"xn--"))
-                {
-                    return None;
-                }
-                label_len += 1;
-                if label_len > MAX_LABEL_LEN {
-                    return None;
-                }
-            }
-            _ => return None,
+    let out = buf.get_mut(..s.len())?;
+    let mut start = 0usize;
+    for (i, (&b, o)) in s.iter().zip(out.iter_mut()).enumerate() {
+        let c = PLAIN_HOST_BYTE[usize::from(b)];
+        if c == 0 {
+            return None;
         }
-        *out = lower;
+        *o = c;
+        if c == b'.' {
+            if !plain_label(s.get(start..i)?) {
+                return None;
+            }
+            start = i + 1;
+        }
     }
-    let last = s.rsplit(|&b| b == b'.').next().unwrap_or(s);
-    let numeric = std::str::from_utf8(last).map_or(true, ends_in_number);
-    (label_len > 0 && !numeric).then_some(s.len())
+    let last = s.get(start..)?;
+    (plain_label(last) && !ends_in_number(last)).then_some(s.len())
+}
+
+/// For each byte: its lower-case form if it may appear in a plain host
+/// (`a-z`, `A-Z`, `0-9`, `-`, `_`, `.`), else 0.
+static PLAIN_HOST_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => b,
+            b'A'..=b'Z' => b.to_ascii_lowercase(),
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// A label the fast path accepts: 1 to 63 bytes, not an `xn--` A-label.
+fn plain_label(label: &[u8]) -> bool {
+    !label.is_empty()
+        && label.len() <= MAX_LABEL_LEN
+        && !label
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"xn--"))
 }
 
 fn check_host_punctuation(bytes: &[u8]) -> Result<(), Invalid> {
@@ -165,7 +178,7 @@ fn ascii_host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'
         return Err(Invalid::HostTooLong);
     }
     let last = s.rsplit('.').next().unwrap_or(s);
-    if ends_in_number(last) {
+    if ends_in_number(last.as_bytes()) {
         return parse_ipv4(s)
             .map(|a| Host::Ip(IpAddr::V4(a)))
             .ok_or(Invalid::HostNumeric);
@@ -203,8 +216,7 @@ fn ascii_host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'
 }
 
 /// WHATWG "ends in a number": the last label is all digits, or `0x` + hex.
-fn ends_in_number(label: &str) -> bool {
-    let b = label.as_bytes();
+fn ends_in_number(b: &[u8]) -> bool {
     if b.is_empty() {
         return false;
     }
@@ -241,9 +253,51 @@ fn parse_ipv4_part(part: &[u8]) -> Option<u64> {
     Some(value)
 }
 
+/// The common spelling, parsed in one pass: four decimal parts of 0 to 255
+/// without leading zeros (`192.0.2.1`). Every such string means the same
+/// address to [`parse_ipv4`]; `None` sends the rest there. (The profile in
+/// `benches/README.md` found `str::split` and the general parser at three
+/// quarters of an IP decision.)
+fn dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut k = 0usize;
+    let mut value = 0u32;
+    let mut digits = 0u32;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                if digits > 0 && value == 0 {
+                    return None; // a leading zero: octal in inet_aton
+                }
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+                if value > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 => {
+                *octets.get_mut(k)? = value as u8;
+                k += 1;
+                (value, digits) = (0, 0);
+            }
+            _ => return None,
+        }
+    }
+    if k != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = value as u8;
+    Some(Ipv4Addr::from(octets))
+}
+
 /// Parses the classic inet_aton IPv4 forms: `a.b.c.d`, `a.b.c`, `a.b`, `a`,
 /// each part decimal, octal or hex. No trailing dot (the caller strips one).
 pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    dotted_quad(s.as_bytes()).or_else(|| inet_aton(s))
+}
+
+/// [`parse_ipv4`] without the fast path.
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     let mut parts = [0u64; 4];
     let mut n = 0usize;
     for p in s.split('.') {
@@ -327,6 +381,9 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
 pub fn ip(input: &str) -> Result<IpAddr, Invalid> {
     if input.is_empty() || input.len() > MAX_HOST_INPUT_LEN {
         return Err(Invalid::IpInvalid);
+    }
+    if let Some(a) = dotted_quad(input.as_bytes()) {
+        return Ok(IpAddr::V4(a));
     }
     if input.contains(':') || input.starts_with('[') {
         return ip_literal_v6(input, false);
@@ -418,8 +475,12 @@ pub fn is_normal_path(input: &str) -> bool {
 
 /// Normalizes a secret, server or tool name: 1..=[`MAX_NAME_LEN`] bytes of
 /// printable ASCII without space (`0x21..=0x7e`), ASCII-lower-cased into
-/// `buf` (names compare case-insensitively). Never allocates.
-pub fn name<'b>(input: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Result<&'b str, Invalid> {
+/// `buf` (names compare case-insensitively); a name already in that form is
+/// returned as it is. Never allocates.
+pub fn name<'b>(input: &'b str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Result<&'b str, Invalid> {
+    if is_normalized_name(input) {
+        return Ok(input);
+    }
     if input.is_empty() {
         return Err(Invalid::NameEmpty);
     }
@@ -484,4 +545,43 @@ pub fn is_normalized_relative_path(s: &str) -> bool {
             && !s.contains('\0')
             && s.split('/')
                 .all(|g| !g.is_empty() && g != "." && g != ".." && g.len() <= MAX_SEGMENT_LEN))
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The dotted-quad fast path never disagrees with the general
+        /// inet_aton parser, and takes every canonical address.
+        #[test]
+        fn dotted_quad_agrees_with_inet_aton(s in "[0-9.x]{0,18}", a in any::<u32>()) {
+            if let Some(fast) = dotted_quad(s.as_bytes()) {
+                prop_assert_eq!(Some(fast), inet_aton(&s));
+            }
+            let canonical = Ipv4Addr::from(a).to_string();
+            prop_assert_eq!(dotted_quad(canonical.as_bytes()), Some(Ipv4Addr::from(a)));
+        }
+    }
+
+    #[test]
+    fn dotted_quad_leaves_other_spellings_to_inet_aton() {
+        for s in [
+            "127.1",
+            "0177.0.0.1",
+            "0x7f.0.0.1",
+            "127.0.0.01",
+            "256.0.0.1",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1..2.3",
+            "1.2.3.4.5",
+            "",
+        ] {
+            assert_eq!(dotted_quad(s.as_bytes()), None, "{s}");
+        }
+        assert_eq!(dotted_quad(b"0.0.0.0"), Some(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(dotted_quad(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
+    }
 }

@@ -56,6 +56,9 @@ pub(crate) struct NameIndex {
     pub(crate) prefix: RollMap<u32>,
     /// Bit `n` set: some prefix key is `n` bytes long.
     pub(crate) prefix_lens: [u64; MAX_NAME_LEN / 64 + 1],
+    /// One more than the longest prefix key (0: no prefix keys), so the
+    /// probe stops there instead of hashing the whole name.
+    pub(crate) prefix_end: usize,
     pub(crate) globs: Vec<(Glob, u32)>,
 }
 
@@ -224,8 +227,10 @@ fn name_index(
     let exact = map_of(table, "exact name", &t.exact)?;
     let mut prefix = RollMap::default();
     let mut prefix_lens = [0u64; MAX_NAME_LEN / 64 + 1];
+    let mut prefix_end = 0;
     for (k, c) in map_of(table, "name prefix", &t.prefix)? {
         set_bit(&mut prefix_lens, k.len());
+        prefix_end = prefix_end.max(k.len() + 1);
         prefix.insert(&k, Roll::forward(&k), c);
     }
     let globs = t
@@ -241,6 +246,7 @@ fn name_index(
         exact,
         prefix,
         prefix_lens,
+        prefix_end,
         globs,
     })
 }
