@@ -6,7 +6,8 @@
 #   bash .ci/bench.sh            # full run (about 10 min on 2 cores), then
 #                                # writes benches/RESULTS.md and benches/peers.svg
 #   BENCH_QUICK=1 bash .ci/bench.sh   # or --quick: sizes 10 and 100, short
-#                                # timings; equivalence checks in full (CI)
+#                                # timings, unoptimized build; equivalence
+#                                # checks in full (CI runs this)
 #
 # Installs its Debian packages idempotently (benches/gen_data.py). The peer
 # crate (benches/peers) is its own workspace, so the root's cargo test /
@@ -49,8 +50,12 @@ LOG="$PEERS_OUT/bench.log"
 start=$(date -u +%FT%TZ)
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 set +e
-(cd benches/peers && cargo bench --locked --bench peers) 2>&1 | tee "$LOG" \
-  | grep -E '^(domain|cidr|path|mcp)/[0-9]+:|EQUIV|error|panicked'
+# Quick mode builds with the `quick` profile (benches/peers/Cargo.toml: no
+# optimization, so a cold build of Cedar and regorus takes about 3 minutes
+# instead of 7); full mode with the optimized `bench` profile.
+PROFILE=$([ -n "$QUICK" ] && echo quick || echo bench)
+(cd benches/peers && cargo bench --locked --profile "$PROFILE" --bench peers) 2>&1 | tee "$LOG" \
+  | grep -E '^(domain|cidr|path|mcp|secret)/[0-9]+:|EQUIV|error|panicked'
 status=${PIPESTATUS[0]}
 set -e
 end=$(date -u +%FT%TZ)

@@ -2,14 +2,14 @@
 """Bench data for the peer-engine benchmarks (benches/peers, issue 6).
 
 Builds rule sets and request streams from lists that Debian ships, installing
-the packages when they are missing, plus seeded synthetic path globs and MCP
-tool names. Nothing here is committed: the output goes to
+the packages when they are missing, plus seeded synthetic path globs, MCP
+tool names and secret names. Nothing here is committed: the output goes to
 target/bench-data/ and is regenerated on every run (the script is
 deterministic: same packages, same seed, same files).
 
     python3 benches/gen_data.py [--out DIR] [--sizes 10,100,1000,10000,100000]
 
-Output, per workload W in domain, cidr, path, mcp and per rule count N:
+Output, per workload W in domain, cidr, path, mcp, secret and per rule count N:
     DIR/W/rules-N.txt     one pattern per line (this engine's syntax)
     DIR/W/requests-N.txt  4,096 distinct requests in random order, about half
                           hits and half misses; the first line is a hit (the
@@ -246,6 +246,26 @@ def mcp_data(rng, n):
     return rules, reqs
 
 
+def secret_data(rng, n):
+    """Exact secret names (credentials the session may see): upper case, as
+    environment variables are written; requests use the same spelling."""
+    def name(i):
+        return f"{NOUNS[i % len(NOUNS)].upper()}_{VERBS[(i // len(NOUNS)) % len(VERBS)].upper()}_TOKEN_{i}"
+
+    rules = [name(i) for i in range(n)]
+    reqs, seen = [], set()
+    while len(seen) < REQUESTS:
+        if len(reqs) % 2 == 0:
+            t = rules[rng.randrange(n)]
+        else:
+            t = name(n + rng.randrange(10 * n + 10)) if rng.random() < 0.7 else f"{rng.choice(WORDS).upper()}_KEY_{rng.randrange(1000)}"
+            if t in seen:
+                continue
+        seen.add(t)
+        reqs.append(t)
+    return rules, reqs
+
+
 def write(out, workload, n, rules, reqs):
     d = os.path.join(out, workload)
     os.makedirs(d, exist_ok=True)
@@ -289,8 +309,11 @@ def main():
         write(a.out, "path", n, rules, reqs)
         rules, reqs = mcp_data(random.Random(SEED + 5 + n), n)
         write(a.out, "mcp", n, rules, reqs)
+        rules, reqs = secret_data(random.Random(SEED + 6 + n), n)
+        write(a.out, "secret", n, rules, reqs)
     notes.append("path: seeded generator (literal, prefix /x/**, extension /srv/**/*.ext, mixed /a/**/k/*.key)")
     notes.append("mcp: seeded generator (exact tool names of one server)")
+    notes.append("secret: seeded generator (exact upper-case secret names, 'see' requests)")
     with open(os.path.join(a.out, "sources.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(notes) + "\n")
     print("\n".join(notes), file=sys.stderr)

@@ -14,7 +14,9 @@ import platform
 import re
 import subprocess
 
-WORKLOADS = ["domain", "cidr", "path", "mcp"]
+WORKLOADS = ["domain", "cidr", "path", "mcp", "secret"]
+# Workloads with a hand-written floor.
+FLOORED = ["domain", "cidr", "mcp", "secret"]
 ENGINES = ["ours", "c_abi", "json", "floor", "naive", "globset", "cedar", "rego"]
 LABEL = {
     "ours": "this engine (Rust `decide`)",
@@ -70,9 +72,10 @@ def sh(cmd):
 
 
 def svg_plot(med, sizes, path):
-    """Four log-log panels (cold median per decision vs rule count)."""
+    """One log-log panel per workload (cold median per decision vs rule count)."""
     pw, ph, ml, mt, mb = 420, 300, 70, 40, 50
-    width, height = 2 * pw + 40, 2 * ph + 90
+    rows = (len(WORKLOADS) + 1) // 2
+    width, height = 2 * pw + 40, rows * ph + 90
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
@@ -178,7 +181,8 @@ def main():
     for s in sources.splitlines():
         L.append(f"  - {s}")
     L.append("- Every rule is an `allow`; the default is `deny`. Domains are `**.host` (the host and its subdomains, "
-             "as EasyList's `||host^`), CIDRs as listed, paths `allow read`, MCP tools exact names of one server. "
+             "as EasyList's `||host^`), CIDRs as listed, paths `allow read`, MCP tools exact names of one server, secrets exact names "
+             "(`credentials { allow NAME }`, \"may the session see NAME\" requests). "
              "Requests: 4,096 or more distinct requests per size, about half hits, in random order (`cold`, one "
              "request after the other) or request 0, a hit, repeated (`hot`).")
     L.append(f"- Cedar and Rego run up to {max([n for (w, e, m, n) in med if e == 'cedar'] or [0]):,} rules "
@@ -208,9 +212,12 @@ def main():
     L.append("- Rego: domains use `endswith(host, \".d\")` or equality (`glob.match` with `.` as delimiter has no "
              "\"zero or more labels\" form); paths use `glob.match(g, [\"/\"], path)`, whose `**` needs at least one "
              "segment, again avoided by the requests; MCP names are an object lookup `data.tools[tool]`, which is a "
-             "hash lookup as an OPA user would write it, not a loop.")
+             "hash lookup as an OPA user would write it, not a loop; secret names `data.secrets[upper(name)]`.")
+    L.append("- Secret names compare case-insensitively in this engine; Cedar has no case folding, so its rules "
+             "are exact names and the requests are spelled as the rules are (upper case). The floor upper-cases "
+             "the request into a stack buffer before its `HashSet` probe.")
     L.append("- Naive: `h == d || h.ends_with(\".d\")` per domain rule, `Ipv4Net::contains` per CIDR, one globset "
-             "`GlobMatcher` per path glob (`literal_separator`), string equality per tool name.")
+             "`GlobMatcher` per path glob (`literal_separator`), string equality per tool name, `eq_ignore_ascii_case` per secret name.")
     L.append("")
 
     # Decision tables
@@ -248,7 +255,7 @@ def main():
     # Boundaries
     L.append("## Language boundaries")
     L.append("")
-    L.append("C ABI: `policy_ffi::apol_decide_network` / `_filesystem` / `_mcp` called from Rust exactly as C calls "
+    L.append("C ABI: `policy_ffi::apol_decide_network` / `_filesystem` / `_mcp` / `_credential` called from Rust exactly as C calls "
              "them, minus `Policy::decide` on the same request (hot, criterion medians). JSON: `decide_json` minus "
              "`decide`.")
     L.append("")
@@ -279,7 +286,7 @@ def main():
     def status(ok):
         return "**met**" if ok else "**missed**"
 
-    for w in ["domain", "cidr", "mcp"]:
+    for w in FLOORED:
         rs = []
         for m in ["hot", "cold"]:
             for n in sizes:
@@ -329,7 +336,7 @@ def main():
         return x / y if x and y else float("nan")
 
     fl = [(w, ratio(w, "ours", "floor", "hot", small), med.get((w, "ours", "hot", small)),
-           med.get((w, "floor", "hot", small))) for w in ["domain", "cidr", "mcp"]]
+           med.get((w, "floor", "hot", small))) for w in FLOORED]
     L.append("- **Floor.** The gap is a fixed cost per request, already there at 10 rules (hot): "
              + "; ".join(f"{w} {fmt(o)} against {fmt(f)} ({r:.1f}x)" for w, r, o, f in fl)
              + ". The floors take a clean string and answer one question; `decide` validates and normalizes "
@@ -353,7 +360,7 @@ def main():
              f"10,000 rules (artifacts under 1 MB) the decision stays within {max(mid):.2f}x of {small:,} rules, "
              f"but at {big:,} rules it grows ({grow('ours', WORKLOADS)}). Those artifacts are 7-10 MB, beyond "
              f"the caches of this VM. For comparison, the floors, with smaller tables, go "
-             f"{grow('floor', ['domain', 'cidr', 'mcp'])}. The likely cause is cache and TLB misses on a cold request in the engine's "
+             f"{grow('floor', FLOORED)}. The likely cause is cache and TLB misses on a cold request in the engine's "
              f"tables (the hot figures do not grow), not a scan over rules; this was not profiled here.")
     pr = []
     for e in ["cedar", "rego"]:

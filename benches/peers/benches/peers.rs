@@ -58,14 +58,16 @@ enum Workload {
     Cidr,
     Path,
     Mcp,
+    Secret,
 }
 
 impl Workload {
-    const ALL: [Workload; 4] = [
+    const ALL: [Workload; 5] = [
         Workload::Domain,
         Workload::Cidr,
         Workload::Path,
         Workload::Mcp,
+        Workload::Secret,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -73,6 +75,7 @@ impl Workload {
             Workload::Cidr => "cidr",
             Workload::Path => "path",
             Workload::Mcp => "mcp",
+            Workload::Secret => "secret",
         }
     }
 }
@@ -121,6 +124,12 @@ fn policy_source(w: Workload, rules: &[String]) -> String {
                 let _ = writeln!(s, "    allow {r}");
             }
             s.push_str("  }\n");
+        }
+        Workload::Secret => {
+            s.push_str("credentials {\n  default deny\n");
+            for r in rules {
+                let _ = writeln!(s, "  allow {r}");
+            }
         }
     }
     s.push_str("}\n");
@@ -200,6 +209,11 @@ fn ours_request(w: Workload, r: &str) -> Request<'_> {
             server: "s0",
             tool: Some(r),
             source: None,
+        },
+        Workload::Secret => Request::Credential {
+            name: r,
+            host: None,
+            ip: None,
         },
     }
 }
@@ -286,6 +300,18 @@ impl Engine for CAbi {
                     out.as_mut_ptr(),
                     e,
                 ),
+                Workload::Secret => policy_ffi::apol_decide_credential(
+                    self.handle,
+                    s.as_ptr().cast(),
+                    s.len(),
+                    n,
+                    0,
+                    n,
+                    0,
+                    ptr::null(),
+                    out.as_mut_ptr(),
+                    e,
+                ),
             }
         };
         debug_assert_eq!(r, policy_ffi::APOL_OK);
@@ -315,6 +341,7 @@ impl Json {
                 Workload::Mcp => {
                     format!("{{\"surface\":\"mcp\",\"server\":\"s0\",\"tool\":\"{r}\"}}")
                 }
+                Workload::Secret => format!("{{\"surface\":\"credential\",\"name\":\"{r}\"}}"),
             })
             .collect();
         Json { policy, reqs }
@@ -337,6 +364,9 @@ enum Floor {
     Cidr(Vec<(u32, u32)>, Vec<String>),
     /// Exact names in a HashMap (name -> allow).
     Mcp(HashMap<Box<str>, bool>, Vec<String>),
+    /// Upper-case names in a HashSet; the request is upper-cased into a
+    /// stack buffer first (secret names compare case-insensitively).
+    Secret(HashSet<Box<[u8]>>, Vec<String>),
 }
 
 impl Floor {
@@ -365,6 +395,13 @@ impl Floor {
             }
             Workload::Mcp => Floor::Mcp(
                 rules.iter().map(|r| (r.as_str().into(), true)).collect(),
+                reqs,
+            ),
+            Workload::Secret => Floor::Secret(
+                rules
+                    .iter()
+                    .map(|r| r.to_ascii_uppercase().into_bytes().into())
+                    .collect(),
                 reqs,
             ),
             Workload::Path => return None,
@@ -396,6 +433,16 @@ impl Engine for Floor {
                 k > 0 && iv[k - 1].1 >= ip
             }
             Floor::Mcp(map, reqs) => map.get(reqs[i].as_str()).copied().unwrap_or(false),
+            Floor::Secret(set, reqs) => {
+                let r = reqs[i].as_bytes();
+                let mut buf = [0u8; 128];
+                let Some(b) = buf.get_mut(..r.len()) else {
+                    return false;
+                };
+                b.copy_from_slice(r);
+                b.make_ascii_uppercase();
+                set.contains(&*b)
+            }
         }
     }
 }
@@ -407,6 +454,7 @@ enum Naive {
     PathLoop(Vec<globset::GlobMatcher>, Vec<String>),
     PathSet(globset::GlobSet, Vec<String>),
     Mcp(Vec<String>, Vec<String>),
+    Secret(Vec<String>, Vec<String>),
 }
 
 fn glob(r: &str) -> globset::Glob {
@@ -437,6 +485,7 @@ impl Engine for Naive {
             }
             Naive::PathSet(set, reqs) => set.is_match(reqs[i].as_str()),
             Naive::Mcp(names, reqs) => names.iter().any(|n| n == &reqs[i]),
+            Naive::Secret(names, reqs) => names.iter().any(|n| n.eq_ignore_ascii_case(&reqs[i])),
         }
     }
 }
@@ -483,6 +532,9 @@ impl Cedar {
                 Workload::Mcp => {
                     format!("context.server == \"s0\" && context.v == {}", cedar_str(r))
                 }
+                // Cedar has no case folding: exact names, and the requests
+                // are spelled as the rules are (upper case).
+                Workload::Secret => format!("context.v == {}", cedar_str(r)),
             };
             let _ = writeln!(
                 src,
@@ -562,6 +614,14 @@ impl Rego {
                         .collect::<serde_json::Map<_, _>>(),
                 }),
             ),
+            // The same lookup after `upper` (names compare case-insensitively).
+            Workload::Secret => (
+                "allow if { data.secrets[upper(input.v)] }\n",
+                serde_json::json!({
+                    "secrets": rules.iter().map(|r| (r.to_ascii_uppercase(), serde_json::Value::Bool(true)))
+                        .collect::<serde_json::Map<_, _>>(),
+                }),
+            ),
         };
         let mut engine = regorus::Engine::new();
         let src = format!("package bench\nimport rego.v1\n\ndefault allow := false\n\n{body}");
@@ -635,6 +695,10 @@ fn engines(
             )),
         )),
         Workload::Mcp => v.push(("naive", Box::new(Naive::Mcp(rules.to_vec(), reqs.to_vec())))),
+        Workload::Secret => v.push((
+            "naive",
+            Box::new(Naive::Secret(rules.to_vec(), reqs.to_vec())),
+        )),
         Workload::Path if n <= NAIVE_GLOB_CAP => {
             v.push((
                 "naive",
@@ -702,7 +766,58 @@ fn instant_overhead() -> f64 {
 // Main
 // ---------------------------------------------------------------------------
 
+/// `PEERS_PROFILE=<workload>/<rules>/<engine>` (`ours`, `c_abi` or `floor`):
+/// instead of benchmarking, make `PEERS_PROFILE_N` (default 100,000) cold
+/// decisions in `profile_loop`, for a profiler that can count one function
+/// (`valgrind --tool=callgrind --cache-sim=yes --toggle-collect=*profile_loop*`;
+/// see `benches/README.md`, "Profiling the cold growth").
+fn profile(spec: &str) {
+    let parts: Vec<&str> = spec.split('/').collect();
+    let [w, n, engine] = parts[..] else {
+        panic!("PEERS_PROFILE={spec}: want <workload>/<rules>/<engine>")
+    };
+    let w = *Workload::ALL
+        .iter()
+        .find(|x| x.name() == w)
+        .unwrap_or_else(|| panic!("unknown workload {w}"));
+    let n: usize = n.parse().expect("rule count");
+    let count: usize = std::env::var("PEERS_PROFILE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let rules = read_lines(w, "rules", n);
+    let reqs = read_lines(w, "requests", n);
+    let (bytes, _) = build_ours(w, &rules);
+    let mut e: Box<dyn Engine> = match engine {
+        "ours" => Box::new(Ours {
+            w,
+            policy: Policy::from_bytes(&bytes).expect("load"),
+            reqs: reqs.clone(),
+        }),
+        "c_abi" => Box::new(CAbi::new(w, &bytes, reqs.clone())),
+        "floor" => Box::new(
+            Floor::new(w, &rules, reqs.clone())
+                .unwrap_or_else(|| panic!("no floor for {}", w.name())),
+        ),
+        _ => panic!("PEERS_PROFILE engine {engine}: want ours, c_abi or floor"),
+    };
+    let allowed = profile_loop(e.as_mut(), reqs.len(), count);
+    println!(
+        "profile {spec}: {count} cold decisions over {} requests, {allowed} allowed",
+        reqs.len()
+    );
+}
+
+#[inline(never)]
+fn profile_loop(e: &mut dyn Engine, len: usize, count: usize) -> usize {
+    (0..count).filter(|&i| e.decide(black_box(i % len))).count()
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("PEERS_PROFILE") {
+        profile(&spec);
+        return;
+    }
     let quick = quick();
     let sizes: &[usize] = if quick { &QUICK_SIZES } else { &ALL_SIZES };
     // `cargo bench -- <filter>` passes the filter to criterion.
