@@ -4,15 +4,18 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use policy_eval::codec::MAGIC;
 use policy_eval::event::Event;
 use policy_eval::json::parse_request;
-use policy_eval::{effect_str, Decision, Policy, Reason};
-use policy_lang::check::{check_bytes, effect_word};
+use policy_eval::limits::MAX_ARTIFACT_BYTES;
+use policy_eval::{effect_str, Decision, LoadError, Policy, Reason};
+use policy_lang::check::effect_word;
 use policy_lang::model::CheckedPolicy;
 use policy_lang::reference;
 
-use crate::{print_diagnostics, read, render, Format, EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+use crate::{
+    check_file, print_diagnostics, read_policy, render, Format, PolicyFile, EXIT_FAIL, EXIT_OK,
+    EXIT_USAGE,
+};
 
 /// A policy compiled from source, with what explanations need.
 struct FromSource {
@@ -21,16 +24,22 @@ struct FromSource {
     policy: Policy,
 }
 
-/// Checks and compiles a policy source; diagnostics go to `err`.
+/// Reads, checks and compiles a policy source; diagnostics go to `err`.
 fn from_source(path: &Path, err: &mut dyn Write) -> Result<FromSource, u8> {
-    let bytes = read(path, err).ok_or(EXIT_USAGE)?;
-    let result = check_bytes(&bytes);
+    let file = read_policy(path, false, err).ok_or(EXIT_USAGE)?;
+    compile_source(path, &file, err)
+}
+
+/// Checks and compiles a policy source read by [`read_policy`].
+fn compile_source(path: &Path, file: &PolicyFile, err: &mut dyn Write) -> Result<FromSource, u8> {
+    let bytes = &file.bytes;
+    let result = check_file(file);
     let name = path.display().to_string();
     let Some(checked) = result.policy.clone() else {
-        print_diagnostics(&name, &bytes, &result, Format::Human, false, err);
+        print_diagnostics(&name, bytes, &result, Format::Human, false, err);
         return Err(EXIT_FAIL);
     };
-    let source = String::from_utf8_lossy(&bytes).into_owned();
+    let source = String::from_utf8_lossy(bytes).into_owned();
     let compiled = policy_lang::compile::compile(&checked, &source).map_err(|e| {
         let _ = writeln!(err, "error: {name}: {e}");
         EXIT_FAIL
@@ -47,24 +56,58 @@ fn from_source(path: &Path, err: &mut dyn Write) -> Result<FromSource, u8> {
 }
 
 /// Loads an artifact (recognized by its magic bytes) or compiles a source.
+/// An artifact over `MAX_ARTIFACT_BYTES` is refused with the error
+/// `Policy::from_bytes` gives, before it is read.
 fn load_any(path: &Path, err: &mut dyn Write) -> Result<Policy, u8> {
-    let bytes = read(path, err).ok_or(EXIT_USAGE)?;
-    if bytes.starts_with(&MAGIC) {
-        return Policy::from_bytes(&bytes).map_err(|e| {
-            let _ = writeln!(err, "error: {}: {e}", path.display());
-            EXIT_FAIL
-        });
+    let file = read_policy(path, true, err).ok_or(EXIT_USAGE)?;
+    if !file.artifact {
+        return compile_source(path, &file, err).map(|s| s.policy);
     }
-    from_source(path, err).map(|s| s.policy)
+    let loaded = if file.too_large {
+        Err(LoadError::TooLarge {
+            size: file.size,
+            limit: MAX_ARTIFACT_BYTES as u64,
+        })
+    } else {
+        Policy::from_bytes(&file.bytes)
+    };
+    loaded.map_err(|e| {
+        let _ = writeln!(err, "error: {}: {e}", path.display());
+        EXIT_FAIL
+    })
 }
 
 /// `polc compile POLICY -o ARTIFACT`.
 pub fn compile(path: &Path, output: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    compile_within(path, output, MAX_ARTIFACT_BYTES, out, err)
+}
+
+/// [`compile`], refusing to write an artifact over `limit` bytes (no runtime
+/// would load it). The limit is a parameter for tests: a policy whose
+/// artifact exceeds `MAX_ARTIFACT_BYTES` is too slow and large to build in
+/// one.
+fn compile_within(
+    path: &Path,
+    output: &Path,
+    limit: usize,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let loaded = match from_source(path, err) {
         Ok(l) => l,
         Err(code) => return code,
     };
     let bytes = loaded.policy.artifact().to_bytes();
+    if bytes.len() > limit {
+        let _ = writeln!(
+            err,
+            "error: {}: compiled artifact is {} bytes, more than the limit of {limit} bytes \
+             that runtimes load; split the policy into several",
+            path.display(),
+            bytes.len()
+        );
+        return EXIT_FAIL;
+    }
     if let Err(e) = std::fs::write(output, &bytes) {
         let _ = writeln!(err, "error: cannot write `{}`: {e}", output.display());
         return EXIT_USAGE;
@@ -297,4 +340,45 @@ fn run_case(loaded: &FromSource, line: &str) -> Result<(), String> {
         "  {name}\n  request:  {input}\n  expected: {}\n  actual:   {actual_text}\n  deciding rule: {rule}",
         serde_json::Value::Object(expect.clone())
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn compile_refuses_to_write_an_artifact_over_the_limit() {
+        let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/coding-agent.policy");
+        let dir = std::env::temp_dir().join(format!("polc-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let output = dir.join("over-limit.art");
+        let _ = std::fs::remove_file(&output);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        // The real size of the example's artifact: written at that limit.
+        assert_eq!(compile(&policy, &output, &mut out, &mut err), EXIT_OK);
+        let size = std::fs::metadata(&output).unwrap().len() as usize;
+        std::fs::remove_file(&output).unwrap();
+        let code = compile_within(&policy, &output, size, &mut out, &mut err);
+        assert_eq!(code, EXIT_OK);
+        assert_eq!(std::fs::metadata(&output).unwrap().len() as usize, size);
+        std::fs::remove_file(&output).unwrap();
+        // One byte less: refused, nothing written.
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = compile_within(&policy, &output, size - 1, &mut out, &mut err);
+        assert_eq!(code, EXIT_FAIL);
+        assert!(out.is_empty());
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(
+            err,
+            format!(
+                "error: {}: compiled artifact is {size} bytes, more than the limit of {} bytes \
+                 that runtimes load; split the policy into several\n",
+                policy.display(),
+                size - 1
+            )
+        );
+        assert!(!output.exists());
+    }
 }

@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::polc;
+use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_POLICY_SOURCE_BYTES};
 
 fn example() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -186,4 +187,117 @@ fn test_command_reports_failures_with_request_expected_actual_and_rule() {
         "{out}"
     );
     assert!(out.contains("deciding rule: `web` at line 3"), "{out}");
+}
+
+/// A sparse file of `size` bytes starting with `head`: its size is known
+/// from its metadata, but reading it would take `size` bytes of memory.
+fn sparse(name: &str, head: &[u8], size: u64) -> String {
+    use std::io::Write;
+    let path = tmp(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(head).unwrap();
+    f.set_len(size).expect("a sparse file (File::set_len)");
+    path.to_str().unwrap().to_string()
+}
+
+/// The E0003 diagnostic of a source of `size` bytes whose first line is
+/// `policy big`, as `polc check` renders it.
+fn too_large_diagnostic(path: &str, size: u64) -> String {
+    format!(
+        "error[E0003]: source is {size} bytes, more than the limit of 8388608 bytes\n \
+         --> {path}:1:1\n  |\n1 | policy big\n  | ^\n  |\n  = help: split the policy or move \
+         large lists out of it\n\n"
+    )
+}
+
+#[test]
+fn oversized_sources_are_refused_from_their_size_without_being_read() {
+    // One byte over the limit: the diagnostic the checker gives for that
+    // text (E0003, snippet of the first line), from the size alone.
+    let over = MAX_POLICY_SOURCE_BYTES as u64 + 1;
+    let path = sparse("over.policy", b"policy big\nnetwork {\n", over);
+    let (code, out, err) = polc(&["check", &path], "");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, too_large_diagnostic(&path, over));
+    assert_eq!(err, "checked 1 file(s): 1 error(s), 0 warning(s)\n");
+    let text = std::fs::read(&path).unwrap();
+    let checked = policy_lang::check::check_bytes(&text);
+    drop(text);
+    let (code, out, _) = polc(&["check", "--format", "json", &path], "");
+    assert_eq!(code, 1);
+    let d: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(d["code"], "E0003");
+    assert_eq!(d["message"], checked.diagnostics[0].message);
+    assert_eq!(d["help"].as_str(), checked.diagnostics[0].help.as_deref());
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // 16 GiB: refused as quickly, never read (reading would need 16 GiB).
+    let huge = 16 << 30;
+    let path = sparse("huge.policy", b"policy big\nnetwork {\n", huge);
+    let expected = too_large_diagnostic(&path, huge);
+    let (code, out, _) = polc(&["check", &path], "");
+    assert_eq!((code, out.as_str()), (1, expected.as_str()));
+    for args in [
+        vec!["compile", &path, "-o", "/nonexistent/never-written.art"],
+        vec!["eval", &path],
+        vec!["explain", &path, r#"{"surface":"network","host":"a.b"}"#],
+        vec!["test", &path],
+    ] {
+        let (code, _, err) = polc(&args, "");
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.starts_with(&expected), "{args:?}: {err}");
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn oversized_artifacts_are_refused_from_their_size_without_being_read() {
+    let magic = policy_eval::codec::MAGIC;
+    let limit = MAX_ARTIFACT_BYTES as u64;
+    for size in [limit + 1, 16 << 30] {
+        let path = sparse("over.art", &magic, size);
+        let (code, out, err) = polc(&["eval", &path], REQUESTS);
+        assert_eq!((code, out.as_str()), (1, ""));
+        // The error `Policy::from_bytes` gives for that many bytes.
+        let load = policy_eval::LoadError::TooLarge { size, limit };
+        assert_eq!(err, format!("error: {path}: {load}\n"));
+        assert_eq!(
+            err,
+            format!("error: {path}: artifact too large: {size} bytes exceeds the limit of 268435456 bytes\n")
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+    // Without the magic bytes, a file of that size is an oversized source.
+    let path = sparse("over-source.art", b"policy big\n", limit + 1);
+    let (code, _, err) = polc(&["eval", &path], REQUESTS);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&too_large_diagnostic(&path, limit + 1)),
+        "{err}"
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn sources_and_artifacts_within_their_limits_are_read_whole() {
+    // An artifact over the source limit is still loaded (and checked).
+    let art = tmp("padded.art");
+    let (code, _, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    let mut bytes = std::fs::read(&art).unwrap();
+    let len = bytes.len();
+    bytes.resize(MAX_POLICY_SOURCE_BYTES + 1, 0);
+    std::fs::write(&art, &bytes).unwrap();
+    let (code, _, err) = polc(&["eval", art.to_str().unwrap()], REQUESTS);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: artifact has trailing data: expected {len} bytes, got {}\n",
+            art.display(),
+            MAX_POLICY_SOURCE_BYTES + 1
+        )
+    );
 }

@@ -222,6 +222,9 @@ invalid_enum! {
     RootPath => "a root binding in the context is not a valid absolute path",
     /// The same root is bound twice.
     RootDuplicate => "a root is bound twice in the context",
+    /// The context binds more than 64 roots
+    /// ([`crate::limits::MAX_ROOT_BINDINGS`]).
+    TooManyRoots => "the context binds more than 64 roots",
     /// A secret, server or tool name is empty.
     NameEmpty => "name is empty",
     /// A name longer than 256 bytes.

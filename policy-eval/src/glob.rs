@@ -35,7 +35,7 @@ pub enum GlobError {
     #[error("unexpanded `{{` or `}}` in the pattern")]
     Braces,
     /// Longer than [`MAX_PATTERN_LEN`].
-    #[error("pattern is longer than the limit")]
+    #[error("pattern is longer than the limit of {MAX_PATTERN_LEN} bytes")]
     TooLong,
 }
 

@@ -14,6 +14,8 @@
 /// Largest artifact (header + payload) the runtime loads: 256 MiB. Checked
 /// first by [`crate::Policy::from_bytes`], on the input length and again on
 /// the payload length the header announces → [`crate::LoadError::TooLarge`].
+/// `polc` checks an artifact file's size before reading it, and refuses to
+/// write a larger one.
 pub const MAX_ARTIFACT_BYTES: usize = 256 * 1024 * 1024;
 
 /// Longest normalized host name in bytes, without the trailing dot (RFC 1035)
@@ -52,6 +54,13 @@ pub const MAX_SOURCE_LEN: usize = 2048;
 /// [`crate::Invalid::JsonTooLarge`].
 pub const MAX_JSON_REQUEST_BYTES: usize = 64 * 1024;
 
+/// Most root bindings in a request's context (`home` and each `$name`).
+/// A filesystem request whose context binds more is invalid before any
+/// binding is examined → [`crate::Invalid::TooManyRoots`]. This bounds the
+/// work spent on the bindings of any request, JSON or typed (each binding is
+/// compared with the earlier ones to find a root bound twice).
+pub const MAX_ROOT_BINDINGS: usize = 64;
+
 /// Deepest nesting of JSON objects and arrays in a request, checked before
 /// parsing (well below `serde_json`'s own recursion limit of 128) →
 /// [`crate::Invalid::JsonTooDeep`]. A valid request nests 3 levels
@@ -62,7 +71,8 @@ pub const MAX_JSON_DEPTH: usize = 16;
 // Compiler: policy sources (enforced by `policy-lang`)
 // ---------------------------------------------------------------------------
 
-/// Largest policy source file: 8 MiB → E0003.
+/// Largest policy source file: 8 MiB → E0003 (`polc` checks a file's size
+/// before reading it).
 pub const MAX_POLICY_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Most rules in one policy → E0003; the runtime refuses artifacts with more

@@ -400,7 +400,8 @@ func (p *Policy) decideLocked(surface C.uint32_t, access Access, roots []Root, s
 }
 
 // DecideFilesystem decides an access to path (absolute, ~ expanded), with
-// the policy's named roots bound by roots ("home" for ~, every $name).
+// the policy's named roots bound by roots ("home" for ~, every $name); more
+// than 64 roots make the request invalid (spec/limits.md).
 func (p *Policy) DecideFilesystem(path string, access Access, roots ...Root) (Decision, error) {
 	return p.decideLocked(C.APOL_SURFACE_FILESYSTEM, access, roots,
 		[7]string{2: path}, [7]bool{true, true, false, true, true, true, true})

@@ -376,7 +376,9 @@ typedef struct apol_context {
    */
   const struct apol_root *roots;
   /**
-   * Number of bindings.
+   * Number of bindings. A filesystem request whose context binds more
+   * than 64 (`MAX_ROOT_BINDINGS`) is invalid ("the context binds more
+   * than 64 roots"); other surfaces ignore the bindings.
    */
   size_t roots_len;
   /**

@@ -174,7 +174,9 @@ pub struct apol_root {
 pub struct apol_context {
     /// `roots_len` bindings, or NULL when `roots_len` is 0.
     pub roots: *const apol_root,
-    /// Number of bindings.
+    /// Number of bindings. A filesystem request whose context binds more
+    /// than 64 (`MAX_ROOT_BINDINGS`) is invalid ("the context binds more
+    /// than 64 roots"); other surfaces ignore the bindings.
     pub roots_len: usize,
     /// User (recorded in events only), NULL when absent.
     pub user: apol_str,

@@ -38,8 +38,12 @@ impl CheckResult {
     }
 }
 
-/// Checks raw bytes: invalid UTF-8 is reported (E0002) at the first bad byte.
+/// Checks raw bytes: a source over the size limit is E0003 before anything
+/// else; invalid UTF-8 is reported (E0002) at the first bad byte.
 pub fn check_bytes(bytes: &[u8]) -> CheckResult {
+    if bytes.len() > limits::MAX_POLICY_SOURCE_BYTES {
+        return source_too_large(bytes.len() as u64);
+    }
     match std::str::from_utf8(bytes) {
         Ok(source) => check_source(source),
         Err(e) => {
@@ -57,22 +61,29 @@ pub fn check_bytes(bytes: &[u8]) -> CheckResult {
     }
 }
 
+/// The result of checking a source of `len` bytes, more than
+/// `limits::MAX_POLICY_SOURCE_BYTES`: E0003 at the start of the file, as
+/// [`check_source`] gives. For callers that know the size of a file without
+/// reading it.
+pub fn source_too_large(len: u64) -> CheckResult {
+    CheckResult {
+        policy: None,
+        diagnostics: vec![Diagnostic::new(
+            Code::TooLarge,
+            Span::new(0, 0),
+            format!(
+                "source is {len} bytes, more than the limit of {} bytes",
+                limits::MAX_POLICY_SOURCE_BYTES
+            ),
+        )
+        .with_help("split the policy or move large lists out of it")],
+    }
+}
+
 /// Checks a policy source text.
 pub fn check_source(source: &str) -> CheckResult {
     if source.len() > limits::MAX_POLICY_SOURCE_BYTES {
-        return CheckResult {
-            policy: None,
-            diagnostics: vec![Diagnostic::new(
-                Code::TooLarge,
-                Span::new(0, 0),
-                format!(
-                    "source is {} bytes, more than the limit of {} bytes",
-                    source.len(),
-                    limits::MAX_POLICY_SOURCE_BYTES
-                ),
-            )
-            .with_help("split the policy or move large lists out of it")],
-        };
+        return source_too_large(source.len() as u64);
     }
     let control: Vec<Diagnostic> = source
         .char_indices()
@@ -136,6 +147,8 @@ struct Checker<'s> {
     diags: Vec<Diagnostic>,
     rules: Vec<RuleDef>,
     explicit: Vec<bool>,
+    /// Span of the first rule given each explicit name (E0015 on a repeat).
+    labels: HashMap<String, Span>,
     servers: Vec<ServerDef>,
     patterns: usize,
     limit_reported: bool,
@@ -149,6 +162,7 @@ impl<'s> Checker<'s> {
             diags: Vec::new(),
             rules: Vec::new(),
             explicit: Vec::new(),
+            labels: HashMap::new(),
             servers: Vec::new(),
             patterns: 0,
             limit_reported: false,
@@ -544,15 +558,12 @@ impl<'s> Checker<'s> {
     ) -> usize {
         let start = label.map_or(span.start, |l| l.span.start.min(span.start));
         let (line, column) = self.lines.line_col(self.source, start);
+        let rule_span = Span::new(start, span.end);
         let id = match label {
             Some(l) => {
-                if let Some(first) = self
-                    .rules
-                    .iter()
-                    .zip(&self.explicit)
-                    .find(|(r, e)| **e && r.id == l.value)
-                {
-                    let first = first.0.span;
+                // One hash lookup per name: the first rule given a name keeps
+                // it, every later one is reported against that first one.
+                if let Some(&first) = self.labels.get(&l.value) {
                     self.diags.push(
                         Diagnostic::new(
                             Code::DuplicateRuleName,
@@ -562,6 +573,8 @@ impl<'s> Checker<'s> {
                         .with_note(first, "first used here")
                         .with_help("give every rule a unique name"),
                     );
+                } else {
+                    self.labels.insert(l.value.clone(), rule_span);
                 }
                 l.value.clone()
             }
@@ -572,7 +585,7 @@ impl<'s> Checker<'s> {
             id,
             surface,
             effect,
-            span: Span::new(start, span.end),
+            span: rule_span,
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
             kind,

@@ -94,20 +94,25 @@ pub fn compile_with_budget(
                     _ => None,
                 }),
         );
+    // Tool rules grouped by server in one pass (not one pass over every
+    // rule per server, which is quadratic in a policy of many servers).
+    let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); policy.servers.len()];
+    for (i, r) in policy.rules.iter().enumerate() {
+        if let RuleKind::Tool { server, tools } = &r.kind {
+            if let Some(list) = tools_of.get_mut(*server) {
+                list.push((i, tools));
+            }
+        }
+    }
     artifact.mcp.servers = policy
         .servers
         .iter()
-        .enumerate()
-        .map(|(s, def)| McpServer {
+        .zip(tools_of)
+        .map(|(def, tools)| McpServer {
             name: def.name.clone(),
             source: def.source.clone(),
             rule: index(def.rule),
-            tools: c.name_tables(policy.rules.iter().enumerate().filter_map(
-                |(i, r)| match &r.kind {
-                    RuleKind::Tool { server, tools } if *server == s => Some((i, tools)),
-                    _ => None,
-                },
-            )),
+            tools: c.name_tables(tools.into_iter()),
         })
         .collect();
     let entries: usize = c.lists.iter().map(Vec::len).sum::<usize>() + c.lists.len();

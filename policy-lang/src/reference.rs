@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use globset::{GlobBuilder, GlobMatcher};
-use policy_eval::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
+use policy_eval::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
@@ -286,9 +286,12 @@ fn name_matches(pattern: &str, name: &str) -> bool {
         .is_ok_and(|g| g.compile_matcher().is_match(name))
 }
 
-/// Root bindings from the context, normalized; every root the policy uses
-/// must be bound.
+/// Root bindings from the context, normalized; at most
+/// `MAX_ROOT_BINDINGS` of them, and every root the policy uses must be bound.
 fn bind_roots(policy: &CheckedPolicy, ctx: &Context<'_>) -> Result<Vec<(String, String)>, Invalid> {
+    if ctx.roots.len() > MAX_ROOT_BINDINGS {
+        return Err(Invalid::TooManyRoots);
+    }
     let mut out: Vec<(String, String)> = vec![(String::new(), "/".to_string())];
     for (name, path) in ctx.roots {
         if out.iter().any(|(n, _)| n == name) {

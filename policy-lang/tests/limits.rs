@@ -5,10 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use policy_eval::limits::{
-    MAX_BRACE_EXPANSION, MAX_PATTERNS, MAX_PATTERN_LEN, MAX_POLICY_SOURCE_BYTES, MAX_RULES,
+    MAX_BRACE_EXPANSION, MAX_PATTERNS, MAX_PATTERN_LEN, MAX_POLICY_SOURCE_BYTES, MAX_ROOT_BINDINGS,
+    MAX_RULES,
 };
-use policy_lang::check::{check_source, CheckResult};
+use policy_eval::{Access, Context, Decision, Invalid, Reason, Request};
+use policy_lang::check::{check_bytes, check_source, source_too_large, CheckResult};
 use policy_lang::compile::compile;
+use policy_lang::reference;
 
 /// The only error of `r`, as (code, message).
 fn only_error(r: &CheckResult) -> (&'static str, String) {
@@ -48,6 +51,17 @@ fn source_size_limit() {
             MAX_POLICY_SOURCE_BYTES + 1
         )
     );
+    // Raw bytes: the size is checked first, before UTF-8 validation.
+    let (code, msg) = only_error(&check_bytes(&vec![0xff; MAX_POLICY_SOURCE_BYTES + 1]));
+    assert_eq!(
+        (code, msg.starts_with("source is 8388609 bytes")),
+        ("E0003", true)
+    );
+    // Callers that know the size without the text get the same diagnostic.
+    assert_eq!(
+        source_too_large(MAX_POLICY_SOURCE_BYTES as u64 + 1).diagnostics,
+        check_source(&src).diagnostics
+    );
 }
 
 #[test]
@@ -85,6 +99,85 @@ fn rule_count_limit() {
     assert_eq!(
         &src[d.span.start..d.span.end],
         format!("allow h{MAX_RULES}.example")
+    );
+}
+
+#[test]
+fn labelled_rules_up_to_the_rule_limit_are_checked_in_linear_time() {
+    // MAX_RULES rules, each with its own name except the last, which repeats
+    // the first. Duplicate names are found by hash lookup: a search over the
+    // earlier rules made this take about 2 * 10^10 comparisons.
+    let mut src = String::with_capacity(MAX_RULES * 30 + 32);
+    src.push_str("policy limits\nnetwork {\n");
+    for i in 0..MAX_RULES - 1 {
+        src.push_str(&format!("  r{i}: allow h{i}.example\n"));
+    }
+    src.push_str("  r0: allow last.example\n}\n");
+    let r = check_source(&src);
+    let (code, msg) = only_error(&r);
+    assert_eq!(code, "E0015");
+    assert_eq!(msg, "rule name `r0` is used twice");
+    let d = &r.diagnostics[0];
+    assert_eq!(&src[d.span.start..d.span.end], "r0");
+    assert!(d.span.start > src.len() - 30, "the repeat, not the first");
+    let [(first, note)] = d.notes.as_slice() else {
+        panic!("{:?}", d.notes)
+    };
+    assert_eq!(note, "first used here");
+    assert_eq!(&src[first.start..first.end], "r0: allow h0.example");
+}
+
+#[test]
+fn many_mcp_servers_compile_in_linear_time() {
+    // 50,000 server blocks with one tool rule each (100,000 rules): tool
+    // rules are grouped by server in one pass, not one pass per server.
+    let n = 50_000;
+    let mut src = String::with_capacity(n * 40 + 32);
+    src.push_str("policy limits\nmcp {\n");
+    for i in 0..n {
+        src.push_str(&format!("  server s{i} {{\n    allow t{i}\n  }}\n"));
+    }
+    src.push_str("}\n");
+    let r = check_source(&src);
+    clean(&r);
+    let checked = r.policy.expect("clean");
+    let compiled = compile(&checked, &src).expect("compiles");
+    let servers = &compiled.artifact.mcp.servers;
+    assert_eq!(servers.len(), n);
+    let last = &servers[n - 1];
+    assert_eq!(last.name, format!("s{}", n - 1));
+    assert_eq!(last.tools.exact.len(), 1);
+    assert_eq!(last.tools.exact[0].0, format!("t{}", n - 1));
+}
+
+#[test]
+fn root_binding_limit_in_the_reference_interpreter() {
+    let src = "policy limits\nfilesystem {\n  ws: allow read $workspace/**\n}\n";
+    let r = check_source(src);
+    clean(&r);
+    let checked = r.policy.expect("clean");
+    let names: Vec<String> = (0..=MAX_ROOT_BINDINGS)
+        .map(|i| match i {
+            0 => "workspace".to_string(),
+            i => format!("r{i}"),
+        })
+        .collect();
+    let bound: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "/w")).collect();
+    let req = Request::Filesystem {
+        path: "/w/x",
+        access: Access::READ,
+    };
+    let decide = |n: usize| {
+        let ctx = Context {
+            roots: &bound[..n],
+            ..Context::default()
+        };
+        reference::decide(&checked, &req, &ctx)
+    };
+    assert_eq!(decide(MAX_ROOT_BINDINGS).reason, Reason::Rule);
+    assert_eq!(
+        decide(MAX_ROOT_BINDINGS + 1),
+        Decision::invalid(Invalid::TooManyRoots)
     );
 }
 

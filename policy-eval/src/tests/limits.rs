@@ -5,7 +5,7 @@ use super::decide::B;
 use crate::codec::HEADER_LEN;
 use crate::limits::*;
 use crate::model::*;
-use crate::{Invalid, LoadError, Policy};
+use crate::{Context, Decision, Invalid, LoadError, Policy, Reason, Request};
 
 // ---------------------------------------------------------------------------
 // Artifacts
@@ -128,7 +128,7 @@ fn glob_length_limit_in_artifacts() {
             table: "filesystem",
             problem,
         }) => assert!(
-            problem.ends_with("pattern is longer than the limit"),
+            problem.ends_with("pattern is longer than the limit of 1024 bytes"),
             "{problem}"
         ),
         other => panic!("{other:?}"),
@@ -346,6 +346,94 @@ fn request_field_length_limits() {
     }
 }
 
+/// A filesystem request for `/w/x` whose context binds `n` roots:
+/// `workspace` to `/w`, then `r1`, `r2`, ... (the last one named `last`).
+/// Written by hand: a JSON map would merge a name given twice.
+fn roots_request(n: usize, last: &str) -> String {
+    let mut roots = vec![r#""workspace":"/w""#.to_string()];
+    for i in 1..n {
+        let name = if i + 1 == n {
+            last.to_string()
+        } else {
+            format!("r{i}")
+        };
+        roots.push(format!(r#""{name}":"/r/{i}""#));
+    }
+    format!(
+        r#"{{"surface":"filesystem","path":"/w/x","access":"read","context":{{"roots":{{{}}}}}}}"#,
+        roots.join(",")
+    )
+}
+
+#[test]
+fn root_binding_limit() {
+    // JSON: at the limit decided (by the default), one more invalid.
+    assert_eq!(outcome(&roots_request(MAX_ROOT_BINDINGS, "last")), Ok(()));
+    assert_eq!(
+        outcome(&roots_request(MAX_ROOT_BINDINGS + 1, "last")),
+        invalid(Invalid::TooManyRoots)
+    );
+    assert_eq!(
+        outcome(&roots_request(MAX_ROOT_BINDINGS + 1, "last")),
+        Err("the context binds more than 64 roots".to_string())
+    );
+    // The count is checked before any binding: a name bound twice among
+    // too many bindings is reported as too many.
+    let twice = roots_request(MAX_ROOT_BINDINGS + 1, "workspace");
+    assert_eq!(twice.matches(r#""workspace""#).count(), 2, "{twice}");
+    assert_eq!(outcome(&twice), invalid(Invalid::TooManyRoots));
+    let twice = roots_request(MAX_ROOT_BINDINGS, "workspace");
+    assert_eq!(outcome(&twice), invalid(Invalid::RootDuplicate));
+    // The finding: a 64 KiB request packed with thousands of bindings (each
+    // compared with every earlier one before the limit).
+    let head = r#"{"surface":"filesystem","path":"/x","access":"read","context":{"roots":{"#;
+    let mut req = head.to_string();
+    let mut n = 0usize;
+    loop {
+        let binding = format!(r#"{}"{n:x}":"/""#, if n == 0 { "" } else { "," });
+        if req.len() + binding.len() + "}}}".len() > MAX_JSON_REQUEST_BYTES {
+            break;
+        }
+        req.push_str(&binding);
+        n += 1;
+    }
+    req.push_str("}}}");
+    assert!(n > 5_000 && req.len() <= MAX_JSON_REQUEST_BYTES, "{n}");
+    assert_eq!(outcome(&req), invalid(Invalid::TooManyRoots));
+    // Typed: the same limit, whatever the bindings.
+    let p = B::new().policy();
+    let req = Request::Filesystem {
+        path: "/w/x",
+        access: Access::READ,
+    };
+    let names: Vec<String> = (0..=MAX_ROOT_BINDINGS).map(|i| format!("r{i}")).collect();
+    let bound: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "/r")).collect();
+    let decide = |n: usize| {
+        let ctx = Context {
+            roots: &bound[..n],
+            ..Context::default()
+        };
+        p.decide(&req, &ctx)
+    };
+    assert_eq!(decide(MAX_ROOT_BINDINGS).reason, Reason::Default);
+    assert_eq!(
+        decide(MAX_ROOT_BINDINGS + 1),
+        Decision::invalid(Invalid::TooManyRoots)
+    );
+    // Only filesystem requests read the bindings (as for a root bound
+    // twice): other surfaces ignore them.
+    let ctx = Context {
+        roots: &bound,
+        ..Context::default()
+    };
+    let net = Request::Network {
+        host: Some("example.com"),
+        ip: None,
+        port: None,
+    };
+    assert_eq!(p.decide(&net, &ctx).reason, Reason::Default);
+}
+
 #[test]
 fn the_raw_host_limit_applies_before_idna() {
     // Full-width letters and dots (3 bytes each) normalize to ASCII, soft
@@ -376,6 +464,7 @@ fn limit_messages_name_the_limits() {
         (Invalid::NameTooLong, MAX_NAME_LEN),
         (Invalid::Source, MAX_SOURCE_LEN),
         (Invalid::JsonTooDeep, MAX_JSON_DEPTH),
+        (Invalid::TooManyRoots, MAX_ROOT_BINDINGS),
     ];
     for (why, n) in cases {
         let msg = why.message();
