@@ -169,6 +169,14 @@ unsafe fn opt_str<'a>(
     }
     // SAFETY: forwarded from this function's contract.
     let bytes = unsafe { bytes_arg(ptr.cast(), len, what) }?;
+    // Most arguments are short ASCII strings, for which `is_ascii` (a word at
+    // a time) costs a fraction of `from_utf8`'s general validation (about a
+    // third of the C ABI's overhead in a callgrind profile of
+    // `apol_decide_network`; benches/README.md, "Profiling").
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(Some(unsafe { std::str::from_utf8_unchecked(bytes) }));
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(Some(s)),
         Err(e) => Err(Failure::new(
