@@ -4,7 +4,9 @@
 # callgrind with its cache simulator, counting only `profile_loop` (the
 # decisions, not the build), and prints per decision: instructions, data
 # reads, and simulated L1-data and last-level misses. Instruction counts are
-# exact and repeatable, unlike timings on a shared machine.
+# exact and repeatable, unlike timings on a shared machine. The table also
+# goes to target/bench-data/profile/summary.txt, which benches/report.py
+# puts on the results page.
 #
 #   bash benches/profile_cold.sh [WORKLOAD ...]   # default: all five
 #   PROFILE_SIZES="10 100000" PROFILE_ENGINES="ours floor" PEERS_PROFILE_N=20000
@@ -28,7 +30,9 @@ mkdir -p "$OUT"
 N=${PEERS_PROFILE_N:-20000}
 export PEERS_PROFILE_N=$N
 WORKLOADS=${*:-domain cidr path mcp secret}
-printf '%-7s %-6s %7s | %8s %8s %8s %8s\n' workload engine rules instr reads D1miss LLmiss
+SUMMARY="$OUT/summary.txt"
+: >"$SUMMARY"
+printf '%-7s %-6s %7s | %8s %8s %8s %8s\n' workload engine rules instr reads D1miss LLmiss | tee -a "$SUMMARY"
 for w in $WORKLOADS; do
   for e in ${PROFILE_ENGINES:-ours floor}; do
     [ "$w" = path ] && [ "$e" = floor ] && continue
@@ -40,8 +44,9 @@ for w in $WORKLOADS; do
       read -r ir dr _dw _i1 d1r d1w _il dlr dlw < <(grep '^summary:' "$f" | cut -d' ' -f2-)
       awk -v w="$w" -v e="$e" -v n="$n" -v c="$N" -v ir="$ir" -v dr="$dr" \
         -v d1="$((d1r + d1w))" -v dl="$((dlr + dlw))" \
-        'BEGIN { printf "%-7s %-6s %7d | %8.0f %8.0f %8.2f %8.2f\n", w, e, n, ir/c, dr/c, d1/c, dl/c }'
+        'BEGIN { printf "%-7s %-6s %7d | %8.0f %8.0f %8.2f %8.2f\n", w, e, n, ir/c, dr/c, d1/c, dl/c }' \
+        | tee -a "$SUMMARY"
     done
   done
 done
-echo "per decision, $N cold decisions each; callgrind files in $OUT (callgrind_annotate FILE)"
+echo "per decision, $N cold decisions each; callgrind files in $OUT (callgrind_annotate FILE)" | tee -a "$SUMMARY"
