@@ -5,165 +5,13 @@
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use policy_eval::{Context, Decision, Policy, Reason, Request};
+use policy_eval::{Context, Policy, Request};
 use policy_lang::{check, compile, reference};
+use policy_suite::fuzz::same;
+// The generator vocabulary is shared with the `differential` fuzz target.
+use policy_suite::fuzz::vocab::*;
 use proptest::prelude::*;
 use proptest::sample::select;
-
-const EFFECTS: &[&str] = &["allow", "deny", "ask"];
-
-const DOMAINS: &[&str] = &[
-    "example.com",
-    "*.example.com",
-    "**.example.com",
-    "api-*.example.com",
-    "a.*.example.com",
-    "*",
-    "**.com",
-    "b.example.com",
-    "bücher.example",
-    "**.a-*.test.org",
-    "*-x*.example.com",
-    "10.0.0.0/8",
-    "10.1.0.0/16",
-    "127.0.0.1",
-    "::1",
-    "fc00::/7",
-    "@private",
-    "@loopback",
-    "@metadata",
-    "192.168.1.0/24",
-    "::ffff:192.168.0.0/112",
-];
-
-const HOSTS: &[&str] = &[
-    "example.com",
-    "EXAMPLE.com.",
-    "example.com..",
-    "b.example.com",
-    "x.b.example.com",
-    "api-1.example.com",
-    "api-.example.com",
-    "a.q.example.com",
-    "a.b.q.example.com",
-    "com",
-    "q-xy.example.com",
-    "bücher.example",
-    "xn--bcher-kva.example",
-    "z.a-1.test.org",
-    "test.org",
-    "localhost",
-    "x.localhost",
-    "metadata.google.internal",
-    "127.0.0.1",
-    "127.1",
-    "0x7f.1",
-    "2130706433",
-    "::ffff:10.1.2.3",
-    "[::1]",
-    "10.0.0.5",
-    "",
-    "a..b",
-    "evil.com/x",
-    "user@example.com",
-    "example.com:443",
-    "fe80::1%eth0",
-];
-
-const IPS: &[&str] = &[
-    "10.1.2.3",
-    "10.2.0.1",
-    "127.0.0.1",
-    "169.254.169.254",
-    "fd00::1",
-    "::ffff:192.168.1.7",
-    "8.8.8.8",
-    "::1",
-    "192.168.0.9",
-    "1.2.3",
-    "garbage",
-];
-
-const PORT_LISTS: &[&str] = &["", " port 443", " ports 80, 443", " port 8000-9000"];
-
-const PATHS: &[&str] = &[
-    "/etc/**",
-    "/etc/passwd",
-    "~/.ssh/**",
-    "$workspace/**",
-    "$workspace/src/*.rs",
-    "/**/*.key",
-    "~/{a,b}/**",
-    "/tmp/?x",
-    "/var/[a-c]*/log",
-    "$workspace/**/target/**",
-    "/",
-    "~",
-    "/x/**/y/*.pem",
-    "/tmp/*",
-];
-
-const REQ_PATHS: &[&str] = &[
-    "/etc/passwd",
-    "/etc",
-    "/etc/x/../passwd",
-    "/home/u/.ssh/id_rsa",
-    "/home/u/.ssh",
-    "/home/u/w/src/main.rs",
-    "/home/u/w/src/a/main.rs",
-    "/home/u/w/a/target/x",
-    "/home/u/w/target",
-    "/home/u/a/f",
-    "/tmp/ax",
-    "/tmp/abx",
-    "/var/b1/log",
-    "/var/d/log",
-    "relative/x",
-    "/a\0b",
-    "//etc//passwd/",
-    "/home/u/w/../.ssh/k",
-    "/x/y.key",
-    "/x/.key",
-    "/x/q/y/z.pem",
-    "/x/y/z.pem",
-    "/",
-    "~/x",
-];
-
-const NAMES: &[&str] = &[
-    "GITHUB_TOKEN",
-    "NPM_*",
-    "AWS_*",
-    "*_KEY",
-    "?PI",
-    "*",
-    "{A,B}_X",
-];
-const REQ_NAMES: &[&str] = &[
-    "GITHUB_TOKEN",
-    "github_token",
-    "NPM_TOKEN",
-    "AWS_SECRET",
-    "MY_KEY",
-    "API",
-    "A_X",
-    "AWS_a/b",
-    "bad name",
-    "",
-];
-const LIFETIMES: &[&str] = &["", " for session", " for 1h", " for 90s"];
-const TOOLS: &[&str] = &["get_*", "list_*", "delete_*", "create_issue", "*", "?et_x"];
-const REQ_TOOLS: &[&str] = &[
-    "get_me",
-    "delete_a/b",
-    "list_/x",
-    "GET_ME",
-    "list_x",
-    "delete_repo",
-    "create_issue",
-    "set_x",
-    "bad tool",
-];
 
 fn rule(targets: Vec<&'static str>, effect: &str, extra: &str) -> String {
     let quoted: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
@@ -244,16 +92,6 @@ fn request() -> impl Strategy<Value = Req> {
         )
             .prop_map(|(s, t, src)| Req::Mcp(s, t, src)),
     ]
-}
-
-/// Decisions compare on everything but the exact invalid-request variant,
-/// which depends on the order fields are validated in.
-fn same(a: &Decision, b: &Decision) -> bool {
-    let kind = |r: &Reason| std::mem::discriminant(r);
-    a.effect == b.effect
-        && a.rule == b.rule
-        && kind(&a.reason) == kind(&b.reason)
-        && a.lifetime == b.lifetime
 }
 
 proptest! {

@@ -1,0 +1,4 @@
+//! Body: [`policy_suite::fuzz::parse_check`] (replayed on stable by `tests/fuzz_corpus.rs`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| policy_suite::fuzz::parse_check(data));
