@@ -225,45 +225,40 @@ def path_data(rng, n):
     return rules, reqs
 
 
-def mcp_data(rng, n):
-    """Exact tool names of one approved server `s0`."""
-    def name(i):
-        return f"{VERBS[i % len(VERBS)]}_{NOUNS[(i // len(VERBS)) % len(NOUNS)]}_{i}"
-
+def name_data(rng, n, name, stranger):
+    """Exact names: rules name(0..n); requests alternate a hit with a miss
+    (a name past the rules, or stranger(rng) for an unrelated one). A small
+    rule set has fewer distinct hits than requests: hits may repeat, and the
+    stream grows until it holds REQUESTS distinct names."""
     rules = [name(i) for i in range(n)]
-    # A small rule set has fewer distinct hits than requests: hits may
-    # repeat, and the stream grows until it holds REQUESTS distinct names.
     reqs, seen = [], set()
     while len(seen) < REQUESTS:
         if len(reqs) % 2 == 0:
             t = rules[rng.randrange(n)]
         else:
-            t = name(n + rng.randrange(10 * n + 10)) if rng.random() < 0.7 else f"{rng.choice(VERBS)}_{rng.choice(WORDS)}{rng.randrange(100)}"
+            t = name(n + rng.randrange(10 * n + 10)) if rng.random() < 0.7 else stranger(rng)
             if t in seen:
                 continue
         seen.add(t)
         reqs.append(t)
     return rules, reqs
+
+
+def mcp_data(rng, n):
+    """Exact tool names of one approved server `s0`."""
+    return name_data(
+        rng, n,
+        lambda i: f"{VERBS[i % len(VERBS)]}_{NOUNS[(i // len(VERBS)) % len(NOUNS)]}_{i}",
+        lambda r: f"{r.choice(VERBS)}_{r.choice(WORDS)}{r.randrange(100)}")
 
 
 def secret_data(rng, n):
     """Exact secret names (credentials the session may see): upper case, as
     environment variables are written; requests use the same spelling."""
-    def name(i):
-        return f"{NOUNS[i % len(NOUNS)].upper()}_{VERBS[(i // len(NOUNS)) % len(VERBS)].upper()}_TOKEN_{i}"
-
-    rules = [name(i) for i in range(n)]
-    reqs, seen = [], set()
-    while len(seen) < REQUESTS:
-        if len(reqs) % 2 == 0:
-            t = rules[rng.randrange(n)]
-        else:
-            t = name(n + rng.randrange(10 * n + 10)) if rng.random() < 0.7 else f"{rng.choice(WORDS).upper()}_KEY_{rng.randrange(1000)}"
-            if t in seen:
-                continue
-        seen.add(t)
-        reqs.append(t)
-    return rules, reqs
+    return name_data(
+        rng, n,
+        lambda i: f"{NOUNS[i % len(NOUNS)].upper()}_{VERBS[(i // len(NOUNS)) % len(VERBS)].upper()}_TOKEN_{i}",
+        lambda r: f"{r.choice(WORDS).upper()}_KEY_{r.randrange(1000)}")
 
 
 def write(out, workload, n, rules, reqs):

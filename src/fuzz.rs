@@ -128,12 +128,13 @@ pub fn compile(data: &[u8]) {
     }
 }
 
-/// Compiles a checked policy, loads it both ways, checks the round trip and
-/// compares decisions on the probe requests with the reference interpreter.
-fn compile_and_load(checked: &CheckedPolicy, source: &str) {
+/// Compiles a checked policy and loads the artifact directly and from its
+/// bytes (both must load); `None` when the policy exceeds the table budget,
+/// an accepted compile error.
+fn compile_both(checked: &CheckedPolicy, source: &str) -> Option<(Policy, Policy, Vec<u8>)> {
     let compiled = match policy_lang::compile::compile(checked, source) {
         Ok(c) => c,
-        Err(CompileError::Budget { .. }) => return,
+        Err(CompileError::Budget { .. }) => return None,
     };
     let bytes = compiled.artifact.to_bytes();
     let direct = match Policy::from_artifact(compiled.artifact) {
@@ -143,6 +144,15 @@ fn compile_and_load(checked: &CheckedPolicy, source: &str) {
     let loaded = match Policy::from_bytes(&bytes) {
         Ok(p) => p,
         Err(e) => panic!("encoded artifact refused: {e}\n{source}"),
+    };
+    Some((direct, loaded, bytes))
+}
+
+/// Compiles a checked policy, loads it both ways, checks the round trip and
+/// compares decisions on the probe requests with the reference interpreter.
+fn compile_and_load(checked: &CheckedPolicy, source: &str) {
+    let Some((direct, loaded, bytes)) = compile_both(checked, source) else {
+        return;
     };
     assert!(
         loaded.artifact() == direct.artifact(),
@@ -438,18 +448,8 @@ pub fn differential(data: &[u8]) {
         assert_wild(&generated);
         return;
     };
-    let compiled = match policy_lang::compile::compile(&policy, source) {
-        Ok(c) => c,
-        Err(CompileError::Budget { .. }) => return,
-    };
-    let bytes = compiled.artifact.to_bytes();
-    let direct = match Policy::from_artifact(compiled.artifact) {
-        Ok(p) => p,
-        Err(e) => panic!("compiled artifact refused: {e}\n{source}"),
-    };
-    let loaded = match Policy::from_bytes(&bytes) {
-        Ok(p) => p,
-        Err(e) => panic!("encoded artifact refused: {e}\n{source}"),
+    let Some((direct, loaded, _)) = compile_both(&policy, source) else {
+        return;
     };
     let Ok(n) = u.int_in_range(1..=16u8) else {
         return;
