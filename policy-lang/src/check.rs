@@ -4,7 +4,7 @@
 //! `name`, ...), which both validates and normalizes it, so the compiler and
 //! the reference interpreter see only well-formed, canonical patterns.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::str::FromStr;
 
@@ -222,6 +222,7 @@ impl<'s> Checker<'s> {
             }
         }
         self.derive_ids();
+        self.check_root_count();
         let mut roots: Vec<String> = self
             .rules
             .iter()
@@ -392,6 +393,36 @@ impl<'s> Checker<'s> {
             );
         }
         Some(effect)
+    }
+
+    /// E0003 on the first rule that brings the number of distinct named path
+    /// roots (`~`, `$name`) over `limits::MAX_ROOT_BINDINGS`: a request
+    /// context cannot bind more, so every filesystem request would be invalid.
+    fn check_root_count(&mut self) {
+        let mut seen = HashSet::new();
+        let over = self.rules.iter().find_map(|r| match &r.kind {
+            RuleKind::Filesystem { paths, .. } => {
+                for p in paths.iter().filter(|p| !p.root.is_empty()) {
+                    seen.insert(p.root.as_str());
+                }
+                (seen.len() > limits::MAX_ROOT_BINDINGS).then_some(r.span)
+            }
+            _ => None,
+        });
+        if let Some(span) = over {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::TooLarge,
+                    span,
+                    format!(
+                        "policy uses more than {} named path roots; a request context binds at most {}",
+                        limits::MAX_ROOT_BINDINGS,
+                        limits::MAX_ROOT_BINDINGS
+                    ),
+                )
+                .with_help("write paths under fewer `$name` roots"),
+            );
+        }
     }
 
     /// Reports the first rule or pattern count limit exceeded (E0003); later

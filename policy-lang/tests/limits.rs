@@ -285,3 +285,24 @@ fn a_policy_at_the_rule_limit_checks_compiles_and_loads() {
     assert_eq!(code, "E0003");
     assert_eq!(msg, format!("policy has more than {MAX_RULES} rules"));
 }
+
+#[test]
+fn root_count_limit() {
+    // Each `$rN` root is one binding a request must supply; a policy using
+    // more than a request can bind could never decide a filesystem request.
+    let policy = |n: usize| {
+        let mut s = String::from("policy limits\nfilesystem {\n");
+        for i in 0..n {
+            s.push_str(&format!("  allow read $r{i}/**\n"));
+        }
+        s + "  allow read ~/x/**\n}\n"
+    };
+    // `~` is the root `home`: 63 `$rN` + home = 64 roots.
+    clean(&check_source(&policy(MAX_ROOT_BINDINGS - 1)));
+    let (code, msg) = only_error(&check_source(&policy(MAX_ROOT_BINDINGS)));
+    assert_eq!(code, "E0003");
+    assert_eq!(
+        msg,
+        format!("policy uses more than {MAX_ROOT_BINDINGS} named path roots; a request context binds at most {MAX_ROOT_BINDINGS}")
+    );
+}
