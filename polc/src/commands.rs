@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use policy_eval::event::Event;
 use policy_eval::json::parse_request;
-use policy_eval::limits::MAX_ARTIFACT_BYTES;
+use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_JSON_REQUEST_BYTES};
 use policy_eval::{effect_str, Decision, LoadError, Policy, Reason};
 use policy_lang::check::effect_word;
 use policy_lang::model::CheckedPolicy;
@@ -152,10 +152,9 @@ pub fn eval(
     };
     let mut line = Vec::new();
     loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match read_line_bounded(input, &mut line, MAX_JSON_REQUEST_BYTES) {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
                 let _ = writeln!(err, "error: reading requests: {e}");
                 return EXIT_USAGE;
@@ -183,6 +182,37 @@ pub fn eval(
         }
     }
     EXIT_OK
+}
+
+/// Reads one line (up to and including `\n`) into `line`, keeping at most
+/// `limit + 1` bytes: enough for the request to be refused as too large,
+/// without holding a huge line in memory; the rest of the line is read and
+/// dropped. `Ok(false)` at the end of the input.
+fn read_line_bounded(
+    input: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<bool> {
+    line.clear();
+    let mut any = false;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (buf.get(..=i).unwrap_or(buf), true),
+            None => (buf, false),
+        };
+        let room = (limit + 1).saturating_sub(line.len());
+        line.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
+        let n = chunk.len();
+        input.consume(n);
+        if done {
+            return Ok(true);
+        }
+    }
 }
 
 /// `polc explain POLICY REQUEST`.
@@ -347,6 +377,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    #[test]
+    fn a_long_line_is_kept_only_up_to_the_limit() {
+        // A small buffer, so the long line arrives in many chunks.
+        let text = format!("{}\nnext\nlast", "x".repeat(10_000));
+        let mut input = std::io::BufReader::with_capacity(64, text.as_bytes());
+        let mut line = Vec::new();
+        assert!(read_line_bounded(&mut input, &mut line, 100).unwrap());
+        assert_eq!(line, vec![b'x'; 101]);
+        assert!(read_line_bounded(&mut input, &mut line, 100).unwrap());
+        assert_eq!(line, b"next\n");
+        assert!(read_line_bounded(&mut input, &mut line, 100).unwrap());
+        assert_eq!(line, b"last");
+        assert!(!read_line_bounded(&mut input, &mut line, 100).unwrap());
+    }
 
     #[test]
     fn compile_refuses_to_write_an_artifact_over_the_limit() {

@@ -50,6 +50,27 @@ fn eval_gives_one_decision_per_line_and_continues_after_a_malformed_one() {
 }
 
 #[test]
+fn eval_refuses_an_oversized_line_and_goes_on_with_the_next() {
+    let ok = r#"{"surface":"network","host":"api.github.com","ip":"140.82.112.3","port":443}"#;
+    let huge = format!(
+        r#"{{"surface":"network","host":"{}"}}"#,
+        "a".repeat(1 << 20)
+    );
+    // The last line has no newline.
+    let (code, out, err) = polc(&["eval", &example()], &format!("{ok}\n{huge}\n{ok}"));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[1]["reason"], "invalid");
+    assert!(out.contains("larger than 64 KiB"), "{out}");
+    assert_eq!(lines[2]["decision"], "allow");
+}
+
+#[test]
 fn compiled_artifact_decides_like_the_source() {
     let art = tmp("coding-agent.art");
     let (code, out, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
