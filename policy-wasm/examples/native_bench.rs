@@ -1,9 +1,11 @@
 //! Native side of the Node-vs-native comparison run by `.ci/wasm.sh`
 //! (`console/test/bench.mjs`): times `Policy::decide_json` on one request,
-//! the call the WASM `decideJson` makes.
+//! the call the WASM `decideJson` makes, and `Engine::decide_repeated` (the
+//! typed decision alone, what the WASM `decideRepeated` runs).
 //!
 //! `cargo run --release -p policy-wasm --no-default-features --example native_bench -- ARTIFACT REQUEST N`
-//! prints `ns_per_decision=<float> decision=<json>`.
+//! prints `ns_per_decision=<float> ns_per_typed_decision=<float>
+//! typed_decision=<json> decision=<json>`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -18,10 +20,14 @@ fn main() -> ExitCode {
         eprintln!("error: N must be a positive integer");
         return ExitCode::from(2);
     };
-    let policy = match std::fs::read(artifact)
+    let loaded = std::fs::read(artifact)
         .map_err(|e| e.to_string())
-        .and_then(|b| policy_eval::Policy::from_bytes(&b).map_err(|e| e.to_string()))
-    {
+        .and_then(|b| {
+            let policy = policy_eval::Policy::from_bytes(&b).map_err(|e| e.to_string())?;
+            let engine = policy_wasm::engine::Engine::from_bytes(&b).map_err(|e| e.to_string())?;
+            Ok((policy, engine))
+        });
+    let (policy, engine) = match loaded {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {artifact}: {e}");
@@ -37,6 +43,10 @@ fn main() -> ExitCode {
         last = std::hint::black_box(policy.decide_json(std::hint::black_box(request)));
     }
     let ns = start.elapsed().as_nanos() as f64 / f64::from(n.max(1));
-    println!("ns_per_decision={ns:.1} decision={last}");
+    // The decision itself: the same function the WASM `decideRepeated` runs.
+    let start = Instant::now();
+    let typed = engine.decide_repeated(request, n);
+    let typed_ns = start.elapsed().as_nanos() as f64 / f64::from(n.max(1));
+    println!("ns_per_decision={ns:.1} ns_per_typed_decision={typed_ns:.1} typed_decision={typed} decision={last}");
     ExitCode::SUCCESS
 }

@@ -141,6 +141,25 @@ impl Engine {
         self.policy.decide_json(input)
     }
 
+    /// Benchmark aid: parses one JSON request, decides it `times` times with
+    /// the typed [`Policy::decide`] and returns the last decision's JSON. One
+    /// call crosses the JS/WASM boundary once, so timing it measures the
+    /// decision itself; `console/test/bench.mjs` compares it with the same
+    /// function run natively (`examples/native_bench.rs`).
+    pub fn decide_repeated(&self, input: &str, times: u32) -> String {
+        let Some(req) = self.policy.decide_json_detailed(input).request else {
+            return self.policy.decide_json(input);
+        };
+        let d = req.with(|r, c| {
+            let mut d = self.policy.decide(r, c);
+            for _ in 1..times {
+                d = std::hint::black_box(self.policy.decide(std::hint::black_box(r), c));
+            }
+            d
+        });
+        self.policy.decision_json(&d)
+    }
+
     /// The decision JSON's fields plus `json` (that JSON as text),
     /// `deciding` (the deciding rule, or null) and `explanation`.
     pub fn decide(&self, input: &str) -> Value {

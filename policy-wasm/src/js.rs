@@ -253,6 +253,14 @@ impl Evaluator {
         self.engine.decide_json(input)
     }
 
+    /// Benchmark aid: decides one JSON request `times` times inside WASM
+    /// (typed `decide`, parsed once) and returns the last decision JSON, so
+    /// that timing one call measures the decision without the JS boundary.
+    #[wasm_bindgen(js_name = decideRepeated)]
+    pub fn decide_repeated(&self, input: &str, times: u32) -> String {
+        self.engine.decide_repeated(input, times)
+    }
+
     /// Runs a tests file (spec/tests.md) against this policy, like `polc test`.
     #[wasm_bindgen(js_name = runTests)]
     pub fn run_tests(&self, jsonl: &str) -> TestReportJs {
