@@ -25,6 +25,13 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Each line of `polc eval` output, parsed as JSON.
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
 const REQUESTS: &str = r#"{"surface":"network","host":"api.github.com","ip":"140.82.112.3","port":443}
 {"surface":"network","host":"api.github.com","ip":"169.254.169.254","port":443}
 
@@ -36,10 +43,7 @@ not json
 fn eval_gives_one_decision_per_line_and_continues_after_a_malformed_one() {
     let (code, out, err) = polc(&["eval", &example()], REQUESTS);
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 4, "blank lines are skipped:\n{out}");
     assert_eq!(lines[0]["decision"], "allow");
     assert_eq!(lines[0]["rule"], "github");
@@ -59,10 +63,7 @@ fn eval_refuses_an_oversized_line_and_goes_on_with_the_next() {
     // The last line has no newline.
     let (code, out, err) = polc(&["eval", &example()], &format!("{ok}\n{huge}\n{ok}"));
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 3, "{out}");
     assert_eq!(lines[0]["decision"], "allow");
     assert_eq!(lines[1]["reason"], "invalid");
