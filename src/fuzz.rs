@@ -357,6 +357,12 @@ fn check_decision(policy: &Policy, req: &Request<'_>, d: &Decision) {
         (Reason::Rule, None) => panic!("decision by a rule names none: {req:?} {d:?}"),
         (_, Some(_)) => panic!("decision names a rule without reason rule: {req:?} {d:?}"),
         (Reason::Invalid(_), None) => assert_eq!(d.effect, policy_eval::Effect::Deny),
+        // A send to a local address that no rule names is denied whatever
+        // the credentials default (spec/language.md section 9).
+        (Reason::Default, None)
+            if d.effect == policy_eval::Effect::Deny
+                && matches!(req, Request::Credential { host, ip, .. } if host.is_some() || ip.is_some()) =>
+            {}
         (Reason::Default, None) => {
             let want = policy.artifact().defaults.get(req.surface() as usize);
             assert_eq!(Some(&d.effect), want, "default for {req:?}");
@@ -520,6 +526,10 @@ pub mod vocab {
         "@metadata",
         "192.168.1.0/24",
         "::ffff:192.168.0.0/112",
+        "169.254.169.254",
+        "@link-local",
+        "64:ff9b::/96",
+        "2002::/16",
     ];
 
     /// Request hosts.
@@ -555,6 +565,8 @@ pub mod vocab {
         "user@example.com",
         "example.com:443",
         "fe80::1%eth0",
+        "[64:ff9b::a9fe:a9fe]",
+        "2002:a00:1::1",
     ];
 
     /// Request IP addresses.
@@ -570,6 +582,18 @@ pub mod vocab {
         "192.168.0.9",
         "1.2.3",
         "garbage",
+        // IPv6 forms embedding IPv4 (NAT64, local-use NAT64, SIIT, 6to4,
+        // Teredo, ISATAP), and other local addresses.
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::10.1.2.3",
+        "64:ff9b:1::c0a8:107",
+        "::ffff:0:10.0.0.1",
+        "2002:7f00:1::1",
+        "2001:0:4136:e378:8000:63bf:3f57:fefd",
+        "2001:db8::5efe:10.1.2.3",
+        "fe80::1",
+        "fec0::1",
+        "100.100.100.200",
     ];
 
     /// Port clauses of network rules.

@@ -63,7 +63,7 @@ prop_compose! {
 #[derive(Debug, Clone)]
 enum Req {
     Net(Option<&'static str>, Option<&'static str>, Option<u32>),
-    Fs(&'static str, bool, bool),
+    Fs(&'static str, u8, bool),
     Cred(&'static str, Option<&'static str>, Option<&'static str>),
     Mcp(&'static str, Option<&'static str>, Option<&'static str>),
 }
@@ -77,8 +77,8 @@ fn request() -> impl Strategy<Value = Req> {
             port
         )
             .prop_map(|(h, i, p)| Req::Net(h, i, p)),
-        (select(REQ_PATHS), any::<bool>(), any::<bool>())
-            .prop_map(|(p, w, bind)| Req::Fs(p, w, bind)),
+        (select(REQ_PATHS), 1u8..=3, any::<bool>())
+            .prop_map(|(p, access, bind)| Req::Fs(p, access, bind)),
         (
             select(REQ_NAMES),
             prop::option::of(select(HOSTS)),
@@ -111,8 +111,8 @@ proptest! {
             let full = [("home", "/home/u"), ("workspace", "/home/u/w")];
             let (req, roots): (Request<'_>, &[(&str, &str)]) = match r {
                 Req::Net(host, ip, port) => (Request::Network { host, ip, port }, &full),
-                Req::Fs(path, write, bind) => {
-                    let access = if write { policy_eval::model::Access::WRITE } else { policy_eval::model::Access::READ };
+                Req::Fs(path, access, bind) => {
+                    let access = policy_eval::model::Access(access);
                     (Request::Filesystem { path, access }, if bind { &full } else { &full[..1] })
                 }
                 Req::Cred(name, host, ip) => (Request::Credential { name, host, ip }, &full),

@@ -20,9 +20,8 @@ pub enum Request<'a> {
     Filesystem {
         /// Absolute path, `~` and variables already expanded by the host.
         path: &'a str,
-        /// [`Access::READ`] or [`Access::WRITE`] ([`Access::READ_WRITE`] asks
-        /// for both: allow and ask rules must cover both, a deny covering
-        /// either applies).
+        /// [`Access::READ`] or [`Access::WRITE`]; [`Access::READ_WRITE`] asks
+        /// for both and is decided as the stricter of the two.
         access: Access,
     },
     /// See (no destination) or send (with a destination) a secret.
@@ -103,6 +102,18 @@ impl Decision {
             rule: None,
             reason: Reason::Default,
             lifetime: None,
+        }
+    }
+
+    /// The decision of a combined request from the decisions of two of its
+    /// parts (`spec/language.md` section 6): the stricter effect (deny, then
+    /// ask, then allow), and on a tie `self`, the part listed first (write
+    /// before read, sending before seeing).
+    pub fn strictest(self, other: Decision) -> Decision {
+        if other.effect < self.effect {
+            other
+        } else {
+            self
         }
     }
 }
@@ -215,7 +226,7 @@ invalid_enum! {
     /// A path segment longer than 255 bytes.
     PathSegmentTooLong => "path has a segment longer than 255 bytes",
     /// Access is neither read nor write.
-    Access => "access must be `read` or `write`",
+    Access => "access must be `read`, `write` or `read write`",
     /// A root used by the policy is not bound in the context.
     UnboundRoot => "a path root used by the policy is not bound in the context (bind `home` and every `$name`)",
     /// A root binding is not a valid absolute path.
@@ -254,5 +265,5 @@ invalid_enum! {
     /// Unknown `surface` value.
     JsonSurface => "surface must be `network`, `filesystem`, `credential` or `mcp`",
     /// Unknown `access` value.
-    JsonAccess => "access must be `read` or `write`",
+    JsonAccess => "access must be `read`, `write` or `read write`",
 }

@@ -13,6 +13,7 @@
 
 use std::net::IpAddr;
 
+use crate::addr;
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::glob::Glob;
 use crate::hash::Roll;
@@ -23,9 +24,22 @@ use crate::model::{
 use crate::normalize::{self, Host};
 use crate::policy::{has_bit, DirIndex, NameIndex, Policy, RootIndex, V4_BUCKET_BITS};
 
-/// The best (effect, rule index) found so far.
-#[derive(Default)]
-struct Best(Option<(Effect, u32)>);
+/// The best (effect, rule index) found so far, and the weakest effect that
+/// may still count: [`Effect::Ask`] while probing addresses embedded in an
+/// IPv6 address, which only restrict (`spec/language.md` section 7).
+struct Best {
+    found: Option<(Effect, u32)>,
+    weakest: Effect,
+}
+
+impl Default for Best {
+    fn default() -> Best {
+        Best {
+            found: None,
+            weakest: Effect::Allow,
+        }
+    }
+}
 
 macro_rules! try_norm {
     ($e:expr) => {
@@ -67,7 +81,7 @@ impl Policy {
                 _ => Effect::Allow,
             };
             let key = (effect, ri);
-            if best.0.is_some_and(|b| key >= b) {
+            if effect > best.weakest || best.found.is_some_and(|b| key >= b) {
                 return;
             }
             // `Condition::None` is loaded only for network and MCP rules,
@@ -80,14 +94,14 @@ impl Policy {
                     .get(ri as usize)
                     .is_some_and(|r| applies(ri, r))
             {
-                best.0 = Some(key);
+                best.found = Some(key);
                 return;
             }
         }
     }
 
     fn finish(&self, best: Best, surface: Surface) -> Decision {
-        let Some((effect, ri)) = best.0 else {
+        let Some((effect, ri)) = best.found else {
             let default = self
                 .art
                 .defaults
@@ -120,24 +134,49 @@ impl Policy {
         let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
         let ip = try_norm!(ip.map(normalize::ip).transpose());
         let port = try_norm!(port.map(normalize::port).transpose());
+        // A request without a port could be for any port: a port list keeps
+        // an allow from granting it, never a deny or an ask from applying.
         let applies = |_: u32, r: &Rule| match &r.cond {
             Condition::None => true,
             Condition::Ports(ranges) => match port {
                 Some(p) => ranges.iter().any(|&(a, b)| a <= p && p <= b),
-                None => r.effect == Effect::Deny,
+                None => r.effect != Effect::Allow,
             },
             _ => false,
         };
         let mut best = Best::default();
-        match host {
-            Some(Host::Domain(d)) => self.probe_domains(d, &mut best, &applies),
-            Some(Host::Ip(a)) => self.probe_ip(a, &mut best, &applies),
-            None => {}
-        }
-        if let Some(a) = ip {
+        let host_ip = match host {
+            Some(Host::Domain(d)) => {
+                self.probe_domains(d, &mut best, &applies);
+                None
+            }
+            Some(Host::Ip(a)) => Some(a),
+            None => None,
+        };
+        for a in [host_ip, ip].into_iter().flatten() {
             self.probe_ip(a, &mut best, &applies);
         }
+        for a in [host_ip, ip].into_iter().flatten() {
+            self.probe_embedded(a, &mut best, &applies);
+        }
         self.finish(best, Surface::Network)
+    }
+
+    /// Probes the IPv4 addresses embedded in `ip` (NAT64, 6to4, ...) with
+    /// only deny and ask rules counting: they make a decision stricter,
+    /// never grant it.
+    fn probe_embedded(&self, ip: IpAddr, best: &mut Best, applies: &dyn Fn(u32, &Rule) -> bool) {
+        let IpAddr::V6(v6) = ip else {
+            return;
+        };
+        let weakest = best.weakest;
+        best.weakest = Effect::Ask;
+        for a in addr::embedded_v4(v6).as_slice() {
+            if let Some(list) = self.v4_interval(*a) {
+                self.consider(best, list, applies);
+            }
+        }
+        best.weakest = weakest;
     }
 
     fn probe_domains(&self, host: &str, best: &mut Best, applies: &dyn Fn(u32, &Rule) -> bool) {
@@ -255,9 +294,27 @@ impl Policy {
         {
             return Decision::invalid(Invalid::UnboundRoot);
         }
+        // Read and write together are decided as the stricter of the two,
+        // write first on a tie (`Decision::strictest`); a deny of the write
+        // part settles it.
+        let first = if access.contains(Access::WRITE) {
+            Access::WRITE
+        } else {
+            Access::READ
+        };
+        let d = self.decide_fs_part(path, first, ctx, normal);
+        if access != Access::READ_WRITE || d.effect == Effect::Deny {
+            return d;
+        }
+        d.strictest(self.decide_fs_part(path, Access::READ, ctx, normal))
+    }
+
+    /// Decides one access, [`Access::READ`] or [`Access::WRITE`], on a path
+    /// whose root bindings are checked (bit `i` of `normal`: binding `i` is
+    /// already normal).
+    fn decide_fs_part(&self, path: &str, part: Access, ctx: &Context<'_>, normal: u64) -> Decision {
         let applies = |_: u32, r: &Rule| match r.cond {
-            Condition::Access(a) if r.effect == Effect::Deny => a.0 & access.0 != 0,
-            Condition::Access(a) => a.contains(access),
+            Condition::Access(a) => a.contains(part),
             _ => false,
         };
         let mut best = Best::default();
@@ -405,56 +462,79 @@ impl Policy {
         let mut hb = [0u8; MAX_HOST_LEN];
         let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
         let ip = try_norm!(ip.map(normalize::ip).transpose());
-        let send = host.is_some() || ip.is_some();
+        // Seeing: rules without `to`, and allow and ask rules with `to`.
+        let see_applies = |_: u32, r: &Rule| match &r.cond {
+            Condition::Credential(c) => c.destinations.is_none() || r.effect != Effect::Deny,
+            _ => false,
+        };
+        let mut best = Best::default();
+        self.probe_names(&self.credentials, name, &mut best, &see_applies);
+        let see = self.finish(best, Surface::Credential);
+        if host.is_none() && ip.is_none() {
+            return see;
+        }
         let (domain, host_ip) = match host {
             Some(Host::Domain(d)) => (Some(d), None),
             Some(Host::Ip(a)) => (None, Some(a)),
             None => (None, None),
         };
+        let dest = Dest {
+            domain,
+            ips: [host_ip, ip],
+        };
+        let local = dest.ips.iter().flatten().any(|&a| addr::reaches_local(a));
+        // Sending also needs what seeing needs: the stricter of the two, the
+        // send first on a tie. A send to a local address is granted only by
+        // a rule that names the address, never by the default.
+        let send = self.decide_send(name, &dest, local);
+        if send.effect == Effect::Deny {
+            return send;
+        }
+        send.strictest(see)
+    }
+
+    /// The sending part of a credential request (`spec/language.md`
+    /// section 9): allow and ask rules whose `to` matches, deny rules
+    /// without `to` or whose `to` matches.
+    fn decide_send(&self, name: &str, dest: &Dest<'_>, local: bool) -> Decision {
         let applies = |ri: u32, r: &Rule| {
             let Condition::Credential(c) = &r.cond else {
                 return false;
             };
-            match (&c.destinations, send) {
-                (None, false) => true,
-                (Some(_), false) => r.effect != Effect::Deny,
-                (None, true) => r.effect == Effect::Deny,
-                (Some(d), true) => self.destination_matches(ri, d, domain, host_ip, ip),
+            match &c.destinations {
+                None => r.effect == Effect::Deny,
+                Some(d) if r.effect == Effect::Deny => {
+                    self.domain_in(ri, d, dest.domain)
+                        || dest.ips.iter().flatten().any(|&a| {
+                            address_in(d, a)
+                                || matches!(a, IpAddr::V6(v6)
+                                    if addr::embedded_v4(v6).as_slice().iter().any(|&x| v4_in(d, x)))
+                        })
+                }
+                Some(d) => {
+                    (!local && self.domain_in(ri, d, dest.domain))
+                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
+                }
             }
         };
         let mut best = Best::default();
         self.probe_names(&self.credentials, name, &mut best, &applies);
+        if local && best.found.is_none() {
+            return Decision::default_effect(Effect::Deny);
+        }
         self.finish(best, Surface::Credential)
     }
 
-    fn destination_matches(
-        &self,
-        ri: u32,
-        d: &Destinations,
-        domain: Option<&str>,
-        ip_a: Option<IpAddr>,
-        ip_b: Option<IpAddr>,
-    ) -> bool {
-        if let (Some(host), Some(globs)) = (domain, self.dest_globs.get(ri as usize)) {
-            let hit = d
-                .domains
-                .iter()
-                .zip(globs)
-                .any(|(p, labels)| pattern_matches(p, labels, host));
-            if hit {
-                return true;
-            }
-        }
-        [ip_a, ip_b].into_iter().flatten().any(|a| match a {
-            IpAddr::V4(v) => {
-                let x = u32::from(v);
-                d.v4.iter().any(|&(lo, hi)| lo <= x && x <= hi)
-            }
-            IpAddr::V6(v) => {
-                let x = u128::from(v);
-                d.v6.iter().any(|&(lo, hi)| lo <= x && x <= hi)
-            }
-        })
+    /// Whether `domain` matches one of the domain patterns of rule `ri`'s
+    /// destinations `d`.
+    fn domain_in(&self, ri: u32, d: &Destinations, domain: Option<&str>) -> bool {
+        let (Some(host), Some(globs)) = (domain, self.dest_globs.get(ri as usize)) else {
+            return false;
+        };
+        d.domains
+            .iter()
+            .zip(globs)
+            .any(|(p, labels)| pattern_matches(p, labels, host))
     }
 
     fn probe_names(
@@ -562,6 +642,28 @@ pub(crate) fn bucketed_interval(
 fn interval<T: Ord + Copy>(iv: &[(T, Candidates)], x: T) -> Option<Candidates> {
     let pp = iv.partition_point(|&(s, _)| s <= x);
     pp.checked_sub(1).and_then(|i| iv.get(i)).map(|&(_, c)| c)
+}
+
+/// A send's destination: the domain, and the addresses (the host when it
+/// is an IP literal, and the `ip` field).
+struct Dest<'a> {
+    domain: Option<&'a str>,
+    ips: [Option<IpAddr>; 2],
+}
+
+/// Whether an address range of `d` holds `a`.
+fn address_in(d: &Destinations, a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => v4_in(d, u32::from(v)),
+        IpAddr::V6(v) => {
+            let x = u128::from(v);
+            d.v6.iter().any(|&(lo, hi)| lo <= x && x <= hi)
+        }
+    }
+}
+
+fn v4_in(d: &Destinations, x: u32) -> bool {
+    d.v4.iter().any(|&(lo, hi)| lo <= x && x <= hi)
 }
 
 /// Whether `labels` match the rightmost labels of `rem` (a dotted remainder,

@@ -321,6 +321,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
             let access = match &*access {
                 "read" => Access::READ,
                 "write" => Access::WRITE,
+                "read write" => Access::READ_WRITE,
                 _ => return Err(Invalid::JsonAccess),
             };
             OwnedRequest::Filesystem {

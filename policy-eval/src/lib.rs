@@ -34,11 +34,13 @@
 //! * [`Policy`] (`policy.rs`): validation and load-time indexes.
 //! * `eval.rs`: [`Policy::decide`].
 //! * [`normalize`]: request normalization shared with the compiler.
+//! * [`addr`]: IPv4 addresses embedded in IPv6 ones; local addresses.
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
 //! * [`event`]: structured decision events (JSON lines).
 #![forbid(unsafe_code)]
 
+pub mod addr;
 pub mod codec;
 mod decision;
 mod error;

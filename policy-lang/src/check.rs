@@ -13,6 +13,7 @@ use policy_eval::limits;
 
 use crate::ast::{Block, BlockKind, EffectKw, MetaKey, PolicyFile, RuleAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex, Severity, Span};
+use crate::lint;
 use crate::model::{
     Access, CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleDef,
     RuleKind, ServerDef, Surface,
@@ -105,6 +106,9 @@ pub fn check_source(source: &str) -> CheckResult {
     let mut checker = Checker::new(source);
     checker.diags.append(&mut diags);
     let policy = checker.file(&file);
+    if let Some(p) = &policy {
+        checker.diags.extend(lint::combined_requests(p));
+    }
     let has_errors = checker
         .diags
         .iter()

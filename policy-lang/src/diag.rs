@@ -102,6 +102,7 @@ codes! {
     EmptyBlock = "W0106", Warning, "block without rules";
     SlowGlobGroup = "W0107", Warning, "many general globs share one prefix";
     Truncated = "W0108", Warning, "more diagnostics than are reported";
+    CombinedReach = "W0109", Warning, "rule reaches further on combined requests";
 }
 
 impl fmt::Display for Code {

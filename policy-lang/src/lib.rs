@@ -11,6 +11,7 @@ pub mod ast;
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod lint;
 pub mod model;
 pub mod reference;
 pub mod sets;

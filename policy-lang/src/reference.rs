@@ -10,6 +10,7 @@
 use std::net::IpAddr;
 
 use globset::{GlobBuilder, GlobMatcher};
+use ipnet::IpNet;
 use policy_eval::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
@@ -17,6 +18,7 @@ use policy_eval::{Context, Decision, Invalid, Reason, Request};
 use crate::model::{
     CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleKind,
 };
+use crate::sets;
 
 /// A rule whose pattern matched the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,42 +29,102 @@ pub struct Match {
     pub not_applied: Option<&'static str>,
 }
 
+/// One part of a request, decided on its own (`spec/language.md` section 6):
+/// a read+write request has a write and a read part, a send a sending and a
+/// seeing part; every other request is one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Whole,
+    Read,
+    Write,
+    See,
+    Send,
+}
+
+/// The parts of `req` in tie-break order: the first part with the strictest
+/// decision decides.
+fn parts(req: &Request<'_>) -> &'static [Part] {
+    match *req {
+        Request::Filesystem { access, .. } if access.0 == 3 => &[Part::Write, Part::Read],
+        Request::Filesystem { access, .. } if access.0 == 2 => &[Part::Write],
+        Request::Filesystem { .. } => &[Part::Read],
+        Request::Credential { host, ip, .. } if host.is_some() || ip.is_some() => {
+            &[Part::Send, Part::See]
+        }
+        Request::Credential { .. } => &[Part::See],
+        _ => &[Part::Whole],
+    }
+}
+
 /// Every rule whose pattern matches the request, in source order, or the
-/// reason the request is invalid.
+/// reason the request is invalid. For a request of several parts a rule is
+/// listed once, applied when it applies to any part.
 pub fn matches(
     policy: &CheckedPolicy,
     req: &Request<'_>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Match>, Invalid> {
+    let mut all: Vec<Match> = Vec::new();
+    for &part in parts(req) {
+        for m in part_matches(policy, req, ctx, part)?.0 {
+            match all.iter_mut().find(|a| a.rule == m.rule) {
+                Some(a) if m.not_applied.is_none() => a.not_applied = None,
+                Some(_) => {}
+                None => all.push(m),
+            }
+        }
+    }
+    all.sort_by_key(|m| m.rule);
+    Ok(all)
+}
+
+/// The rules matching one part of a request, and whether the part's default
+/// is replaced by deny (a send to a local address).
+fn part_matches(
+    policy: &CheckedPolicy,
+    req: &Request<'_>,
+    ctx: &Context<'_>,
+    part: Part,
+) -> Result<(Vec<Match>, bool), Invalid> {
     match *req {
         Request::Network { host, ip, port } => {
             let dest = Destination::new(host, ip, true)?;
             let port = port.map(normalize::port).transpose()?;
-            Ok(policy
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match &r.kind {
-                    RuleKind::Network { targets, ports } if dest.hits(targets) => {
-                        let not_applied = match (ports, port) {
-                            (None, _) => None,
-                            (Some(ranges), Some(p))
-                                if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)) =>
-                            {
-                                None
-                            }
-                            (Some(_), Some(_)) => Some("port not in the rule's port list"),
-                            (Some(_), None) if r.effect == Effect::Deny => None,
-                            (Some(_), None) => Some("request has no port and the rule lists ports"),
-                        };
-                        Some(Match {
-                            rule: i,
-                            not_applied,
-                        })
-                    }
-                    _ => None,
-                })
-                .collect())
+            Ok((
+                policy
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| match &r.kind {
+                        RuleKind::Network { targets, ports } => {
+                            let hit = dest.hits(targets);
+                            let not_applied = match (hit, ports, port) {
+                                (Hit::None, _, _) => return None,
+                                (Hit::Embedded, _, _) if r.effect == Effect::Allow => {
+                                    Some(EMBEDDED_ONLY_RESTRICTS)
+                                }
+                                (_, None, _) => None,
+                                (_, Some(ranges), Some(p))
+                                    if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)) =>
+                                {
+                                    None
+                                }
+                                (_, Some(_), Some(_)) => Some("port not in the rule's port list"),
+                                (_, Some(_), None) if r.effect != Effect::Allow => None,
+                                (_, Some(_), None) => {
+                                    Some("request has no port and the rule lists ports")
+                                }
+                            };
+                            Some(Match {
+                                rule: i,
+                                not_applied,
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                false,
+            ))
         }
         Request::Filesystem { path, access } => {
             if !(1..=3).contains(&access.0) {
@@ -71,41 +133,44 @@ pub fn matches(
             let mut buf = [0u8; MAX_PATH_LEN];
             let path = normalize::path(path, &mut buf)?.to_string();
             let roots = bind_roots(policy, ctx)?;
-            Ok(policy
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match &r.kind {
-                    RuleKind::Filesystem {
-                        access: scope,
-                        paths,
-                    } if paths.iter().any(|p| path_matches(p, &path, &roots)) => {
-                        let applies = if r.effect == Effect::Deny {
-                            scope.0 & access.0 != 0
-                        } else {
-                            scope.contains(access)
-                        };
-                        let not_applied =
-                            (!applies).then_some("access scope does not cover the request");
-                        Some(Match {
-                            rule: i,
-                            not_applied,
-                        })
-                    }
-                    _ => None,
-                })
-                .collect())
+            let bit = if part == Part::Write { 2 } else { 1 };
+            Ok((
+                policy
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| match &r.kind {
+                        RuleKind::Filesystem {
+                            access: scope,
+                            paths,
+                        } if paths.iter().any(|p| path_matches(p, &path, &roots)) => {
+                            let not_applied = (scope.0 & bit == 0).then_some(if bit == 2 {
+                                "the rule's access scope does not cover write"
+                            } else {
+                                "the rule's access scope does not cover read"
+                            });
+                            Some(Match {
+                                rule: i,
+                                not_applied,
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                false,
+            ))
         }
         Request::Credential { name, host, ip } => {
             let mut buf = [0u8; MAX_NAME_LEN];
             let name = normalize::name(name, &mut buf)?.to_string();
-            let send = host.is_some() || ip.is_some();
-            let dest = if send {
+            let dest = if host.is_some() || ip.is_some() {
                 Some(Destination::new(host, ip, false)?)
             } else {
                 None
             };
-            Ok(policy
+            let send = part == Part::Send;
+            let local = send && dest.as_ref().is_some_and(Destination::reaches_local);
+            let found = policy
                 .rules
                 .iter()
                 .enumerate()
@@ -115,17 +180,27 @@ pub fn matches(
                         destinations,
                         ..
                     } if names.iter().any(|n| name_matches(n, &name)) => {
-                        let not_applied = match (&dest, destinations) {
-                            (None, Some(_)) if r.effect == Effect::Deny => {
+                        let deny = r.effect == Effect::Deny;
+                        let not_applied = match (send, &dest, destinations) {
+                            (false, _, Some(_)) if deny => {
                                 Some("a deny with `to` only forbids sending to its destinations")
                             }
-                            (None, _) => None,
-                            (Some(d), Some(to)) if d.hits(to) => None,
-                            (Some(_), Some(_)) => Some("destination not in the rule's `to` list"),
-                            (Some(_), None) if r.effect == Effect::Deny => None,
-                            (Some(_), None) => {
+                            (false, _, _) => None,
+                            (true, _, None) if deny => None,
+                            (true, _, None) => {
                                 Some("the rule has no `to` list, so it grants no destination")
                             }
+                            (true, Some(d), Some(to)) => match d.hits(to) {
+                                Hit::None => Some("destination not in the rule's `to` list"),
+                                _ if deny => None,
+                                Hit::Embedded => Some(EMBEDDED_ONLY_RESTRICTS),
+                                Hit::Domain if local => Some(
+                                    "the destination address is local (loopback, link-local \
+                                     or metadata): only a rule naming the address grants it",
+                                ),
+                                Hit::Domain | Hit::Address => None,
+                            },
+                            (true, None, Some(_)) => Some("no destination"),
                         };
                         Some(Match {
                             rule: i,
@@ -134,7 +209,8 @@ pub fn matches(
                     }
                     _ => None,
                 })
-                .collect())
+                .collect();
+            Ok((found, local))
         }
         Request::Mcp {
             server,
@@ -152,40 +228,67 @@ pub fn matches(
             let Some((index, def)) = policy.servers.iter().enumerate().find(|(_, s)| {
                 s.name == server && (s.source.is_none() || s.source.as_deref() == source)
             }) else {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), false));
             };
             let Some(tool) = tool else {
-                return Ok(vec![Match {
-                    rule: def.rule,
-                    not_applied: None,
-                }]);
+                return Ok((
+                    vec![Match {
+                        rule: def.rule,
+                        not_applied: None,
+                    }],
+                    false,
+                ));
             };
-            Ok(policy
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match &r.kind {
-                    RuleKind::Tool { server, tools }
-                        if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
-                    {
-                        Some(Match {
-                            rule: i,
-                            not_applied: None,
-                        })
-                    }
-                    _ => None,
-                })
-                .collect())
+            Ok((
+                policy
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| match &r.kind {
+                        RuleKind::Tool { server, tools }
+                            if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
+                        {
+                            Some(Match {
+                                rule: i,
+                                not_applied: None,
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                false,
+            ))
         }
     }
 }
 
-/// Decides a request by the semantics in `spec/language.md`.
+const EMBEDDED_ONLY_RESTRICTS: &str =
+    "matched only an IPv4 address embedded in the IPv6 address, which can deny or ask, not allow";
+
+/// Decides a request by the semantics in `spec/language.md`: each part by
+/// precedence over the rules that apply to it, then the strictest part, the
+/// first listed on a tie.
 pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
-    let found = match matches(policy, req, ctx) {
-        Ok(m) => m,
-        Err(why) => return Decision::invalid(why),
-    };
+    let mut out: Option<Decision> = None;
+    for &part in parts(req) {
+        let d = match part_matches(policy, req, ctx, part) {
+            Ok((found, local)) => decide_part(policy, req, &found, local),
+            Err(why) => return Decision::invalid(why),
+        };
+        out = Some(match out {
+            Some(prev) if d.effect >= prev.effect => prev,
+            _ => d,
+        });
+    }
+    out.unwrap_or_else(|| Decision::default_effect(policy.defaults[req.surface() as usize]))
+}
+
+fn decide_part(
+    policy: &CheckedPolicy,
+    req: &Request<'_>,
+    found: &[Match],
+    default_deny: bool,
+) -> Decision {
     let best = found
         .iter()
         .filter(|m| m.not_applied.is_none())
@@ -206,14 +309,30 @@ pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> D
                 lifetime,
             }
         }
+        None if default_deny => Decision::default_effect(Effect::Deny),
         None => Decision::default_effect(policy.defaults[req.surface() as usize]),
     }
 }
 
-/// A normalized network destination: a domain and/or addresses.
+/// How a destination matched a target list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Hit {
+    /// No target matched.
+    None,
+    /// Only an IPv4 address embedded in an IPv6 address matched.
+    Embedded,
+    /// A domain pattern matched (and no address range).
+    Domain,
+    /// An address range holds an address of the request.
+    Address,
+}
+
+/// A normalized network destination: a domain and/or addresses, and the
+/// IPv4 addresses those embed.
 struct Destination {
     domain: Option<String>,
     ips: Vec<IpAddr>,
+    embedded: Vec<IpAddr>,
 }
 
 impl Destination {
@@ -224,6 +343,7 @@ impl Destination {
         let mut dest = Destination {
             domain: None,
             ips: Vec::new(),
+            embedded: Vec::new(),
         };
         if let Some(h) = host {
             let mut buf = [0u8; MAX_HOST_LEN];
@@ -235,14 +355,53 @@ impl Destination {
         if let Some(a) = ip {
             dest.ips.push(normalize::ip(a)?);
         }
+        for a in &dest.ips {
+            if let IpAddr::V6(v6) = a {
+                dest.embedded
+                    .extend(policy_eval::addr::embedded_v4(*v6).iter().map(IpAddr::V4));
+            }
+        }
         Ok(dest)
     }
 
-    fn hits(&self, targets: &[NetTarget]) -> bool {
-        targets.iter().any(|t| match t {
-            NetTarget::Domain(p) => self.domain.as_deref().is_some_and(|d| domain_matches(p, d)),
-            NetTarget::Net(n) => self.ips.iter().any(|a| n.contains(a)),
-        })
+    /// The strongest way any target matches.
+    fn hits(&self, targets: &[NetTarget]) -> Hit {
+        targets
+            .iter()
+            .map(|t| match t {
+                NetTarget::Domain(p) => {
+                    if self.domain.as_deref().is_some_and(|d| domain_matches(p, d)) {
+                        Hit::Domain
+                    } else {
+                        Hit::None
+                    }
+                }
+                NetTarget::Net(n) => {
+                    if self.ips.iter().any(|a| n.contains(a)) {
+                        Hit::Address
+                    } else if self.embedded.iter().any(|a| n.contains(a)) {
+                        Hit::Embedded
+                    } else {
+                        Hit::None
+                    }
+                }
+            })
+            .max()
+            .unwrap_or(Hit::None)
+    }
+
+    /// Whether an address of the destination, or one it embeds, lies in
+    /// `@loopback`, `@link-local` or `@metadata`.
+    fn reaches_local(&self) -> bool {
+        let local: Vec<IpNet> = ["loopback", "link-local", "metadata"]
+            .iter()
+            .flat_map(|s| sets::members(s).unwrap_or_default())
+            .filter_map(|m| m.parse::<IpNet>().ok())
+            .collect();
+        self.ips
+            .iter()
+            .chain(&self.embedded)
+            .any(|a| local.iter().any(|n| n.contains(a)))
     }
 }
 
