@@ -113,22 +113,23 @@ fn check_out<T>(out: *mut T, what: &str) -> Result<(), Failure> {
 ///
 /// # Safety
 ///
-/// `p` is NULL or a pointer returned by `apol_policy_load` (checked
-/// best-effort with the magic number).
+/// `p` is NULL or a live handle of this library: an `apol_policy`, or an
+/// `apol_string` passed by mistake (refused by the magic number). Freed
+/// handles are caught best-effort only.
 unsafe fn policy_arg<'a>(p: *const apol_policy) -> Result<&'a Policy, Failure> {
     if p.is_null() {
         return Err(Failure::null("policy"));
     }
-    // SAFETY: a non-NULL `p` points to a live `apol_policy` (contract); the
-    // magic check catches other objects best-effort.
-    let h = unsafe { &*p };
-    if h.magic != POLICY_MAGIC {
+    // SAFETY: a non-NULL `p` is a live handle (contract), perhaps of the
+    // other type: `magic_of` reads only its first 8 bytes.
+    if unsafe { handle::magic_of(p) } != POLICY_MAGIC {
         return Err(Failure::new(
             APOL_ERR_HANDLE,
             "`policy` is not a live apol_policy (freed, or not from apol_policy_load)",
         ));
     }
-    Ok(&h.policy)
+    // SAFETY: the magic says `p` is a live `apol_policy`.
+    Ok(unsafe { &(*p).policy })
 }
 
 /// A byte slice from pointer + length. `what` names the argument.
@@ -1048,15 +1049,19 @@ pub unsafe extern "C" fn apol_event_json(
 
 /// # Safety
 ///
-/// `s` is NULL or a pointer returned by this library.
+/// `s` is NULL or a live handle of this library, of either type (a policy
+/// is refused by the magic number).
 unsafe fn string_ref<'a>(s: *const apol_string) -> Option<&'a apol_string> {
     if s.is_null() {
         return None;
     }
-    // SAFETY: non-NULL `s` points to a live `apol_string` (contract); the
-    // magic check catches other objects best-effort.
-    let r = unsafe { &*s };
-    (r.magic == STRING_MAGIC).then_some(r)
+    // SAFETY: a non-NULL `s` is a live handle (contract), perhaps of the
+    // other type: `magic_of` reads only its first 8 bytes.
+    if unsafe { handle::magic_of(s) } != STRING_MAGIC {
+        return None;
+    }
+    // SAFETY: the magic says `s` is a live `apol_string`.
+    Some(unsafe { &*s })
 }
 
 /// The NUL-terminated UTF-8 text of a library string, valid until

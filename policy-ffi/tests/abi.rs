@@ -252,6 +252,43 @@ fn bad_arguments_are_error_codes_with_messages() {
 }
 
 #[test]
+fn a_handle_of_the_other_type_is_refused() {
+    let p = load();
+    let req = br#"{"surface":"network","host":"github.com","port":443}"#;
+    let mut s = ptr::null_mut();
+    let mut e = err();
+    // SAFETY (all calls): live handles, each passed where the other type is
+    // expected; the magic check reads only the first 8 bytes of either.
+    unsafe {
+        let r = apol_decide_json_alloc(p, req.as_ptr().cast(), req.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_OK);
+        let s_as_policy = s.cast_const().cast::<apol_policy>();
+        let (r, _) = net(s_as_policy, Some(b"github.com"), 443);
+        assert_eq!(r, APOL_ERR_HANDLE);
+        let mut info = std::mem::MaybeUninit::<apol_policy_info>::uninit();
+        let r = apol_policy_get_info(s_as_policy, info.as_mut_ptr(), &mut e);
+        assert_eq!((r, e.code), (APOL_ERR_HANDLE, APOL_ERR_HANDLE));
+        assert_eq!(
+            msg(&e),
+            "`policy` is not a live apol_policy (freed, or not from apol_policy_load)"
+        );
+        let p_as_string = p.cast_const().cast::<apol_string>();
+        assert!(apol_string_ptr(p_as_string).is_null());
+        assert_eq!(apol_string_len(p_as_string), 0);
+        assert_eq!(apol_policy_free(s.cast()), APOL_ERR_HANDLE);
+        assert_eq!(apol_string_free(p.cast()), APOL_ERR_HANDLE);
+
+        // Both are untouched and still usable.
+        let (r, d) = net(p, Some(b"github.com"), 443);
+        assert_eq!((r, d.effect), (APOL_OK, APOL_EFFECT_ALLOW));
+        let got = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        assert_eq!(got, r#"{"decision":"allow","rule":"gh","reason":"rule"}"#);
+        assert_eq!(apol_string_free(s), APOL_OK);
+        assert_eq!(apol_policy_free(p), APOL_OK);
+    }
+}
+
+#[test]
 fn json_decisions_fill_buffers_and_strings() {
     let p = load();
     let req = br#"{"surface":"network","host":"github.com","port":443}"#;
