@@ -315,6 +315,9 @@ static int str_is(const char *p, size_t len, const char *want) {
   return want != NULL && len == strlen(want) && memcmp(p, want, len) == 0;
 }
 
+/* MAX_ROOT_BINDINGS (policy-eval/src/limits.rs; spec/limits.md). */
+#define APOL_TEST_MAX_ROOTS 64
+
 #define S(x) (x), strlen(x)
 #define NONE NULL, 0
 
@@ -499,6 +502,39 @@ static void test_bad_input(apol_policy *p, const char *artifact_path) {
   apol_context utf_ctx = {bad_root, 1, {NONE}, {NONE}, {NONE}};
   rc = apol_decide_filesystem(p, S("/x"), APOL_ACCESS_READ, &utf_ctx, &d, &err);
   CHECK(rc == APOL_ERR_UTF8, "invalid UTF-8 root");
+
+  /* Root bindings: their count is checked before any is converted, and the
+   * other surfaces do not read them at all (a roots_len far past the array
+   * would be an out-of-bounds read under ASan and valgrind). */
+  apol_root many[APOL_TEST_MAX_ROOTS + 1];
+  for (size_t i = 0; i < APOL_TEST_MAX_ROOTS + 1; i++) {
+    many[i] = (apol_root){{S("home")}, {S("/home/u")}};
+  }
+  many[0] = bad_root[0];
+  apol_context over = {many, APOL_TEST_MAX_ROOTS + 1, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_filesystem(p, S("/home/u/a"), APOL_ACCESS_READ, &over, &d, &err);
+  expect_decision("65 roots, the first bad", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID,
+                  NULL);
+  CHECK(str_is(d.message, d.message_len, "the context binds more than 64 roots"),
+        "65 roots message: %.*s", (int)d.message_len, d.message ? d.message : "");
+  over.roots_len = APOL_TEST_MAX_ROOTS;
+  rc = apol_decide_filesystem(p, S("/home/u/a"), APOL_ACCESS_READ, &over, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8, "64 roots, the first bad: %s", err.message);
+  apol_context wild = {bad_root, 100000, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_network(p, S("api.github.com"), NONE, 443, &wild, &d, &err);
+  expect_decision("network ignores roots", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "github");
+  rc = apol_decide_credential(p, S("GITHUB_TOKEN"), NONE, NONE, &wild, &d, &err);
+  expect_decision("credential ignores roots", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "credential.allow.GITHUB_TOKEN");
+  wild.roots = NULL;
+  apol_decision plain;
+  rc = apol_decide_mcp(p, S("github"), NONE, NONE, NULL, &plain, &err);
+  CHECK(rc == APOL_OK && plain.reason != APOL_REASON_INVALID, "mcp: %s", err.message);
+  rc = apol_decide_mcp(p, S("github"), NONE, NONE, &wild, &d, &err);
+  CHECK(rc == APOL_OK && d.effect == plain.effect && d.reason == plain.reason &&
+            d.rule == plain.rule,
+        "mcp ignores NULL roots: %s", err.message);
 
   /* The JSON entry point answers bad bytes with an invalid decision. */
   const char *bad_json = "{\"surface\":\"network\",\"host\":\"\xff\"}";
