@@ -11,8 +11,12 @@
 //	p, err := policy.Load(artifactBytes)
 //	if err != nil { ... }
 //	defer p.Close()
-//	d, err := p.DecideNetwork("api.github.com", "140.82.112.3", 443)
+//	d, err := p.DecideNetwork(policy.String("api.github.com"), policy.String("140.82.112.3"), policy.Port(443))
 //	if d.Effect == policy.Allow { ... }
+//
+// Optional request fields are pointers: nil is absent, and any other value
+// is sent as given, so String("") is an empty (invalid) host and Port(0)
+// the invalid port 0, exactly as "host":"" and "port":0 in JSON.
 //
 // The contract is spec/ffi.md in the workspace.
 package policy
@@ -184,18 +188,32 @@ func cerr(rc C.apol_result, e *C.apol_error) error {
 	return &Error{Code: Code(rc), Message: msg}
 }
 
-// cstr returns a pointer + length for s without copying. absent maps ""
-// to NULL (an absent optional string); otherwise "" is a non-NULL empty
-// string. The pointer is only valid during the cgo call (s is kept alive by
-// the caller's frame).
-func cstr(s string, absent bool) (*C.char, C.size_t) {
+// String returns a pointer to s, for the optional string arguments of the
+// typed calls (host, ip, tool, source). nil is absent; String("") is an
+// explicit empty string, which the library judges like "host":"" in JSON
+// (an invalid request), never as absent.
+func String(s string) *string { return &s }
+
+// Port returns a pointer to n, for the port of DecideNetwork. nil is no
+// port; Port(0) is the invalid port 0, as "port":0 in JSON.
+func Port(n uint32) *uint32 { return &n }
+
+// cstr returns a non-NULL pointer + length for s without copying ("" is an
+// empty string, not absent). The pointer is only valid during the cgo call
+// (s is kept alive by the caller's frame).
+func cstr(s string) (*C.char, C.size_t) {
 	if len(s) == 0 {
-		if absent {
-			return nil, 0
-		}
 		return &C.go_apol_empty[0], 0
 	}
 	return (*C.char)(unsafe.Pointer(*(**byte)(unsafe.Pointer(&s)))), C.size_t(len(s))
+}
+
+// optCstr is cstr for an optional string: nil is NULL (absent).
+func optCstr(s *string) (*C.char, C.size_t) {
+	if s == nil {
+		return nil, 0
+	}
+	return cstr(*s)
 }
 
 // Load loads a compiled policy artifact. The bytes are copied: the slice may
@@ -291,24 +309,25 @@ func (p *Policy) decision(d *C.apol_decision) Decision {
 }
 
 // DecideNetwork decides a connection to host (the name or IP literal about
-// to be connected to) dialling ip (the resolved address). "" means absent
-// for host and ip, 0 means no port (Go has no absent value; use DecideJSON
-// to send port 0, which is invalid). An invalid request is not an error: it
-// is a deny decision with ReasonInvalid. Errors: invalid UTF-8 (ErrUTF8),
-// closed policy (ErrClosed).
-func (p *Policy) DecideNetwork(host, ip string, port uint32) (Decision, error) {
+// to be connected to) dialling ip (the resolved address) on port. Each is
+// optional: nil is absent (at least one of host and ip is needed), and a
+// non-nil value is passed as given, so String("") and Port(0) are invalid
+// exactly as "host":"" and "port":0 in JSON. An invalid request is not an
+// error: it is a deny decision with ReasonInvalid. Errors: invalid UTF-8
+// (ErrUTF8), closed policy (ErrClosed).
+func (p *Policy) DecideNetwork(host, ip *string, port *uint32) (Decision, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.h == nil {
 		return Decision{}, ErrClosed
 	}
-	cport := C.int64_t(port)
-	if port == 0 {
-		cport = C.APOL_PORT_NONE
+	cport := C.int64_t(C.APOL_PORT_NONE)
+	if port != nil {
+		cport = C.int64_t(*port)
 	}
 	// Fast path: strings passed in place, the decision returned by value.
-	hp, hl := cstr(host, true)
-	ipp, ipl := cstr(ip, true)
+	hp, hl := optCstr(host)
+	ipp, ipl := optCstr(ip)
 	r := C.go_apol_network(C.uintptr_t(uintptr(unsafe.Pointer(p.h))), hp, hl, ipp, ipl, cport)
 	runtime.KeepAlive(host)
 	runtime.KeepAlive(ip)
@@ -317,8 +336,7 @@ func (p *Policy) DecideNetwork(host, ip string, port uint32) (Decision, error) {
 		return p.decision(&r.d), nil
 	}
 	// Failed (invalid UTF-8): decide again the slow way for the message.
-	return p.decideC(C.APOL_SURFACE_NETWORK, 0, cport, nil,
-		[7]string{0: host, 1: ip}, [7]bool{true, true, true, true, true, true, true})
+	return p.decideC(C.APOL_SURFACE_NETWORK, 0, cport, nil, [7]*string{0: host, 1: ip})
 }
 
 // cContext copies roots into C memory (a struct passed to C may not hold Go
@@ -356,20 +374,20 @@ func cContext(roots []Root) (ctx *C.apol_context, free func()) {
 
 // decideC decides a request whose strings are copied to C memory (the
 // request struct holds pointers, so it may not point into Go memory).
-// strs are host, ip, path, name, server, tool, source; absent[i] maps "" to
-// an absent string. The caller holds p.mu.
-func (p *Policy) decideC(surface C.uint32_t, access Access, port C.int64_t, roots []Root, strs [7]string, absent [7]bool) (Decision, error) {
+// strs are host, ip, path, name, server, tool, source; nil is absent, ""
+// an empty string. The caller holds p.mu.
+func (p *Policy) decideC(surface C.uint32_t, access Access, port C.int64_t, roots []Root, strs [7]*string) (Decision, error) {
 	creq := (*C.apol_request)(C.malloc(C.sizeof_apol_request))
 	defer C.free(unsafe.Pointer(creq))
 	*creq = C.apol_request{surface: surface, port: port, access: C.uint32_t(access)}
 	var cs [7]C.apol_str
 	for i, s := range strs {
 		switch {
-		case s == "" && absent[i]:
-		case s == "":
+		case s == nil:
+		case *s == "":
 			cs[i] = C.apol_str{ptr: &C.go_apol_empty[0]}
 		default:
-			cs[i] = C.apol_str{ptr: C.CString(s), len: C.size_t(len(s))}
+			cs[i] = C.apol_str{ptr: C.CString(*s), len: C.size_t(len(*s))}
 			defer C.free(unsafe.Pointer(cs[i].ptr))
 		}
 	}
@@ -390,35 +408,36 @@ func (p *Policy) decideC(surface C.uint32_t, access Access, port C.int64_t, root
 }
 
 // decideLocked takes the read lock around decideC.
-func (p *Policy) decideLocked(surface C.uint32_t, access Access, roots []Root, strs [7]string, absent [7]bool) (Decision, error) {
+func (p *Policy) decideLocked(surface C.uint32_t, access Access, roots []Root, strs [7]*string) (Decision, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.h == nil {
 		return Decision{}, ErrClosed
 	}
-	return p.decideC(surface, access, C.APOL_PORT_NONE, roots, strs, absent)
+	return p.decideC(surface, access, C.APOL_PORT_NONE, roots, strs)
 }
 
-// DecideFilesystem decides an access to path (absolute, ~ expanded), with
-// the policy's named roots bound by roots ("home" for ~, every $name); more
-// than 64 roots make the request invalid (spec/limits.md).
+// DecideFilesystem decides an access to path (required, absolute, ~
+// expanded), with the policy's named roots bound by roots ("home" for ~,
+// every $name); more than 64 roots make the request invalid
+// (spec/limits.md).
 func (p *Policy) DecideFilesystem(path string, access Access, roots ...Root) (Decision, error) {
-	return p.decideLocked(C.APOL_SURFACE_FILESYSTEM, access, roots,
-		[7]string{2: path}, [7]bool{true, true, false, true, true, true, true})
+	return p.decideLocked(C.APOL_SURFACE_FILESYSTEM, access, roots, [7]*string{2: &path})
 }
 
-// DecideCredential decides the use of the secret name: seeing it (host and
-// ip "") or sending it to host and/or ip.
-func (p *Policy) DecideCredential(name, host, ip string) (Decision, error) {
-	return p.decideLocked(C.APOL_SURFACE_CREDENTIAL, 0, nil,
-		[7]string{0: host, 1: ip, 3: name}, [7]bool{true, true, true, false, true, true, true})
+// DecideCredential decides the use of the secret name (required): seeing it
+// (host and ip both nil) or sending it to host and/or ip. A non-nil
+// destination is a send even when it is "": String("") is an invalid empty
+// host, as "host":"" in JSON, never a visibility check.
+func (p *Policy) DecideCredential(name string, host, ip *string) (Decision, error) {
+	return p.decideLocked(C.APOL_SURFACE_CREDENTIAL, 0, nil, [7]*string{0: host, 1: ip, 3: &name})
 }
 
-// DecideMCP decides the use of an MCP server (tool "") or of one of its
-// tools; source ("" when unknown) is the server's image or URL.
-func (p *Policy) DecideMCP(server, tool, source string) (Decision, error) {
-	return p.decideLocked(C.APOL_SURFACE_MCP, 0, nil,
-		[7]string{4: server, 5: tool, 6: source}, [7]bool{true, true, true, true, false, true, true})
+// DecideMCP decides the use of an MCP server (required; tool nil) or of one
+// of its tools; source (nil when unknown) is the server's image or URL.
+// String("") for tool or source is invalid, as "" in JSON.
+func (p *Policy) DecideMCP(server string, tool, source *string) (Decision, error) {
+	return p.decideLocked(C.APOL_SURFACE_MCP, 0, nil, [7]*string{4: &server, 5: tool, 6: source})
 }
 
 // DecideJSON decides one JSON request (spec/requests.md, with its own
@@ -431,7 +450,7 @@ func (p *Policy) DecideJSON(request string) (string, error) {
 	if p.h == nil {
 		return "", ErrClosed
 	}
-	rp, rl := cstr(request, false)
+	rp, rl := cstr(request)
 	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
 	defer C.free(unsafe.Pointer(e))
 	var s *C.apol_string
@@ -454,7 +473,7 @@ func (p *Policy) EventJSON(request string, unixMillis int64) (string, error) {
 	if p.h == nil {
 		return "", ErrClosed
 	}
-	rp, rl := cstr(request, false)
+	rp, rl := cstr(request)
 	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
 	defer C.free(unsafe.Pointer(e))
 	var s *C.apol_string

@@ -190,6 +190,211 @@ func TestConformanceVectors(t *testing.T) {
 	t.Logf("conformance: %d vectors, %d failed", len(s.vectors), failed)
 }
 
+// typedRequest is a JSON request as the typed API sees it: optional fields
+// are pointers, nil when the key is missing or null, as in the JSON layer.
+type typedRequest struct {
+	Surface *string `json:"surface"`
+	Host    *string `json:"host"`
+	IP      *string `json:"ip"`
+	Port    *uint32 `json:"port"`
+	Path    *string `json:"path"`
+	Access  *string `json:"access"`
+	Name    *string `json:"name"`
+	Server  *string `json:"server"`
+	Tool    *string `json:"tool"`
+	Source  *string `json:"source"`
+	Context *struct {
+		Roots json.RawMessage `json:"roots"`
+		// Recorded in events only; they never change a decision.
+		User, Session, Agent *string
+	} `json:"context"`
+}
+
+// explicitEmpty reports whether an optional field is given as "" or port 0:
+// the values the typed API once confused with absent.
+func (r *typedRequest) explicitEmpty() bool {
+	for _, s := range []*string{r.Host, r.IP, r.Tool, r.Source} {
+		if s != nil && *s == "" {
+			return true
+		}
+	}
+	return r.Port != nil && *r.Port == 0
+}
+
+// orderedRoots reads a JSON object of root bindings in order, duplicates
+// kept, as the JSON layer does (Go maps would lose both).
+func orderedRoots(raw json.RawMessage) ([]Root, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var roots []Root
+	for d.More() {
+		k, err1 := d.Token()
+		v, err2 := d.Token()
+		name, ok1 := k.(string)
+		path, ok2 := v.(string)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 {
+			return nil, false
+		}
+		roots = append(roots, Root{Name: name, Path: path})
+	}
+	return roots, true
+}
+
+// typedCall maps a vector's JSON request onto the typed API. It reports
+// false for what the typed API cannot express: raw text, and requests the
+// JSON layer refuses as JSON (unknown, duplicate, missing or misplaced
+// fields, wrong types, an unknown surface or access), given the JSON
+// decision's message.
+func typedCall(p *Policy, input, jsonMessage string) (call func() (Decision, error), r typedRequest, ok bool) {
+	for _, prefix := range []string{"request ", "surface must be", "access must be"} {
+		if strings.HasPrefix(jsonMessage, prefix) {
+			return nil, r, false
+		}
+	}
+	d := json.NewDecoder(strings.NewReader(input))
+	d.DisallowUnknownFields()
+	if d.Decode(&r) != nil || r.Surface == nil {
+		return nil, r, false
+	}
+	var roots []Root
+	if r.Context != nil {
+		if roots, ok = orderedRoots(r.Context.Roots); !ok {
+			return nil, r, false
+		}
+	}
+	switch *r.Surface {
+	case "network":
+		return func() (Decision, error) { return p.DecideNetwork(r.Host, r.IP, r.Port) }, r, true
+	case "filesystem":
+		access := map[string]Access{"read": Read, "write": Write}[deref(r.Access)]
+		if r.Path == nil || access == 0 {
+			return nil, r, false
+		}
+		return func() (Decision, error) { return p.DecideFilesystem(*r.Path, access, roots...) }, r, true
+	case "credential":
+		if r.Name == nil {
+			return nil, r, false
+		}
+		return func() (Decision, error) { return p.DecideCredential(*r.Name, r.Host, r.IP) }, r, true
+	case "mcp":
+		if r.Server == nil {
+			return nil, r, false
+		}
+		return func() (Decision, error) { return p.DecideMCP(*r.Server, r.Tool, r.Source) }, r, true
+	}
+	return nil, r, false
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Every vector the typed API can express gets the same decision through it
+// as through JSON (itself checked against the vectors' expectations above):
+// absent fields are nil, and "" or port 0 are sent as given.
+func TestTypedConformanceVectors(t *testing.T) {
+	s := vectors(t)
+	typed, empties := 0, 0
+	for i := range s.vectors {
+		v := &s.vectors[i]
+		p := s.policies[v.artifact]
+		want, err := p.DecideJSON(v.input)
+		if err != nil {
+			t.Errorf("%s: %v", v.where, err)
+			continue
+		}
+		var wantD struct{ Message string }
+		if err := json.Unmarshal([]byte(want), &wantD); err != nil {
+			t.Errorf("%s: decision is not JSON: %s", v.where, want)
+			continue
+		}
+		call, r, ok := typedCall(p, v.input, wantD.Message)
+		if !ok {
+			continue
+		}
+		typed++
+		if r.explicitEmpty() {
+			empties++
+		}
+		d, err := call()
+		if err != nil {
+			t.Errorf("%s: typed call failed: %v\n  request: %s", v.where, err, v.input)
+		} else if got := decisionJSON(d); got != want {
+			t.Errorf("%s\n  request: %s\n  typed: %s\n  json:  %s", v.where, v.input, got, want)
+		}
+	}
+	t.Logf("typed: %d of %d vectors, %d with an explicit \"\" or port 0", typed, len(s.vectors), empties)
+	// The vectors have hundreds of typed-expressible requests, among them
+	// empty hosts, ips, tools, sources and port 0: a mapping that lost
+	// them must not pass.
+	if typed < len(s.vectors)/2 || empties < 10 {
+		t.Errorf("only %d typed vectors, %d with an explicit empty field", typed, empties)
+	}
+}
+
+// Optional fields are pointers: nil is absent, any other value is sent as
+// given. An explicit "" or port 0 is invalid, as in JSON and C; it never
+// falls back to absent, which would turn a credential send into a
+// visibility check (allowed by this policy).
+func TestAbsenceIsExplicit(t *testing.T) {
+	p := examplePolicy(t)
+	cases := []struct {
+		what    string
+		decide  func() (Decision, error)
+		effect  Effect
+		reason  Reason
+		message string
+	}{
+		{"credential send to an empty host",
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", String(""), nil) },
+			Deny, ReasonInvalid, "host is empty"},
+		{"credential send to an empty ip",
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", nil, String("")) },
+			Deny, ReasonInvalid, "ip is not a valid IPv4 or IPv6 address"},
+		{"credential visibility (no destination)",
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", nil, nil) },
+			Allow, ReasonRule, ""},
+		{"network port 0",
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), nil, Port(0)) },
+			Deny, ReasonInvalid, "port must be between 1 and 65535"},
+		{"network without a port",
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), nil, nil) },
+			Deny, ReasonDefault, ""},
+		{"network port 443",
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), nil, Port(443)) },
+			Allow, ReasonRule, ""},
+		{"network empty host with an allowed ip",
+			func() (Decision, error) { return p.DecideNetwork(String(""), String("140.82.112.3"), Port(443)) },
+			Deny, ReasonInvalid, "host is empty"},
+		{"network no host and no ip",
+			func() (Decision, error) { return p.DecideNetwork(nil, nil, Port(443)) },
+			Deny, ReasonInvalid, "network request needs a host, an ip, or both"},
+		{"mcp empty tool",
+			func() (Decision, error) { return p.DecideMCP("github", String(""), nil) },
+			Deny, ReasonInvalid, "name is empty"},
+		{"mcp empty source",
+			func() (Decision, error) { return p.DecideMCP("github", String("get_me"), String("")) },
+			Deny, ReasonInvalid, "source must be 1 to 2048 bytes without control characters"},
+	}
+	for _, c := range cases {
+		d, err := c.decide()
+		if err != nil || d.Effect != c.effect || d.Reason != c.reason || d.Message != c.message {
+			t.Errorf("%s: %+v %v, want %s %s %q", c.what, d, err, c.effect, c.reason, c.message)
+		}
+	}
+	if d, _ := p.DecideCredential("GITHUB_TOKEN", nil, nil); !d.Session {
+		t.Errorf("credential visibility: %+v, want a session grant", d)
+	}
+}
+
 // Rust's JSON layer is the reference: typed decisions must agree with it.
 func TestTypedAgreesWithJSON(t *testing.T) {
 	p := examplePolicy(t)
@@ -199,13 +404,25 @@ func TestTypedAgreesWithJSON(t *testing.T) {
 		decide func() (Decision, error)
 	}{
 		{`{"surface":"network","host":"api.github.com","ip":"140.82.112.3","port":443}`,
-			func() (Decision, error) { return p.DecideNetwork("api.github.com", "140.82.112.3", 443) }},
+			func() (Decision, error) {
+				return p.DecideNetwork(String("api.github.com"), String("140.82.112.3"), Port(443))
+			}},
 		{`{"surface":"network","host":"github.com","ip":"10.1.2.3","port":443}`,
-			func() (Decision, error) { return p.DecideNetwork("github.com", "10.1.2.3", 443) }},
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), String("10.1.2.3"), Port(443)) }},
 		{`{"surface":"network","host":"github.com"}`,
-			func() (Decision, error) { return p.DecideNetwork("github.com", "", 0) }},
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), nil, nil) }},
+		{`{"surface":"network","host":"github.com","port":0}`,
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), nil, Port(0)) }},
+		{`{"surface":"network","host":"","ip":"140.82.112.3","port":443}`,
+			func() (Decision, error) { return p.DecideNetwork(String(""), String("140.82.112.3"), Port(443)) }},
+		{`{"surface":"network","host":"github.com","ip":"","port":443}`,
+			func() (Decision, error) { return p.DecideNetwork(String("github.com"), String(""), Port(443)) }},
+		{`{"surface":"network","ip":"140.82.112.3","port":443}`,
+			func() (Decision, error) { return p.DecideNetwork(nil, String("140.82.112.3"), Port(443)) }},
+		{`{"surface":"network"}`,
+			func() (Decision, error) { return p.DecideNetwork(nil, nil, nil) }},
 		{`{"surface":"network","host":"evil.com:443","port":443}`,
-			func() (Decision, error) { return p.DecideNetwork("evil.com:443", "", 443) }},
+			func() (Decision, error) { return p.DecideNetwork(String("evil.com:443"), nil, Port(443)) }},
 		{`{"surface":"filesystem","path":"/home/u/w/a.rs","access":"write","context":{"roots":{"home":"/home/u","workspace":"/home/u/w"}}}`,
 			func() (Decision, error) { return p.DecideFilesystem("/home/u/w/a.rs", Write, roots...) }},
 		{`{"surface":"filesystem","path":"/home/u/.ssh/id_rsa","access":"read","context":{"roots":{"home":"/home/u","workspace":"/home/u/w"}}}`,
@@ -213,17 +430,31 @@ func TestTypedAgreesWithJSON(t *testing.T) {
 		{`{"surface":"filesystem","path":"/usr/lib","access":"read"}`,
 			func() (Decision, error) { return p.DecideFilesystem("/usr/lib", Read) }},
 		{`{"surface":"credential","name":"NPM_TOKEN","host":"registry.npmjs.org"}`,
-			func() (Decision, error) { return p.DecideCredential("NPM_TOKEN", "registry.npmjs.org", "") }},
+			func() (Decision, error) { return p.DecideCredential("NPM_TOKEN", String("registry.npmjs.org"), nil) }},
 		{`{"surface":"credential","name":"GITHUB_TOKEN"}`,
-			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", "", "") }},
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", nil, nil) }},
+		{`{"surface":"credential","name":"GITHUB_TOKEN","host":""}`,
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", String(""), nil) }},
+		{`{"surface":"credential","name":"GITHUB_TOKEN","ip":""}`,
+			func() (Decision, error) { return p.DecideCredential("GITHUB_TOKEN", nil, String("")) }},
+		{`{"surface":"credential","name":""}`,
+			func() (Decision, error) { return p.DecideCredential("", nil, nil) }},
 		{`{"surface":"mcp","server":"github","tool":"delete_repo","source":"ghcr.io/github/github-mcp-server:v0.8.0"}`,
 			func() (Decision, error) {
-				return p.DecideMCP("github", "delete_repo", "ghcr.io/github/github-mcp-server:v0.8.0")
+				return p.DecideMCP("github", String("delete_repo"), String("ghcr.io/github/github-mcp-server:v0.8.0"))
 			}},
 		{`{"surface":"mcp","server":"github","tool":"create_issue","source":"ghcr.io/github/github-mcp-server:v0.8.0"}`,
 			func() (Decision, error) {
-				return p.DecideMCP("github", "create_issue", "ghcr.io/github/github-mcp-server:v0.8.0")
+				return p.DecideMCP("github", String("create_issue"), String("ghcr.io/github/github-mcp-server:v0.8.0"))
 			}},
+		{`{"surface":"mcp","server":"github"}`,
+			func() (Decision, error) { return p.DecideMCP("github", nil, nil) }},
+		{`{"surface":"mcp","server":"github","tool":"","source":"ghcr.io/github/github-mcp-server:v0.8.0"}`,
+			func() (Decision, error) {
+				return p.DecideMCP("github", String(""), String("ghcr.io/github/github-mcp-server:v0.8.0"))
+			}},
+		{`{"surface":"mcp","server":"github","tool":"get_me","source":""}`,
+			func() (Decision, error) { return p.DecideMCP("github", String("get_me"), String("")) }},
 	}
 	for _, c := range cases {
 		d, err := c.decide()
@@ -270,7 +501,7 @@ func examplePolicy(t testing.TB) *Policy {
 func TestBadInput(t *testing.T) {
 	p := examplePolicy(t)
 	var e *Error
-	if _, err := p.DecideNetwork("caf\xc3", "", 443); !errors.As(err, &e) || e.Code != ErrUTF8 ||
+	if _, err := p.DecideNetwork(String("caf\xc3"), nil, Port(443)); !errors.As(err, &e) || e.Code != ErrUTF8 ||
 		!strings.Contains(e.Message, "host` is not valid UTF-8") {
 		t.Errorf("invalid UTF-8 host: %v", err)
 	}
@@ -283,7 +514,7 @@ func TestBadInput(t *testing.T) {
 	if got, _ := p.DecideJSON(strings.Repeat(" ", 70000)); !strings.Contains(got, "larger than 64 KiB") {
 		t.Errorf("oversized JSON: %s", got)
 	}
-	d, err := p.DecideNetwork(strings.Repeat("a", 1<<20), "", 443)
+	d, err := p.DecideNetwork(String(strings.Repeat("a", 1<<20)), nil, Port(443))
 	if err != nil || d.Reason != ReasonInvalid || d.Message != "host is longer than 253 bytes" {
 		t.Errorf("oversized host: %+v %v", d, err)
 	}
@@ -315,7 +546,7 @@ func TestBadInput(t *testing.T) {
 	if err := q.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := q.DecideNetwork("github.com", "", 443); err != ErrClosed {
+	if _, err := q.DecideNetwork(String("github.com"), nil, Port(443)); err != ErrClosed {
 		t.Errorf("closed policy: %v", err)
 	}
 	if _, err := q.DecideJSON("{}"); err != ErrClosed {
@@ -374,7 +605,7 @@ func TestConcurrentDecisions(t *testing.T) {
 			// The typed fast path too.
 			p := s.policies[filepath.Join("target", "ffi", "examples", "coding-agent.apol")]
 			for i := 0; i < 200; i++ {
-				d, err := p.DecideNetwork("api.github.com", "140.82.112.3", 443)
+				d, err := p.DecideNetwork(String("api.github.com"), String("140.82.112.3"), Port(443))
 				if err != nil || d.Effect != Allow || d.Rule != "github" {
 					errs <- fmt.Sprintf("typed decision %+v %v", d, err)
 					return
@@ -399,7 +630,7 @@ func BenchmarkDecideNetwork(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d, err := p.DecideNetwork("api.github.com", "", 443)
+		d, err := p.DecideNetwork(String("api.github.com"), nil, Port(443))
 		if err != nil || d.Effect != Allow {
 			b.Fatal(d, err)
 		}

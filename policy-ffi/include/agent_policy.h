@@ -372,13 +372,15 @@ typedef struct apol_root {
  */
 typedef struct apol_context {
   /**
-   * `roots_len` bindings, or NULL when `roots_len` is 0.
+   * `roots_len` bindings, or NULL when `roots_len` is 0. Read by
+   * filesystem requests only: the other surfaces ignore `roots` and
+   * `roots_len` entirely (not read, converted, validated or counted).
    */
   const struct apol_root *roots;
   /**
    * Number of bindings. A filesystem request whose context binds more
    * than 64 (`MAX_ROOT_BINDINGS`) is invalid ("the context binds more
-   * than 64 roots"); other surfaces ignore the bindings.
+   * than 64 roots"), decided from the count before any binding is read.
    */
   size_t roots_len;
   /**

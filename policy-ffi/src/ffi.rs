@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use policy_eval::event::Event;
 use policy_eval::json::JsonOutcome;
-use policy_eval::limits::MAX_JSON_REQUEST_BYTES;
+use policy_eval::limits::{MAX_JSON_REQUEST_BYTES, MAX_ROOT_BINDINGS};
 use policy_eval::{
     Access, Context, Decision, Effect, Invalid, Lifetime, Policy, Reason, Request, Surface,
 };
@@ -113,22 +113,23 @@ fn check_out<T>(out: *mut T, what: &str) -> Result<(), Failure> {
 ///
 /// # Safety
 ///
-/// `p` is NULL or a pointer returned by `apol_policy_load` (checked
-/// best-effort with the magic number).
+/// `p` is NULL or a live handle of this library: an `apol_policy`, or an
+/// `apol_string` passed by mistake (refused by the magic number). Freed
+/// handles are caught best-effort only.
 unsafe fn policy_arg<'a>(p: *const apol_policy) -> Result<&'a Policy, Failure> {
     if p.is_null() {
         return Err(Failure::null("policy"));
     }
-    // SAFETY: a non-NULL `p` points to a live `apol_policy` (contract); the
-    // magic check catches other objects best-effort.
-    let h = unsafe { &*p };
-    if h.magic != POLICY_MAGIC {
+    // SAFETY: a non-NULL `p` is a live handle (contract), perhaps of the
+    // other type: `magic_of` reads only its first 8 bytes.
+    if unsafe { handle::magic_of(p) } != POLICY_MAGIC {
         return Err(Failure::new(
             APOL_ERR_HANDLE,
             "`policy` is not a live apol_policy (freed, or not from apol_policy_load)",
         ));
     }
-    Ok(&h.policy)
+    // SAFETY: the magic says `p` is a live `apol_policy`.
+    Ok(unsafe { &(*p).policy })
 }
 
 /// A byte slice from pointer + length. `what` names the argument.
@@ -237,7 +238,17 @@ fn access_arg(access: u32) -> Access {
 /// Root bindings kept on the stack up to this count.
 const STACK_ROOTS: usize = 8;
 
-/// Calls `f` with the context behind `ctx` (the empty context for NULL).
+/// Stand-ins for a context that binds more than `MAX_ROOT_BINDINGS` roots:
+/// `decide` answers `TooManyRoots` from the count alone, after the checks
+/// that come first (access, path; `spec/requests.md`), so the caller's
+/// bindings are never read.
+static OVER_LIMIT: [(&str, &str); MAX_ROOT_BINDINGS + 1] = [("", ""); MAX_ROOT_BINDINGS + 1];
+
+/// Calls `f` with the context behind `ctx` (the empty context for NULL) for
+/// `req`. Root bindings are read for filesystem requests only, and only up
+/// to `MAX_ROOT_BINDINGS`: the count is checked before any binding is
+/// converted. Other surfaces never use them, so their `roots` and
+/// `roots_len` are not read at all (`spec/ffi.md`).
 ///
 /// # Safety
 ///
@@ -245,6 +256,7 @@ const STACK_ROOTS: usize = 8;
 /// `apol_context` contract.
 unsafe fn with_context<R>(
     ctx: *const apol_context,
+    req: &Request<'_>,
     f: impl FnOnce(&Context<'_>) -> Result<R, Failure>,
 ) -> Result<R, Failure> {
     if ctx.is_null() {
@@ -260,18 +272,22 @@ unsafe fn with_context<R>(
             opt_slice(c.agent, "context.agent")?,
         )
     };
-    let roots: &[apol_root] = if c.roots_len == 0 {
+    let uses_roots = matches!(req, Request::Filesystem { .. });
+    let roots: &[apol_root] = if !uses_roots || c.roots_len == 0 {
         &[]
     } else if c.roots.is_null() {
         return Err(Failure::null("context.roots"));
-    } else if c.roots_len > isize::MAX as usize / std::mem::size_of::<apol_root>() {
-        return Err(Failure::new(
-            APOL_ERR_ARGUMENT,
-            "`context.roots_len` is too large",
-        ));
+    } else if c.roots_len > MAX_ROOT_BINDINGS {
+        return f(&Context {
+            roots: &OVER_LIMIT,
+            user,
+            session,
+            agent,
+        });
     } else {
         // SAFETY: `roots` is non-NULL and valid for `roots_len` elements
-        // (contract); the total size fits in `isize` (checked above).
+        // (contract); at most MAX_ROOT_BINDINGS of them, so the size fits in
+        // `isize`.
         unsafe { std::slice::from_raw_parts(c.roots, c.roots_len) }
     };
     let root = |r: &apol_root| -> Result<(&str, &str), Failure> {
@@ -646,7 +662,7 @@ unsafe fn decide_into(
 ) -> Outcome {
     check_out(out, "out")?;
     // SAFETY: `ctx` is NULL or valid (contract).
-    let d = unsafe { with_context(ctx, |c| Ok(policy.decide(req, c))) }?;
+    let d = unsafe { with_context(ctx, req, |c| Ok(policy.decide(req, c))) }?;
     // SAFETY: `out` is non-NULL and valid (contract).
     unsafe { put(out, decision_c(policy, &d)) };
     Ok(())
@@ -978,7 +994,7 @@ pub unsafe extern "C" fn apol_event(
         let (p, r) = unsafe { (policy_arg(policy)?, request_arg(&*req)?) };
         // SAFETY: `ctx` is NULL or valid (contract).
         let (d, line) = unsafe {
-            with_context(ctx, |c| {
+            with_context(ctx, &r, |c| {
                 let d = p.decide(&r, c);
                 Ok((
                     d,
@@ -1048,15 +1064,19 @@ pub unsafe extern "C" fn apol_event_json(
 
 /// # Safety
 ///
-/// `s` is NULL or a pointer returned by this library.
+/// `s` is NULL or a live handle of this library, of either type (a policy
+/// is refused by the magic number).
 unsafe fn string_ref<'a>(s: *const apol_string) -> Option<&'a apol_string> {
     if s.is_null() {
         return None;
     }
-    // SAFETY: non-NULL `s` points to a live `apol_string` (contract); the
-    // magic check catches other objects best-effort.
-    let r = unsafe { &*s };
-    (r.magic == STRING_MAGIC).then_some(r)
+    // SAFETY: a non-NULL `s` is a live handle (contract), perhaps of the
+    // other type: `magic_of` reads only its first 8 bytes.
+    if unsafe { handle::magic_of(s) } != STRING_MAGIC {
+        return None;
+    }
+    // SAFETY: the magic says `s` is a live `apol_string`.
+    Some(unsafe { &*s })
 }
 
 /// The NUL-terminated UTF-8 text of a library string, valid until

@@ -172,11 +172,13 @@ pub struct apol_root {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct apol_context {
-    /// `roots_len` bindings, or NULL when `roots_len` is 0.
+    /// `roots_len` bindings, or NULL when `roots_len` is 0. Read by
+    /// filesystem requests only: the other surfaces ignore `roots` and
+    /// `roots_len` entirely (not read, converted, validated or counted).
     pub roots: *const apol_root,
     /// Number of bindings. A filesystem request whose context binds more
     /// than 64 (`MAX_ROOT_BINDINGS`) is invalid ("the context binds more
-    /// than 64 roots"); other surfaces ignore the bindings.
+    /// than 64 roots"), decided from the count before any binding is read.
     pub roots_len: usize,
     /// User (recorded in events only), NULL when absent.
     pub user: apol_str,

@@ -251,6 +251,185 @@ fn bad_arguments_are_error_codes_with_messages() {
     }
 }
 
+/// A filesystem decision under `ctx`: the result, and the message of an
+/// invalid decision ("" otherwise).
+fn fs(p: *const apol_policy, path: &str, ctx: &apol_context) -> (apol_result, String) {
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    // SAFETY: valid pointers; the bindings follow the cases' needs.
+    let r = unsafe {
+        apol_decide_filesystem(
+            p,
+            path.as_ptr().cast(),
+            path.len(),
+            APOL_ACCESS_READ,
+            ctx,
+            d.as_mut_ptr(),
+            ptr::null_mut(),
+        )
+    };
+    // SAFETY: zeroed is a valid apol_decision.
+    let d = unsafe { d.assume_init() };
+    (r, text(d.message, d.message_len))
+}
+
+fn roots_ctx(roots: &[apol_root], len: usize) -> apol_context {
+    apol_context {
+        roots: roots.as_ptr(),
+        roots_len: len,
+        user: apol_str::none(),
+        session: apol_str::none(),
+        agent: apol_str::none(),
+    }
+}
+
+#[test]
+fn root_binding_count_is_checked_before_any_binding_is_converted() {
+    let p = load();
+    let good = apol_root {
+        name: apol_str::new("home"),
+        path: apol_str::new("/home/u"),
+    };
+    // Converting this binding would be an error: its name is not UTF-8.
+    let bad = apol_root {
+        name: apol_str {
+            ptr: b"\xff".as_ptr().cast(),
+            len: 1,
+        },
+        path: apol_str::new("/x"),
+    };
+    let mut roots = vec![good; policy_eval::limits::MAX_ROOT_BINDINGS + 1];
+    roots[0] = bad;
+    let over = roots_ctx(&roots, roots.len());
+    assert_eq!(
+        fs(p, "/home/u/a", &over),
+        (APOL_OK, "the context binds more than 64 roots".into())
+    );
+    // The checks before the count still come first (spec/requests.md).
+    assert_eq!(
+        fs(p, "a", &over),
+        (
+            APOL_OK,
+            "path must be absolute (start with `/`): the host must absolutize it".into()
+        )
+    );
+    // At the limit the bindings are converted, and the bad one is an error.
+    let at = roots_ctx(&roots, policy_eval::limits::MAX_ROOT_BINDINGS);
+    assert_eq!(fs(p, "/home/u/a", &at).0, APOL_ERR_UTF8);
+    // SAFETY: live handle.
+    unsafe { apol_policy_free(p) };
+}
+
+#[test]
+fn root_bindings_are_ignored_on_other_surfaces() {
+    let p = load();
+    let garbage = [apol_root {
+        name: apol_str {
+            ptr: ptr::null(),
+            len: 7,
+        },
+        path: apol_str {
+            ptr: b"\xc3".as_ptr().cast(),
+            len: 1,
+        },
+    }];
+    // Not converted (NULL name, bad UTF-8), not counted (a length far over
+    // the limit and the array), not validated (NULL array with a length).
+    let mut null_roots = roots_ctx(&[], 5);
+    null_roots.roots = ptr::null();
+    // On a filesystem request they are read: the result (and message) each
+    // gives there.
+    let too_many = "the context binds more than 64 roots";
+    let contexts = [
+        (roots_ctx(&garbage, 1), (APOL_ERR_NULL, "")),
+        (roots_ctx(&garbage, usize::MAX), (APOL_OK, too_many)),
+        (null_roots, (APOL_ERR_NULL, "")),
+    ];
+    let network = apol_request {
+        surface: APOL_SURFACE_NETWORK as u32,
+        host: apol_str::new("github.com"),
+        ip: apol_str::none(),
+        port: 443,
+        path: apol_str::none(),
+        access: 0,
+        name: apol_str::none(),
+        server: apol_str::none(),
+        tool: apol_str::none(),
+        source: apol_str::none(),
+    };
+    let credential = apol_request {
+        surface: APOL_SURFACE_CREDENTIAL as u32,
+        name: apol_str::new("GITHUB_TOKEN"),
+        ..network
+    };
+    let mcp = apol_request {
+        surface: APOL_SURFACE_MCP as u32,
+        server: apol_str::new("github"),
+        ..network
+    };
+    for (ctx, (fs_result, fs_message)) in &contexts {
+        for (req, effect, reason) in [
+            (&network, APOL_EFFECT_ALLOW, APOL_REASON_RULE),
+            (&credential, APOL_EFFECT_DENY, APOL_REASON_DEFAULT),
+            (&mcp, APOL_EFFECT_DENY, APOL_REASON_DEFAULT),
+        ] {
+            let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+            let mut e = err();
+            // SAFETY: valid pointers; the bindings are never read.
+            let r = unsafe { apol_decide(p, req, ctx, d.as_mut_ptr(), &mut e) };
+            assert_eq!(r, APOL_OK, "surface {}: {}", req.surface, msg(&e));
+            // SAFETY: written on APOL_OK.
+            let d = unsafe { d.assume_init() };
+            assert_eq!((d.effect, d.reason), (effect, reason));
+            let mut s = ptr::null_mut();
+            // SAFETY: as above.
+            let r = unsafe { apol_event(p, req, ctx, -1, ptr::null_mut(), &mut s, &mut e) };
+            assert_eq!(r, APOL_OK, "event, surface {}: {}", req.surface, msg(&e));
+            // SAFETY: a live string, freed once.
+            unsafe { apol_string_free(s) };
+        }
+        assert_eq!(fs(p, "/a", ctx), (*fs_result, fs_message.to_string()));
+    }
+    // SAFETY: live handle.
+    unsafe { apol_policy_free(p) };
+}
+
+#[test]
+fn a_handle_of_the_other_type_is_refused() {
+    let p = load();
+    let req = br#"{"surface":"network","host":"github.com","port":443}"#;
+    let mut s = ptr::null_mut();
+    let mut e = err();
+    // SAFETY (all calls): live handles, each passed where the other type is
+    // expected; the magic check reads only the first 8 bytes of either.
+    unsafe {
+        let r = apol_decide_json_alloc(p, req.as_ptr().cast(), req.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_OK);
+        let s_as_policy = s.cast_const().cast::<apol_policy>();
+        let (r, _) = net(s_as_policy, Some(b"github.com"), 443);
+        assert_eq!(r, APOL_ERR_HANDLE);
+        let mut info = std::mem::MaybeUninit::<apol_policy_info>::uninit();
+        let r = apol_policy_get_info(s_as_policy, info.as_mut_ptr(), &mut e);
+        assert_eq!((r, e.code), (APOL_ERR_HANDLE, APOL_ERR_HANDLE));
+        assert_eq!(
+            msg(&e),
+            "`policy` is not a live apol_policy (freed, or not from apol_policy_load)"
+        );
+        let p_as_string = p.cast_const().cast::<apol_string>();
+        assert!(apol_string_ptr(p_as_string).is_null());
+        assert_eq!(apol_string_len(p_as_string), 0);
+        assert_eq!(apol_policy_free(s.cast()), APOL_ERR_HANDLE);
+        assert_eq!(apol_string_free(p.cast()), APOL_ERR_HANDLE);
+
+        // Both are untouched and still usable.
+        let (r, d) = net(p, Some(b"github.com"), 443);
+        assert_eq!((r, d.effect), (APOL_OK, APOL_EFFECT_ALLOW));
+        let got = CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap();
+        assert_eq!(got, r#"{"decision":"allow","rule":"gh","reason":"rule"}"#);
+        assert_eq!(apol_string_free(s), APOL_OK);
+        assert_eq!(apol_policy_free(p), APOL_OK);
+    }
+}
+
 #[test]
 fn json_decisions_fill_buffers_and_strings() {
     let p = load();

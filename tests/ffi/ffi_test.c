@@ -15,7 +15,8 @@
  * 2. typed: apol_decide_network / _filesystem / _credential / _mcp /
  *    apol_decide / events against EXAMPLE.apol (examples/coding-agent.policy).
  * 3. bad input: NULL pointers, truncated artifacts, invalid UTF-8, oversized
- *    strings, double free: error codes and messages, never a crash.
+ *    strings, double free, a handle of the wrong type: error codes and
+ *    messages, never a crash.
  * 4. threads: THREADS threads (default 8) decide every vector ROUNDS times
  *    (default 20) against policies shared by all of them; every answer is
  *    checked.
@@ -314,6 +315,9 @@ static int str_is(const char *p, size_t len, const char *want) {
   return want != NULL && len == strlen(want) && memcmp(p, want, len) == 0;
 }
 
+/* MAX_ROOT_BINDINGS (policy-eval/src/limits.rs; spec/limits.md). */
+#define APOL_TEST_MAX_ROOTS 64
+
 #define S(x) (x), strlen(x)
 #define NONE NULL, 0
 
@@ -499,6 +503,39 @@ static void test_bad_input(apol_policy *p, const char *artifact_path) {
   rc = apol_decide_filesystem(p, S("/x"), APOL_ACCESS_READ, &utf_ctx, &d, &err);
   CHECK(rc == APOL_ERR_UTF8, "invalid UTF-8 root");
 
+  /* Root bindings: their count is checked before any is converted, and the
+   * other surfaces do not read them at all (a roots_len far past the array
+   * would be an out-of-bounds read under ASan and valgrind). */
+  apol_root many[APOL_TEST_MAX_ROOTS + 1];
+  for (size_t i = 0; i < APOL_TEST_MAX_ROOTS + 1; i++) {
+    many[i] = (apol_root){{S("home")}, {S("/home/u")}};
+  }
+  many[0] = bad_root[0];
+  apol_context over = {many, APOL_TEST_MAX_ROOTS + 1, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_filesystem(p, S("/home/u/a"), APOL_ACCESS_READ, &over, &d, &err);
+  expect_decision("65 roots, the first bad", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID,
+                  NULL);
+  CHECK(str_is(d.message, d.message_len, "the context binds more than 64 roots"),
+        "65 roots message: %.*s", (int)d.message_len, d.message ? d.message : "");
+  over.roots_len = APOL_TEST_MAX_ROOTS;
+  rc = apol_decide_filesystem(p, S("/home/u/a"), APOL_ACCESS_READ, &over, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8, "64 roots, the first bad: %s", err.message);
+  apol_context wild = {bad_root, 100000, {NONE}, {NONE}, {NONE}};
+  rc = apol_decide_network(p, S("api.github.com"), NONE, 443, &wild, &d, &err);
+  expect_decision("network ignores roots", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "github");
+  rc = apol_decide_credential(p, S("GITHUB_TOKEN"), NONE, NONE, &wild, &d, &err);
+  expect_decision("credential ignores roots", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
+                  "credential.allow.GITHUB_TOKEN");
+  wild.roots = NULL;
+  apol_decision plain;
+  rc = apol_decide_mcp(p, S("github"), NONE, NONE, NULL, &plain, &err);
+  CHECK(rc == APOL_OK && plain.reason != APOL_REASON_INVALID, "mcp: %s", err.message);
+  rc = apol_decide_mcp(p, S("github"), NONE, NONE, &wild, &d, &err);
+  CHECK(rc == APOL_OK && d.effect == plain.effect && d.reason == plain.reason &&
+            d.rule == plain.rule,
+        "mcp ignores NULL roots: %s", err.message);
+
   /* The JSON entry point answers bad bytes with an invalid decision. */
   const char *bad_json = "{\"surface\":\"network\",\"host\":\"\xff\"}";
   rc = apol_decide_json(p, S(bad_json), buf, sizeof buf, &len, &err);
@@ -583,6 +620,78 @@ static void test_bad_input(apol_policy *p, const char *artifact_path) {
         "result names");
 }
 
+/* A handle of one type passed where the other is expected: every handle
+ * starts with its magic number (policy-ffi/src/handle.rs), so the check
+ * reads 8 bytes inside either handle and refuses the other type. Under ASan
+ * and valgrind this also proves no byte past a (smaller) apol_string is read. */
+static void test_wrong_handle_type(apol_policy *p) {
+  apol_decision d;
+  apol_error err;
+  apol_result rc;
+  char buf[256];
+  size_t len = 0;
+  const char *req = "{\"surface\":\"network\",\"host\":\"api.github.com\",\"port\":443}";
+  apol_string *s = NULL;
+  rc = apol_decide_json_alloc(p, S(req), &s, &err);
+  CHECK(rc == APOL_OK, "alloc: %s", err.message);
+  if (rc != APOL_OK) return;
+  const apol_policy *s_as_policy = (const apol_policy *)s;
+  const apol_string *p_as_string = (const apol_string *)p;
+
+#define EXPECT_HANDLE(what, call)                                                  \
+  do {                                                                             \
+    memset(&d, 0xab, sizeof d);                                                    \
+    rc = (call);                                                                   \
+    CHECK(rc == APOL_ERR_HANDLE && err.code == APOL_ERR_HANDLE &&                  \
+              strstr(err.message, "not a live apol_policy") != NULL &&             \
+              ((unsigned char *)&d)[0] == 0xab,                                    \
+          "%s, a string as the policy: %s (%s)", what, err.message,                \
+          apol_result_name(rc));                                                   \
+  } while (0)
+
+  EXPECT_HANDLE("apol_decide_network",
+                apol_decide_network(s_as_policy, S("api.github.com"), NONE, 443, NULL, &d, &err));
+  EXPECT_HANDLE("apol_decide_filesystem",
+                apol_decide_filesystem(s_as_policy, S("/x"), APOL_ACCESS_READ, NULL, &d, &err));
+  EXPECT_HANDLE("apol_decide_credential",
+                apol_decide_credential(s_as_policy, S("GITHUB_TOKEN"), NONE, NONE, NULL, &d, &err));
+  EXPECT_HANDLE("apol_decide_mcp",
+                apol_decide_mcp(s_as_policy, S("github"), NONE, NONE, NULL, &d, &err));
+  apol_request r;
+  memset(&r, 0, sizeof r);
+  r.surface = APOL_SURFACE_NETWORK;
+  r.host = (apol_str){S("api.github.com")};
+  r.port = 443;
+  EXPECT_HANDLE("apol_decide", apol_decide(s_as_policy, &r, NULL, &d, &err));
+  EXPECT_HANDLE("apol_decide_json",
+                apol_decide_json(s_as_policy, S(req), buf, sizeof buf, &len, &err));
+  apol_string *out = NULL;
+  EXPECT_HANDLE("apol_decide_json_alloc", apol_decide_json_alloc(s_as_policy, S(req), &out, &err));
+  EXPECT_HANDLE("apol_event", apol_event(s_as_policy, &r, NULL, -1, &d, &out, &err));
+  EXPECT_HANDLE("apol_event_json", apol_event_json(s_as_policy, S(req), -1, &d, &out, &err));
+  CHECK(out == NULL, "no string out on a wrong handle");
+  apol_policy_info info;
+  EXPECT_HANDLE("apol_policy_get_info", apol_policy_get_info(s_as_policy, &info, &err));
+  apol_rule rule;
+  EXPECT_HANDLE("apol_policy_rule", apol_policy_rule(s_as_policy, 0, &rule, &err));
+#undef EXPECT_HANDLE
+
+  /* A policy where a string is expected: no text, no length. */
+  CHECK(apol_string_ptr(p_as_string) == NULL && apol_string_len(p_as_string) == 0,
+        "policy read as a string");
+  /* Frees check the registry: the other type is refused, nothing is freed. */
+  CHECK(apol_policy_free((apol_policy *)s) == APOL_ERR_HANDLE, "string freed as a policy");
+  CHECK(apol_string_free((apol_string *)p) == APOL_ERR_HANDLE, "policy freed as a string");
+
+  /* Both handles are intact. */
+  const char *want = "{\"decision\":\"allow\",\"rule\":\"github\",\"reason\":\"rule\"}";
+  CHECK(apol_string_len(s) == strlen(want) && strcmp(apol_string_ptr(s), want) == 0,
+        "string intact: %s", apol_string_ptr(s));
+  rc = apol_decide_network(p, S("api.github.com"), NONE, 443, NULL, &d, &err);
+  expect_decision("policy intact", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
+  CHECK(apol_string_free(s) == APOL_OK, "string free");
+}
+
 /* ------------------------------------------------------------------------ */
 /* Threads                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -648,6 +757,7 @@ int main(int argc, char **argv) {
   if (example != NULL) {
     test_typed(example);
     test_bad_input(example, argv[2]);
+    test_wrong_handle_type(example);
   }
   test_threads(threads, rounds);
 
