@@ -271,7 +271,7 @@ func typedCall(p *Policy, input, jsonMessage string) (call func() (Decision, err
 	case "network":
 		return func() (Decision, error) { return p.DecideNetwork(r.Host, r.IP, r.Port) }, r, true
 	case "filesystem":
-		access := map[string]Access{"read": Read, "write": Write}[deref(r.Access)]
+		access := map[string]Access{"read": Read, "write": Write, "read write": ReadWrite}[deref(r.Access)]
 		if r.Path == nil || access == 0 {
 			return nil, r, false
 		}

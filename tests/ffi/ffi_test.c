@@ -362,6 +362,11 @@ static void test_typed(apol_policy *p) {
   expect_decision("fs ssh", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "secrets");
   rc = apol_decide_filesystem(p, S("/usr/lib/x"), APOL_ACCESS_READ_WRITE, &ctx, &d, &err);
   expect_decision("fs read write", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
+  /* Read and write together: the stricter of the two (a deny of either). */
+  rc = apol_decide_filesystem(p, S("/home/u/.ssh/config"), APOL_ACCESS_READ_WRITE, &ctx, &d, &err);
+  expect_decision("fs read write ssh", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "secrets");
+  rc = apol_decide_filesystem(p, S("/home/u/w/a.rs"), APOL_ACCESS_READ_WRITE, &ctx, &d, &err);
+  expect_decision("fs read write ws", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "workspace");
   rc = apol_decide_filesystem(p, S("/usr/lib/x"), 7, &ctx, &d, &err);
   expect_decision("fs bad access", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
   rc = apol_decide_filesystem(p, S("/usr/lib/x"), APOL_ACCESS_READ, NULL, &d, &err);
@@ -375,6 +380,12 @@ static void test_typed(apol_policy *p) {
   expect_decision("cred see", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE,
                   "credential.allow.GITHUB_TOKEN");
   CHECK(d.lifetime == APOL_LIFETIME_SESSION, "session lifetime");
+  /* A send to an allowed host dialled at the metadata address (NAT64 form):
+     no rule names the address, so it is denied. */
+  rc = apol_decide_credential(p, S("GITHUB_TOKEN"), S("github.com"), S("64:ff9b::a9fe:a9fe"), NULL,
+                              &d, &err);
+  expect_decision("send to a local address", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT,
+                  NULL);
   rc = apol_decide_credential(p, S("GITHUB_TOKEN"), S("evil.com"), NONE, NULL, &d, &err);
   expect_decision("cred send", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_DEFAULT, NULL);
 
