@@ -28,7 +28,9 @@ QUICK=$([ "${BENCH_QUICK:-}" = 1 ] && echo 1 || true)
 step() { printf '\n==> %s\n' "$*"; }
 
 step "bench data (Debian packages installed when missing)"
-command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3; }
+# shellcheck source=tools.sh
+source .ci/tools.sh
+command -v python3 >/dev/null || need_apt python3
 if [ -n "$QUICK" ]; then SIZES=10,100; else SIZES=10,100,1000,10000,100000; fi
 python3 benches/gen_data.py --sizes "$SIZES"
 

@@ -3,8 +3,8 @@
 # suite (plain, AddressSanitizer + UBSan, valgrind), 8-thread C concurrency,
 # and the Go module's tests (conformance vectors, 64 goroutines, benchmark).
 # The vectors are those of tests/conformance, tests/bypass and examples.
-# Installs what it needs, idempotently (cbindgen 0.29.4, golang-go,
-# valgrind); works from a clean clone.
+# Installs what it needs, idempotently (cbindgen, golang-go, valgrind:
+# .ci/tools.sh); works from a clean clone.
 #
 #   bash .ci/ffi.sh              # everything
 #   FFI_BENCH=1 bash .ci/ffi.sh  # also the Go benchmark and the Rust criterion
@@ -15,7 +15,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=target/ffi
-CBINDGEN_VERSION=0.29.4
 CC=${CC:-gcc}
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -O1 -g -I policy-ffi/include)
 LIBS=(-lm -ldl -lpthread)
@@ -39,21 +38,12 @@ finish() {
 }
 
 # -- installs ---------------------------------------------------------------
-apt_updated=
-apt_install() {
-  if [ -z "$apt_updated" ]; then
-    apt-get update -qq >/dev/null && apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-
+# shellcheck source=tools.sh
+source .ci/tools.sh
 step "tools"
-if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
-  cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet || { ko "install cbindgen"; finish; }
-fi
-command -v go >/dev/null || apt_install golang-go || { ko "install golang-go"; finish; }
-command -v valgrind >/dev/null || apt_install valgrind || { ko "install valgrind"; finish; }
-command -v "$CC" >/dev/null || apt_install gcc || { ko "install gcc"; finish; }
+need_cbindgen || { ko "install cbindgen"; finish; }
+need_apt golang-go valgrind || { ko "install golang-go, valgrind"; finish; }
+command -v "$CC" >/dev/null || need_apt gcc || { ko "install gcc"; finish; }
 cbindgen --version && go version && valgrind --version && "$CC" --version | head -1
 
 # -- build ------------------------------------------------------------------

@@ -36,7 +36,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-CARGO_FUZZ_VERSION=0.13.2
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
 TIMEOUT="${FUZZ_TIMEOUT:-10}"
@@ -46,13 +45,12 @@ if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 LOGS=fuzz/target/logs
 mkdir -p "$LOGS"
 
-if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
-  echo "fuzz: installing cargo-fuzz $CARGO_FUZZ_VERSION"
-  cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION" >"$LOGS/install.log" 2>&1 || {
-    cat "$LOGS/install.log"
-    echo "fuzz: 0 passed, ${#TARGETS[@]} failed"
-    exit 1
-  }
+# shellcheck source=tools.sh
+source .ci/tools.sh
+if ! need_cargo_fuzz >"$LOGS/install.log" 2>&1; then
+  cat "$LOGS/install.log"
+  echo "fuzz: 0 passed, ${#TARGETS[@]} failed"
+  exit 1
 fi
 
 TOOLCHAIN_CHOICE="${FUZZ_TOOLCHAIN:-auto}"

@@ -13,29 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
-TARGET=wasm32-unknown-unknown
 OUT=target/wasm
 mkdir -p "$OUT"
 
-step "toolchain: rustup target $TARGET"
-rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
-
-# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate.
-WB_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-[ -n "$WB_VERSION" ] || { echo "error: wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
-step "toolchain: wasm-bindgen-cli $WB_VERSION"
-if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSION" ]; then
-  cargo install wasm-bindgen-cli --version "$WB_VERSION" --locked
-fi
-
-step "toolchain: chromium"
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
-fi
-
-step "npm ci (console)"
-(cd console && npm ci --no-audit --no-fund)
+# shellcheck source=tools.sh
+source .ci/tools.sh
+TARGET=$WASM_TARGET
+step "toolchain: rustup target $TARGET, wasm-bindgen-cli $(wasm_bindgen_version), chromium, npm ci"
+need_wasm_target
+need_wasm_bindgen
+need_apt chromium
+need_console_npm
 
 step "clippy for $TARGET (full and eval-only)"
 cargo clippy --locked -p policy-wasm --target "$TARGET" -- -D warnings
