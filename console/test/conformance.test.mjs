@@ -60,7 +60,8 @@ for (const rel of corpus) {
     if (polc) {
       const artifact = join(scratch, rel.replaceAll("/", "_") + ".polc");
       writeFileSync(artifact, compiled.artifact);
-      const lineSafe = cases.filter((c) => c.input !== null && !/[\r\n]/.test(c.input) && c.input.trim() !== "");
+      // `polc eval` answers every line, blank ones included.
+      const lineSafe = cases.filter((c) => c.input !== null && !/[\r\n]/.test(c.input));
       const input = join(scratch, rel.replaceAll("/", "_") + ".jsonl");
       writeFileSync(input, lineSafe.map((c) => c.input + "\n").join(""));
       const out = execFileSync(polc, ["eval", artifact, input], { encoding: "utf8" }).split("\n");
