@@ -218,7 +218,7 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = reflect_set(target, key, value);
 }
 
-/// The reads of [`request`]'s walk, one boundary call each.
+/// The reads of [`request`]'s walk, as wasm-bindgen calls into JS.
 impl JsInput for JsValue {
     fn kind(&self) -> Kind {
         if let Some(n) = self.as_f64() {
@@ -241,8 +241,8 @@ impl JsInput for JsValue {
         }
     }
 
-    fn lossy_text(&self) -> String {
-        self.as_string().unwrap_or_default()
+    fn text(&self) -> Option<String> {
+        self.as_string()
     }
 
     fn is_well_formed(&self) -> bool {

@@ -44,11 +44,12 @@ pub enum Kind {
 pub trait JsInput: Sized {
     /// The value's kind.
     fn kind(&self) -> Kind;
-    /// A string's text as wasm-bindgen converts it: each lone surrogate
-    /// becomes U+FFFD.
-    fn lossy_text(&self) -> String;
+    /// A string's text as wasm-bindgen converts it (each lone surrogate
+    /// becomes U+FFFD); `None` for anything but a string. One boundary call
+    /// on the fast path (`decideJson`).
+    fn text(&self) -> Option<String>;
     /// Whether a string has no lone surrogate (asked only when its
-    /// [`lossy_text`](JsInput::lossy_text) holds a U+FFFD).
+    /// [`text`](JsInput::text) holds a U+FFFD).
     fn is_well_formed(&self) -> bool;
     /// Whether an object has a callable `toJSON` (own or inherited).
     fn has_to_json(&self) -> Option<bool>;
@@ -67,14 +68,10 @@ pub trait JsInput: Sized {
 /// runtimes). Anything but a string has no text (`JsonSyntax`). A string over
 /// the size limit is returned as is, for the decision to say so first.
 pub fn string_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
-    if value.kind() != Kind::String {
-        return Err(Invalid::JsonSyntax);
+    match value.text() {
+        Some(text) => whole_string(value, text),
+        None => Err(Invalid::JsonSyntax),
     }
-    let text = value.lossy_text();
-    if text.len() <= MAX_JSON_REQUEST_BYTES && !well_formed(value, &text) {
-        return Err(Invalid::JsonSyntax);
-    }
-    Ok(text)
 }
 
 /// The JSON text of a request: a string as [`string_text`] gives it, any
@@ -85,15 +82,23 @@ pub fn string_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
 /// limit (`JsonTooLarge`) or the depth limit (`JsonTooDeep`): the first
 /// problem found is the answer.
 pub fn request_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
-    match value.kind() {
-        Kind::String => string_text(value),
-        Kind::Undefined => Err(Invalid::JsonSyntax),
-        _ => {
-            let mut w = Writer::default();
-            w.value(value, 0)?;
-            Ok(w.text)
-        }
+    if let Some(text) = value.text() {
+        return whole_string(value, text);
     }
+    if value.kind() == Kind::Undefined {
+        return Err(Invalid::JsonSyntax);
+    }
+    let mut w = Writer::default();
+    w.value(value, 0)?;
+    Ok(w.text)
+}
+
+/// `text`, the whole request given as the string `value`, checked.
+fn whole_string<V: JsInput>(value: &V, text: String) -> Result<String, Invalid> {
+    if text.len() <= MAX_JSON_REQUEST_BYTES && !well_formed(value, &text) {
+        return Err(Invalid::JsonSyntax);
+    }
+    Ok(text)
 }
 
 fn well_formed<V: JsInput>(value: &V, lossy: &str) -> bool {
@@ -181,7 +186,7 @@ impl Writer {
     }
 
     fn string<V: JsInput>(&mut self, value: &V) -> Result<(), Invalid> {
-        let text = value.lossy_text();
+        let text = value.text().ok_or(Invalid::JsonSyntax)?;
         if self.text.len() + text.len() > MAX_JSON_REQUEST_BYTES {
             return Err(Invalid::JsonTooLarge);
         }
@@ -253,10 +258,10 @@ mod tests {
                 Js::Other => Kind::Other,
             }
         }
-        fn lossy_text(&self) -> String {
+        fn text(&self) -> Option<String> {
             match self {
-                Js::Str(u) => String::from_utf16_lossy(u),
-                _ => panic!("not a string: {self:?}"),
+                Js::Str(u) => Some(String::from_utf16_lossy(u)),
+                _ => None,
             }
         }
         fn is_well_formed(&self) -> bool {
