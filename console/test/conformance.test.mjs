@@ -3,8 +3,9 @@
 // Node, compared with the `expect` objects exactly like `polc test` (only the
 // keys of `expect`, exact JSON equality). Each policy is compiled by the full
 // build; its artifact bytes are loaded by both the full and the eval-only
-// build. When POLC names a native `polc`, every decision is also compared byte
-// for byte with `polc eval` on the artifact.
+// build. A request that is a plain JSON object is decided as a JS object too.
+// When POLC names a native `polc`, every decision is also compared byte for
+// byte with `polc eval` on the artifact.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,18 @@ function policies(dir) {
     .filter((f) => f.endsWith(".policy"))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/** The plain object that `text` is, written exactly as `JSON.stringify`
+ * writes it back, or null. */
+function asObject(text) {
+  try {
+    const value = JSON.parse(text);
+    const plain = value !== null && typeof value === "object" && !Array.isArray(value);
+    return plain && JSON.stringify(value) === text ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Keys of `expect` whose values differ from the decision's. */
@@ -60,7 +73,8 @@ for (const rel of corpus) {
     if (polc) {
       const artifact = join(scratch, rel.replaceAll("/", "_") + ".polc");
       writeFileSync(artifact, compiled.artifact);
-      const lineSafe = cases.filter((c) => c.input !== null && !/[\r\n]/.test(c.input) && c.input.trim() !== "");
+      // `polc eval` answers every line, blank ones included.
+      const lineSafe = cases.filter((c) => c.input !== null && !/[\r\n]/.test(c.input));
       const input = join(scratch, rel.replaceAll("/", "_") + ".jsonl");
       writeFileSync(input, lineSafe.map((c) => c.input + "\n").join(""));
       const out = execFileSync(polc, ["eval", artifact, input], { encoding: "utf8" }).split("\n");
@@ -75,6 +89,11 @@ for (const rel of corpus) {
           "eval-only (artifact)": evalBytes.evaluator.decideJson(c.input),
           "full (source)": withSource.evaluator.decide(c.input).json,
         };
+        // A request that is an object whose JSON text is exactly the input
+        // is decided as an object too: the runtime writes it back to the
+        // same text (spec/wasm.md, "Requests from JavaScript").
+        const object = asObject(c.input);
+        if (object !== null) results["eval-only (object)"] = evalBytes.evaluator.decide(object).json;
         for (const [build, json] of Object.entries(results)) {
           const actual = JSON.parse(json);
           const wrong = wrongKeys(c.expect, actual);

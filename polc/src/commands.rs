@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use policy_eval::event::Event;
-use policy_eval::json::parse_request;
+use policy_eval::json::{parse_request, JsonOutcome};
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_JSON_REQUEST_BYTES};
-use policy_eval::{effect_str, Decision, LoadError, Policy, Reason};
+use policy_eval::{effect_str, Decision, Invalid, LoadError, Policy, Reason};
 use policy_lang::check::effect_word;
 use policy_lang::model::CheckedPolicy;
 use policy_lang::reference;
@@ -123,7 +123,9 @@ fn compile_within(
     EXIT_OK
 }
 
-/// `polc eval POLICY [REQUESTS]`: one decision (or event) per non-blank line.
+/// `polc eval POLICY [REQUESTS]`: one decision (or event) per input line, in
+/// order, blank lines included, so that a caller can pair answers with
+/// requests by position.
 pub fn eval(
     path: &Path,
     requests: Option<&Path>,
@@ -152,7 +154,9 @@ pub fn eval(
     };
     let mut line = Vec::new();
     loop {
-        match read_line_bounded(input, &mut line, MAX_JSON_REQUEST_BYTES) {
+        // `MAX_JSON_REQUEST_BYTES + 2` bytes kept: a request at the limit with
+        // its `\r\n`, or enough of a longer line to see that it is over.
+        match read_line_bounded(input, &mut line, MAX_JSON_REQUEST_BYTES + 1) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
@@ -160,14 +164,7 @@ pub fn eval(
                 return EXIT_USAGE;
             }
         }
-        // Invalid UTF-8 becomes U+FFFD, which no field accepts: the line is
-        // decided as invalid like any other malformed line.
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let outcome = policy.decide_json_detailed(text);
+        let outcome = decide_line(&policy, &line);
         let printed = if events {
             let event = match &outcome.request {
                 Some(req) => req.with(|r, c| Event::new(&policy, r, c, &outcome.decision)),
@@ -182,6 +179,29 @@ pub fn eval(
         }
     }
     EXIT_OK
+}
+
+/// Decides one input line of `polc eval` as the C ABI's `apol_decide_json`
+/// decides its argument: the request is the line without its ending (`\n` or
+/// `\r\n`), nothing else is trimmed. Over `MAX_JSON_REQUEST_BYTES` it is too
+/// large (checked first: a line kept only up to the limit may end inside a
+/// character); invalid UTF-8 is not well-formed JSON, never replaced by
+/// U+FFFD; an empty or blank line is not well-formed JSON either (JSON allows
+/// only ASCII spaces, tabs and line breaks around the object).
+fn decide_line(policy: &Policy, line: &[u8]) -> JsonOutcome {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let invalid = |why| JsonOutcome {
+        request: None,
+        decision: Decision::invalid(why),
+    };
+    if line.len() > MAX_JSON_REQUEST_BYTES {
+        return invalid(Invalid::JsonTooLarge);
+    }
+    match std::str::from_utf8(line) {
+        Ok(text) => policy.decide_json_detailed(text),
+        Err(_) => invalid(Invalid::JsonSyntax),
+    }
 }
 
 /// Reads one line (up to and including `\n`) into `line`, keeping at most

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::polc;
+use common::{polc, polc_bytes};
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_POLICY_SOURCE_BYTES};
 
 fn example() -> String {
@@ -44,13 +44,205 @@ fn eval_gives_one_decision_per_line_and_continues_after_a_malformed_one() {
     let (code, out, err) = polc(&["eval", &example()], REQUESTS);
     assert_eq!(code, 0, "{err}");
     let lines = json_lines(&out);
-    assert_eq!(lines.len(), 4, "blank lines are skipped:\n{out}");
+    assert_eq!(lines.len(), 5, "the blank line is answered too:\n{out}");
     assert_eq!(lines[0]["decision"], "allow");
     assert_eq!(lines[0]["rule"], "github");
     assert_eq!(lines[1]["decision"], "deny");
     assert_eq!(lines[1]["rule"], "no-local");
-    assert_eq!(lines[2]["reason"], "invalid");
-    assert_eq!(lines[3]["lifetime"], "session");
+    assert_eq!(lines[2]["message"], "request is not well-formed JSON");
+    assert_eq!(lines[3]["reason"], "invalid");
+    assert_eq!(lines[4]["lifetime"], "session");
+}
+
+const GITHUB: &str =
+    r#"{"surface":"network","host":"api.github.com","ip":"140.82.112.3","port":443}"#;
+const ALLOW_GITHUB: &str = r#"{"decision":"allow","rule":"github","reason":"rule"}"#;
+const MALFORMED: &str = r#"{"decision":"deny","rule":null,"reason":"invalid","message":"request is not well-formed JSON"}"#;
+const TOO_LARGE: &str = r#"{"decision":"deny","rule":null,"reason":"invalid","message":"request is larger than 64 KiB"}"#;
+
+/// The example policy, compiled and loaded as the runtimes load it.
+fn example_policy() -> policy_eval::Policy {
+    let art = tmp("entry-point.art");
+    let (code, _, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    policy_eval::Policy::from_bytes(&std::fs::read(&art).unwrap()).unwrap()
+}
+
+/// Runs `polc eval` on the example with `input` and checks that it answers
+/// with exactly the `expected` lines, in order.
+fn assert_eval_answers(input: &[u8], expected: &[&str]) {
+    let (code, out, err) = polc_bytes(&["eval", &example()], input);
+    assert_eq!(code, 0, "{err}");
+    let got: Vec<&str> = out.lines().collect();
+    assert_eq!(got, expected);
+    // Each answer ends with a newline, nothing else is written.
+    let lines: String = expected.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(out, lines);
+}
+
+#[test]
+fn eval_answers_every_line_in_order_blank_and_unicode_space_lines_included() {
+    // (line, answer): only what JSON itself allows around the object (ASCII
+    // space, tab, CR) is ignored; a `\r\n` ending is not part of the line.
+    let cases = [
+        (GITHUB.to_string(), ALLOW_GITHUB),
+        (String::new(), MALFORMED),
+        (" ".to_string(), MALFORMED),
+        ("\t \t".to_string(), MALFORMED),
+        ("\r".to_string(), MALFORMED),
+        ("\u{3000}".to_string(), MALFORMED),
+        ("\u{a0}".to_string(), MALFORMED),
+        ("\u{2028}".to_string(), MALFORMED),
+        (format!("\u{3000}{GITHUB}"), MALFORMED),
+        (format!("\u{a0}{GITHUB}\u{a0}"), MALFORMED),
+        (format!("\x0c{GITHUB}"), MALFORMED),
+        (format!(" \t{GITHUB} \t"), ALLOW_GITHUB),
+        (format!("{GITHUB}\r"), ALLOW_GITHUB),
+        ("not json".to_string(), MALFORMED),
+        (GITHUB.to_string(), ALLOW_GITHUB),
+    ];
+    let input: String = cases.iter().map(|(line, _)| format!("{line}\n")).collect();
+    let expected: Vec<&str> = cases.iter().map(|(_, answer)| *answer).collect();
+    assert_eval_answers(input.as_bytes(), &expected);
+    // The same answers as the JSON entry point given the line without its
+    // ending.
+    let policy = example_policy();
+    for (line, answer) in &cases {
+        let request = line.strip_suffix('\r').unwrap_or(line);
+        assert_eq!(policy.decide_json(request), *answer, "{line:?}");
+    }
+    // The last line needs no newline; an empty last line is still a line.
+    assert_eval_answers(format!("{GITHUB}\n{GITHUB}").as_bytes(), &[ALLOW_GITHUB; 2]);
+    assert_eval_answers(
+        format!("{GITHUB}\n\n").as_bytes(),
+        &[ALLOW_GITHUB, MALFORMED],
+    );
+    assert_eval_answers(b"", &[]);
+}
+
+#[test]
+fn eval_counts_spaces_in_the_request_size_like_the_json_entry_point() {
+    let limit = policy_eval::limits::MAX_JSON_REQUEST_BYTES;
+    let pad = |n: usize| " ".repeat(n);
+    let cases = [
+        // At the limit with its padding: decided, also with a `\r\n` ending.
+        (
+            format!("{}{GITHUB}\n", pad(limit - GITHUB.len())),
+            ALLOW_GITHUB,
+        ),
+        (
+            format!("{}{GITHUB}\r\n", pad(limit - GITHUB.len())),
+            ALLOW_GITHUB,
+        ),
+        // A byte over: too large, however small the request after the spaces.
+        (
+            format!("{}{GITHUB}\n", pad(limit + 1 - GITHUB.len())),
+            TOO_LARGE,
+        ),
+        (format!("{}{GITHUB}\n", pad(limit)), TOO_LARGE),
+        (
+            format!("{}{GITHUB}\r\n", pad(limit + 1 - GITHUB.len())),
+            TOO_LARGE,
+        ),
+        // Spaces only: not JSON at the limit, too large past it, also past
+        // the part of a line that polc keeps.
+        (format!("{}\n", pad(limit)), MALFORMED),
+        (format!("{}\n", pad(limit + 1)), TOO_LARGE),
+        (format!("{}\n", pad(200_000)), TOO_LARGE),
+        (format!("{}\r\n", pad(limit)), MALFORMED),
+        // Cut inside a character when kept: still too large, not malformed.
+        (format!("{}\n", "é".repeat(40_000)), TOO_LARGE),
+        (format!("{GITHUB}\n"), ALLOW_GITHUB),
+    ];
+    let input: String = cases.iter().map(|(line, _)| line.as_str()).collect();
+    let expected: Vec<&str> = cases.iter().map(|(_, answer)| *answer).collect();
+    assert_eval_answers(input.as_bytes(), &expected);
+    let policy = example_policy();
+    for (line, answer) in &cases {
+        let request = line.trim_end_matches('\n');
+        let request = request.strip_suffix('\r').unwrap_or(request);
+        assert_eq!(policy.decide_json(request), *answer, "{} bytes", line.len());
+    }
+}
+
+#[test]
+fn eval_decides_invalid_utf8_as_malformed_json_never_as_replacement_characters() {
+    let roots = r#""context":{"roots":{"home":"/home/u","workspace":"/home/u/w"}}"#;
+    let read = |path: &[u8]| {
+        let mut line = br#"{"surface":"filesystem","path":""#.to_vec();
+        line.extend_from_slice(path);
+        line.extend_from_slice(format!(r#"","access":"read",{roots}}}"#).as_bytes());
+        line
+    };
+    // With U+FFFD in place of the bad byte, the request is allowed.
+    let replaced = String::from_utf8(read("/usr/lib/\u{fffd}".as_bytes())).unwrap();
+    let (_, out, _) = polc(&["eval", &example()], &replaced);
+    assert_eq!(
+        out,
+        "{\"decision\":\"allow\",\"rule\":\"toolchains\",\"reason\":\"rule\"}\n"
+    );
+    let mut input = Vec::new();
+    for line in [
+        read(b"/usr/lib/\xff"),
+        b"\xff".to_vec(),
+        // A truncated sequence, then a lone continuation byte.
+        [&GITHUB.as_bytes()[..GITHUB.len() - 1], b"\xc3"].concat(),
+        br#"{"surface":"network","host":"api.github.com\x80"}"#.to_vec(),
+        // An over-long encoding of `/` and an encoded surrogate (U+D800).
+        read(b"/usr/lib/\xc0\xaf"),
+        read(b"/usr/lib/\xed\xa0\x80"),
+        GITHUB.as_bytes().to_vec(),
+    ] {
+        input.extend_from_slice(&line);
+        input.push(b'\n');
+    }
+    assert_eval_answers(
+        &input,
+        &[
+            MALFORMED,
+            MALFORMED,
+            MALFORMED,
+            MALFORMED,
+            MALFORMED,
+            MALFORMED,
+            ALLOW_GITHUB,
+        ],
+    );
+}
+
+#[test]
+fn eval_events_answer_every_line_in_order_too() {
+    let mut input = format!("{GITHUB}\n\n \t\n\u{3000}\n").into_bytes();
+    input.extend_from_slice(b"{\"surface\":\"mcp\",\"server\":\"git\xffhub\"}\n");
+    input.extend_from_slice(format!("{}{GITHUB}\n{GITHUB}", " ".repeat(1 << 16)).as_bytes());
+    let (code, out, err) = polc_bytes(&["eval", "--events", &example()], &input);
+    assert_eq!(code, 0, "{err}");
+    let events = json_lines(&out);
+    let summary: Vec<(&str, &str, Option<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["decision"].as_str().unwrap(),
+                e["reason"].as_str().unwrap(),
+                e["message"].as_str(),
+            )
+        })
+        .collect();
+    let malformed = ("deny", "invalid", Some("request is not well-formed JSON"));
+    assert_eq!(
+        summary,
+        [
+            ("allow", "rule", None),
+            malformed,
+            malformed,
+            malformed,
+            malformed,
+            ("deny", "invalid", Some("request is larger than 64 KiB")),
+            ("allow", "rule", None),
+        ]
+    );
+    assert_eq!(events[0]["rule"]["id"], "github");
+    assert_eq!(events[6]["rule"]["id"], "github");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! the explanation also lists every other matching rule and why it lost, from
 //! the reference interpreter, like `polc explain`.
 
-use policy_eval::{effect_str, surface_str, Decision, LoadError, Policy, Reason};
+use policy_eval::{effect_str, surface_str, Decision, Invalid, LoadError, Policy, Reason};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -141,6 +141,12 @@ impl Engine {
         self.policy.decide_json(input)
     }
 
+    /// The decision JSON for a request refused before it had JSON text
+    /// (a JavaScript value that JSON cannot carry, [`crate::request`]).
+    pub fn decide_json_refused(&self, why: Invalid) -> String {
+        self.policy.decision_json(&Decision::invalid(why))
+    }
+
     /// Benchmark aid: parses one JSON request, decides it `times` times with
     /// the typed [`Policy::decide`] and returns the last decision's JSON. One
     /// call crosses the JS/WASM boundary once, so timing it measures the
@@ -164,10 +170,20 @@ impl Engine {
     /// `deciding` (the deciding rule, or null) and `explanation`.
     pub fn decide(&self, input: &str) -> Value {
         let outcome = self.policy.decide_json_detailed(input);
-        let json = self.policy.decision_json(&outcome.decision);
+        self.decision_value(&outcome.decision, Some(input))
+    }
+
+    /// [`Engine::decide`] for a request refused before it had JSON text, as
+    /// [`Engine::decide_json_refused`].
+    pub fn decide_refused(&self, why: Invalid) -> Value {
+        self.decision_value(&Decision::invalid(why), None)
+    }
+
+    fn decision_value(&self, decision: &Decision, input: Option<&str>) -> Value {
+        let json = self.policy.decision_json(decision);
         let mut obj: Map<String, Value> = serde_json::from_str(&json).unwrap_or_default();
-        let deciding = outcome.decision.rule.and_then(|i| self.rule_info(i));
-        let explanation = self.explain(input, &outcome.decision);
+        let deciding = decision.rule.and_then(|i| self.rule_info(i));
+        let explanation = self.explain(input, decision);
         obj.insert("json".into(), Value::String(json));
         obj.insert("deciding".into(), to_value(&deciding));
         obj.insert("explanation".into(), to_value(&explanation));
@@ -230,7 +246,7 @@ impl Engine {
         None
     }
 
-    fn explain(&self, input: &str, decision: &Decision) -> Explanation {
+    fn explain(&self, input: Option<&str>, decision: &Decision) -> Explanation {
         let summary = self.summary(decision);
         #[cfg(feature = "compiler")]
         if let Some(s) = &self.source {
@@ -267,9 +283,14 @@ impl Engine {
     /// Every other matching rule and why it lost, as `polc explain` lists
     /// them, and whether the reference interpreter agrees with `decision`.
     #[cfg(feature = "compiler")]
-    fn matches(&self, s: &Source, input: &str, decision: &Decision) -> (Vec<RuleMatch>, bool) {
+    fn matches(
+        &self,
+        s: &Source,
+        input: Option<&str>,
+        decision: &Decision,
+    ) -> (Vec<RuleMatch>, bool) {
         use policy_lang::reference;
-        let Ok(parsed) = policy_eval::json::parse_request(input) else {
+        let Some(Ok(parsed)) = input.map(policy_eval::json::parse_request) else {
             return (Vec::new(), matches!(decision.reason, Reason::Invalid(_)));
         };
         let (found, expected) = parsed.with(|r, c| {

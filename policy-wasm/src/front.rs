@@ -271,6 +271,23 @@ mod tests {
     }
 
     #[test]
+    fn refused_requests_are_decided_like_malformed_json() {
+        // What the JS layer gives for a value JSON cannot carry.
+        let why = policy_eval::Invalid::JsonSyntax;
+        let (_, engine) = from_source(POLICY);
+        let engine = engine.unwrap();
+        assert_eq!(
+            engine.decide_json_refused(why),
+            r#"{"decision":"deny","rule":null,"reason":"invalid","message":"request is not well-formed JSON"}"#
+        );
+        assert_eq!(engine.decide_json_refused(why), engine.decide_json("{nope"));
+        assert_eq!(engine.decide_refused(why), engine.decide("{nope"));
+        let out = compile(POLICY);
+        let engine = Engine::from_bytes(out.artifact.as_deref().unwrap()).unwrap();
+        assert_eq!(engine.decide_refused(why), engine.decide("{nope"));
+    }
+
+    #[test]
     fn explanation_without_source_has_no_matches() {
         let out = compile(POLICY);
         let engine = Engine::from_bytes(out.artifact.as_deref().unwrap()).unwrap();

@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::engine::Engine;
+use crate::request::{self, JsInput, Kind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_COMMON: &'static str = r#"
@@ -156,6 +157,11 @@ extern "C" {
     /// `RequestInput` in TypeScript.
     #[wasm_bindgen(typescript_type = "RequestInput")]
     pub type RequestInput;
+    /// `string` in TypeScript: the JSON text of a request, taken as a JS
+    /// value so that a lone surrogate is seen before the conversion to UTF-8
+    /// replaces it.
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type JsonText;
     /// `Decision` in TypeScript.
     #[wasm_bindgen(typescript_type = "Decision")]
     pub type DecisionJs;
@@ -183,8 +189,14 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
-    fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(target: &JsValue) -> Result<Vec<JsValue>, JsValue>;
+    /// Throws a `URIError` exactly when the string holds a lone surrogate
+    /// (`String.prototype.isWellFormed` is newer than some browsers).
+    #[wasm_bindgen(js_name = encodeURIComponent, catch)]
+    fn encode_uri_component(text: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = set, catch)]
     fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(js_name = Uint8Array)]
@@ -206,15 +218,60 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = reflect_set(target, key, value);
 }
 
-/// The text of a request: a string as is, anything else through
-/// `JSON.stringify` (what cannot be stringified decides as invalid JSON).
-fn request_text(request: &JsValue) -> String {
-    request.as_string().unwrap_or_else(|| {
-        json_stringify(request)
+/// The reads of [`request`]'s walk, as wasm-bindgen calls into JS.
+impl JsInput for JsValue {
+    fn kind(&self) -> Kind {
+        if let Some(n) = self.as_f64() {
+            Kind::Number(n)
+        } else if self.is_string() {
+            Kind::String
+        } else if let Some(b) = self.as_bool() {
+            Kind::Bool(b)
+        } else if self.is_null() {
+            Kind::Null
+        } else if self.is_undefined() {
+            Kind::Undefined
+        } else if !self.is_object() {
+            // A function, symbol or bigint.
+            Kind::Other
+        } else if self.is_array() {
+            Kind::Array
+        } else {
+            Kind::Object
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn is_well_formed(&self) -> bool {
+        encode_uri_component(self).is_ok()
+    }
+
+    fn has_to_json(&self) -> Option<bool> {
+        reflect_get(self, &JsValue::from_str("toJSON"))
             .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    })
+            .map(|f| f.is_function())
+    }
+
+    fn keys(&self) -> Option<Vec<JsValue>> {
+        object_keys(self).ok()
+    }
+
+    fn length(&self) -> Option<u32> {
+        let len = reflect_get(self, &JsValue::from_str("length")).ok()?;
+        // An array's length is always a uint32.
+        len.as_f64().map(|n| n as u32)
+    }
+
+    fn get(&self, key: &JsValue) -> Option<JsValue> {
+        reflect_get(self, key).ok()
+    }
+
+    fn at(&self, index: u32) -> Option<JsValue> {
+        reflect_get(self, &JsValue::from(index)).ok()
+    }
 }
 
 /// `"full"` (check, compile, explanations) or `"eval"` (decisions only).
@@ -242,23 +299,32 @@ impl Evaluator {
     /// rule and an explanation. A malformed request is a `deny` decision
     /// with reason `invalid`, never an exception.
     pub fn decide(&self, request: &RequestInput) -> DecisionJs {
-        let text = request_text(request);
-        to_js(&self.engine.decide(&text)).unchecked_into()
+        let decision = match request::request_text::<JsValue>(request) {
+            Ok(text) => self.engine.decide(&text),
+            Err(why) => self.engine.decide_refused(why),
+        };
+        to_js(&decision).unchecked_into()
     }
 
     /// Decides one JSON request and returns the decision JSON exactly as
     /// every runtime prints it (the fast path).
     #[wasm_bindgen(js_name = decideJson)]
-    pub fn decide_json(&self, input: &str) -> String {
-        self.engine.decide_json(input)
+    pub fn decide_json(&self, input: &JsonText) -> String {
+        match request::string_text::<JsValue>(input) {
+            Ok(text) => self.engine.decide_json(&text),
+            Err(why) => self.engine.decide_json_refused(why),
+        }
     }
 
     /// Benchmark aid: decides one JSON request `times` times inside WASM
     /// (typed `decide`, parsed once) and returns the last decision JSON, so
     /// that timing one call measures the decision without the JS boundary.
     #[wasm_bindgen(js_name = decideRepeated)]
-    pub fn decide_repeated(&self, input: &str, times: u32) -> String {
-        self.engine.decide_repeated(input, times)
+    pub fn decide_repeated(&self, input: &JsonText, times: u32) -> String {
+        match request::string_text::<JsValue>(input) {
+            Ok(text) => self.engine.decide_repeated(&text, times),
+            Err(why) => self.engine.decide_json_refused(why),
+        }
     }
 
     /// Runs a tests file (spec/tests.md) against this policy, like `polc test`.

@@ -15,6 +15,9 @@
 //! * [`cases`]: policy test files (`spec/tests.md`), parsed exactly as
 //!   `polc test` parses them.
 //! * [`front`] (full build): `check` and `compile` with diagnostics as data.
+//! * [`request`]: the JSON text of a request from a JavaScript value,
+//!   refusing what JSON cannot carry as it is (lone surrogates, NaN,
+//!   `toJSON`).
 //! * `js` (wasm32 only): the `#[wasm_bindgen]` layer and the TypeScript types.
 //!
 //! # Invariants
@@ -33,6 +36,7 @@ pub mod engine;
 pub mod front;
 #[cfg(target_arch = "wasm32")]
 mod js;
+pub mod request;
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

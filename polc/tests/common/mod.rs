@@ -23,9 +23,14 @@ pub fn policies(dir: &str) -> Vec<PathBuf> {
 
 /// Runs polc in-process with `stdin`; returns (exit code, stdout, stderr).
 pub fn polc(args: &[&str], stdin: &str) -> (u8, String, String) {
+    polc_bytes(args, stdin.as_bytes())
+}
+
+/// [`polc`] with a `stdin` that need not be UTF-8.
+pub fn polc_bytes(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
+    let mut input = std::io::Cursor::new(stdin.to_vec());
     let code = polc::run(
         std::iter::once("polc")
             .chain(args.iter().copied())
