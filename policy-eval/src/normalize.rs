@@ -143,29 +143,81 @@ fn idna_lengths(input: &str) -> Result<(), Invalid> {
 /// marks and Hangul vowel and final jamo, none listed). A disallowed
 /// character in these blocks makes IDNA fail, so counting it is safe too.
 /// The test `idna_survivors_keep_a_character_of_their_label` checks every
-/// character listed against the `idna` crate.
+/// character listed against the `idna` crate. Sorted, disjoint ranges.
+const SURVIVING: [(u32, u32); 26] = [
+    // Latin-1 (not the soft hyphen U+00AD, which IDNA drops), Latin
+    // Extended-A and -B, IPA, spacing modifier letters.
+    (0xa0, 0xac),
+    (0xae, 0x2ff),
+    // Greek, Cyrillic (not its combining marks), Armenian.
+    (0x370, 0x3ff),
+    (0x400, 0x482),
+    (0x48a, 0x52f),
+    (0x531, 0x587),
+    // Hebrew, Arabic and Devanagari letters, Thai consonants.
+    (0x5d0, 0x5ea),
+    (0x620, 0x64a),
+    (0x671, 0x6d3),
+    (0x904, 0x939),
+    (0xe01, 0xe30),
+    // Latin Extended Additional, Greek Extended.
+    (0x1e00, 0x1fff),
+    // Roman numerals, enclosed alphanumerics.
+    (0x2160, 0x217f),
+    (0x2460, 0x24ff),
+    // Hiragana, Katakana, CJK ideographs (with the extension and
+    // compatibility blocks), Yi, Hangul syllables.
+    (0x3041, 0x3096),
+    (0x30a1, 0x30fa),
+    (0x3400, 0x4dbf),
+    (0x4e00, 0x9fff),
+    (0xa000, 0xa48c),
+    (0xac00, 0xd7a3),
+    (0xf900, 0xfaff),
+    // Full-width ASCII (not its dot U+FF0E), half-width Katakana.
+    (0xff01, 0xff0d),
+    (0xff0f, 0xff5e),
+    (0xff66, 0xff9d),
+    // Mathematical alphanumeric symbols.
+    (0x1d400, 0x1d7ff),
+    // CJK ideographs of the supplementary planes, up to extension G.
+    (0x20000, 0x3134f),
+];
+
+/// Bit `n`: all of the code points `256 * n ..= 256 * n + 255` are in
+/// [`SURVIVING`], so most characters of a long label take one bit test.
+static SURVIVING_BLOCKS: [u64; 13] = surviving_blocks();
+
+const fn surviving_blocks() -> [u64; 13] {
+    let mut bits = [0u64; 13];
+    let mut i = 0;
+    while i < SURVIVING.len() {
+        let (lo, hi) = SURVIVING[i];
+        let mut block = lo.div_ceil(256);
+        while block * 256 + 255 <= hi {
+            bits[block as usize / 64] |= 1 << (block % 64);
+            block += 1;
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// Whether `c` is in [`SURVIVING`].
 fn survives_idna(c: char) -> bool {
-    matches!(u32::from(c),
-        // Latin-1 (not the soft hyphen U+00AD, which IDNA drops), Latin
-        // Extended-A and -B, IPA, spacing modifier letters.
-        0xa0..=0xac | 0xae..=0x2ff
-        // Greek, Cyrillic (not its combining marks), Armenian.
-        | 0x370..=0x3ff | 0x400..=0x482 | 0x48a..=0x52f | 0x531..=0x587
-        // Hebrew, Arabic and Devanagari letters, Thai consonants.
-        | 0x5d0..=0x5ea | 0x620..=0x64a | 0x671..=0x6d3 | 0x904..=0x939 | 0xe01..=0xe30
-        // Latin Extended Additional, Greek Extended.
-        | 0x1e00..=0x1fff
-        // Roman numerals, enclosed alphanumerics.
-        | 0x2160..=0x217f | 0x2460..=0x24ff
-        // Hiragana, Katakana, CJK ideographs (with the extension and
-        // compatibility blocks), Yi, Hangul syllables.
-        | 0x3041..=0x3096 | 0x30a1..=0x30fa | 0x3400..=0x4dbf | 0x4e00..=0x9fff
-        | 0xa000..=0xa48c | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0x20000..=0x3134f
-        // Full-width ASCII (not its dot U+FF0E), half-width Katakana.
-        | 0xff01..=0xff0d | 0xff0f..=0xff5e | 0xff66..=0xff9d
-        // Mathematical alphanumeric symbols.
-        | 0x1d400..=0x1d7ff
-    )
+    let cp = u32::from(c);
+    let block = (cp / 256) as usize;
+    if SURVIVING_BLOCKS
+        .get(block / 64)
+        .is_some_and(|w| w >> (block % 64) & 1 != 0)
+    {
+        return true;
+    }
+    let after = SURVIVING.partition_point(|&(lo, _)| lo <= cp);
+    after
+        .checked_sub(1)
+        .and_then(|i| SURVIVING.get(i))
+        .is_some_and(|&(_, hi)| cp <= hi)
 }
 
 /// UTS 46 ToASCII as `idna::domain_to_ascii` does it (no ASCII deny list,
@@ -770,6 +822,16 @@ mod idna_bound_tests {
         ];
         for c in jamo.into_iter().flatten().filter_map(char::from_u32) {
             assert!(!survives_idna(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn surviving_blocks_agree_with_the_ranges() {
+        assert!(SURVIVING.windows(2).all(|w| w[0].1 < w[1].0));
+        for c in '\u{80}'..=char::MAX {
+            let cp = u32::from(c);
+            let listed = SURVIVING.iter().any(|&(lo, hi)| lo <= cp && cp <= hi);
+            assert_eq!(survives_idna(c), listed, "{cp:#x}");
         }
     }
 
