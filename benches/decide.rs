@@ -679,6 +679,99 @@ fn bench_json(c: &mut Criterion) {
     group.finish();
 }
 
+/// The `cost` fixture: a few domain rules and extension rules (one of them
+/// multi-dot), and the requests of the `cost` group by name.
+fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
+    let src = policy_source(
+        "bench-cost",
+        &[
+            (
+                "network",
+                "  allow api.github.com port 443\n  allow **.example.com\n  deny evil.com\n"
+                    .to_string(),
+            ),
+            (
+                "filesystem",
+                "  allow read /srv/**\n  allow read /srv/**/*.rs\n  deny read /srv/**/*.pem\n  \
+                 deny read /srv/**/*.tar.gz\n  ask read /**/*.env\n"
+                    .to_string(),
+            ),
+        ],
+    );
+    let policy = Policy::from_bytes(&compile_bytes(&src)).expect("load");
+    let net = |host: String| Req::Net {
+        host: Some(host),
+        ip: None,
+        port: Some(443),
+    };
+    // 340 distinct ideographs (3 bytes each) in one label: 1,024 bytes, the
+    // longest host examined at all, and the worst case for Punycode, whose
+    // encoder loops over the label once per distinct character.
+    let ideographs: String = (0x4E00..0x4E00 + 340).filter_map(char::from_u32).collect();
+    // Shapes the early refusals handle less cheaply (reported, not targets):
+    // 17 short labels of 19 ideographs (1,017 bytes), refused only once 254
+    // characters are counted; and a label of 340 Ethiopic syllables (1,020
+    // bytes), a script the count before IDNA does not list, so UTS 46 maps
+    // all of them before the label is found too long.
+    let labels = vec![&ideographs[..19 * 3]; 17].join("\u{3002}");
+    let unlisted: String = (0..340)
+        .filter_map(|i| char::from_u32(0x1200 + i % 0x48))
+        .collect();
+    let requests = vec![
+        ("host_normal", net("api.github.com".into())),
+        ("host_unicode_short", net("bücher.example.com".into())),
+        ("host_unicode_1kb", net(format!("{ideographs}.com"))),
+        ("host_unicode_1kb_labels", net(labels)),
+        ("host_unicode_1kb_unlisted", net(unlisted)),
+        ("path_normal", Req::Path("/srv/app/src/main.rs".into())),
+        (
+            "path_254_dots",
+            Req::Path(format!("/srv/app/{}", ".".repeat(254))),
+        ),
+    ];
+    (policy, requests)
+}
+
+/// Hostile requests against a normal decision, in one group so the ratios
+/// can be read from one run: a 1 KiB non-ASCII host (refused before IDNA)
+/// and a last path segment of 254 dots (the extension probe), next to a
+/// typical host and path, and a short legitimate Unicode host for scale.
+fn bench_cost(c: &mut Criterion) {
+    let fix: OnceCell<(Policy, Vec<(&'static str, Req)>)> = OnceCell::new();
+    let fix = || {
+        fix.get_or_init(|| {
+            let (policy, requests) = cost_fixture();
+            let ctx = Context::default();
+            for (name, r) in &requests {
+                eprintln!("cost/{name}: {:?}", policy.decide(&r.as_request(), &ctx));
+            }
+            (policy, requests)
+        })
+    };
+    let ctx = Context::default();
+    let mut group = c.benchmark_group("cost");
+    for name in [
+        "host_normal",
+        "host_unicode_short",
+        "host_unicode_1kb",
+        "host_unicode_1kb_labels",
+        "host_unicode_1kb_unlisted",
+        "path_normal",
+        "path_254_dots",
+    ] {
+        group.bench_function(name, |b| {
+            let (policy, requests) = fix();
+            let req = requests
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, r)| r.as_request())
+                .expect("a cost request");
+            b.iter(|| policy.decide(black_box(&req), black_box(&ctx)));
+        });
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     let c = Criterion::default();
     if quick() {
@@ -695,6 +788,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_decide, bench_compile_load, bench_json, bench_hazards
+    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost
 }
 criterion_main!(benches);

@@ -428,9 +428,15 @@ impl Policy {
         if rel.is_empty() {
             return;
         }
-        if !d.extension.is_empty() {
-            for (dot, _) in last.match_indices('.') {
-                if let Some(&c) = d.extension.get(last.get(dot..).unwrap_or("")) {
+        // `*SUFFIX` keys all start with a dot: probe the suffix of each key
+        // length that starts with one, so a segment of many dots costs one
+        // probe per key length.
+        for &len in &d.extension_lens {
+            let Some(start) = last.len().checked_sub(len) else {
+                break;
+            };
+            if last.as_bytes().get(start) == Some(&b'.') {
+                if let Some(&c) = d.extension.get(last.get(start..).unwrap_or("")) {
                     self.consider(best, c, applies);
                 }
             }

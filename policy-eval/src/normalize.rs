@@ -34,7 +34,9 @@ pub enum Host<'a> {
 /// * ASCII fast path: lower-case, strip one trailing dot, labels non-empty and
 ///   at most 63 bytes of `a-z 0-9 - _`, total at most 253 bytes.
 /// * Non-ASCII: IDNA (UTS 46, `idna::domain_to_ascii`), then the ASCII path.
-///   ASCII labels starting with `xn--` are validated through IDNA too.
+///   ASCII labels starting with `xn--` are validated through IDNA too. A
+///   host whose labels cannot fit is refused before Punycode (quadratic in a
+///   label's length) works on it: see `idna_lengths` and `idna_to_ascii`.
 /// * IP literals in any spelling are IPs, never domains: inet_aton IPv4 forms
 ///   (`127.1`, `0x7f.1`, `0177.0.0.1`, `2130706433`), IPv6 with or without
 ///   brackets. A host whose last label is numeric must be a valid IPv4
@@ -84,16 +86,174 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
             _ => Err(Invalid::HostIdna),
         }
     } else {
-        let mapped = idna::domain_to_ascii(input).map_err(|_| Invalid::HostIdna)?;
-        if mapped.is_empty() {
-            return Err(Invalid::HostEmpty);
+        idna_lengths(input)?;
+        mapped_host(&idna_to_ascii(input)?, buf)
+    }
+}
+
+/// The checks after IDNA, on its ASCII result: as for an ASCII host.
+fn mapped_host<'b>(mapped: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>, Invalid> {
+    if mapped.is_empty() {
+        return Err(Invalid::HostEmpty);
+    }
+    let mb = mapped.as_bytes();
+    check_host_punctuation(mb)?;
+    if mb.contains(&b':') || mb.first() == Some(&b'[') {
+        return ip_literal_v6(mapped, true).map(Host::Ip);
+    }
+    ascii_host(mapped, buf)
+}
+
+/// The cheap refusal before IDNA, whose Punycode work is quadratic in a
+/// label's length: splits `input` at every dot UTS 46 knows (`.`, U+3002,
+/// U+FF0E, U+FF61) and counts in each label the characters that
+/// [`survives_idna`] says IDNA keeps as at least one character of that label.
+/// The count is a lower bound of the label's length after IDNA, so a label
+/// counting over [`MAX_LABEL_LEN`] (→ [`Invalid::HostLabelTooLong`]), or
+/// counts and dots adding up to more than [`MAX_HOST_LEN`] + 1 (one trailing
+/// dot is dropped → [`Invalid::HostTooLong`]), can only give an invalid host.
+/// Characters not counted (ignored ones such as U+00AD, combining marks,
+/// scripts not listed) make the bound weaker, never wrong.
+fn idna_lengths(input: &str) -> Result<(), Invalid> {
+    let (mut label, mut total) = (0usize, 0usize);
+    for c in input.chars() {
+        if matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}') {
+            label = 0;
+        } else if c.is_ascii() || survives_idna(c) {
+            label += 1;
+        } else {
+            continue;
         }
-        let mb = mapped.as_bytes();
-        check_host_punctuation(mb)?;
-        if mb.contains(&b':') || mb.first() == Some(&b'[') {
-            return ip_literal_v6(&mapped, true).map(Host::Ip);
+        total += 1;
+        if label > MAX_LABEL_LEN {
+            return Err(Invalid::HostLabelTooLong);
         }
-        ascii_host(&mapped, buf)
+        if total > MAX_HOST_LEN + 1 {
+            return Err(Invalid::HostTooLong);
+        }
+    }
+    Ok(())
+}
+
+/// Non-ASCII characters that UTS 46 processing turns into at least one
+/// character of the same label, whatever surrounds them: letters and
+/// symbols of the blocks below, which IDNA keeps or maps to a non-empty
+/// string without a dot and which never start with a combining mark, so NFC
+/// cannot merge them into the character before (it merges only combining
+/// marks and Hangul vowel and final jamo, none listed). A disallowed
+/// character in these blocks makes IDNA fail, so counting it is safe too.
+/// The test `idna_survivors_keep_a_character_of_their_label` checks every
+/// character listed against the `idna` crate. Sorted, disjoint ranges.
+const SURVIVING: [(u32, u32); 26] = [
+    // Latin-1 (not the soft hyphen U+00AD, which IDNA drops), Latin
+    // Extended-A and -B, IPA, spacing modifier letters.
+    (0xa0, 0xac),
+    (0xae, 0x2ff),
+    // Greek, Cyrillic (not its combining marks), Armenian.
+    (0x370, 0x3ff),
+    (0x400, 0x482),
+    (0x48a, 0x52f),
+    (0x531, 0x587),
+    // Hebrew, Arabic and Devanagari letters, Thai consonants.
+    (0x5d0, 0x5ea),
+    (0x620, 0x64a),
+    (0x671, 0x6d3),
+    (0x904, 0x939),
+    (0xe01, 0xe30),
+    // Latin Extended Additional, Greek Extended.
+    (0x1e00, 0x1fff),
+    // Roman numerals, enclosed alphanumerics.
+    (0x2160, 0x217f),
+    (0x2460, 0x24ff),
+    // Hiragana, Katakana, CJK ideographs (with the extension and
+    // compatibility blocks), Yi, Hangul syllables.
+    (0x3041, 0x3096),
+    (0x30a1, 0x30fa),
+    (0x3400, 0x4dbf),
+    (0x4e00, 0x9fff),
+    (0xa000, 0xa48c),
+    (0xac00, 0xd7a3),
+    (0xf900, 0xfaff),
+    // Full-width ASCII (not its dot U+FF0E), half-width Katakana.
+    (0xff01, 0xff0d),
+    (0xff0f, 0xff5e),
+    (0xff66, 0xff9d),
+    // Mathematical alphanumeric symbols.
+    (0x1d400, 0x1d7ff),
+    // CJK ideographs of the supplementary planes, up to extension G.
+    (0x20000, 0x3134f),
+];
+
+/// Bit `n`: all of the code points `256 * n ..= 256 * n + 255` are in
+/// [`SURVIVING`], so most characters of a long label take one bit test.
+static SURVIVING_BLOCKS: [u64; 13] = surviving_blocks();
+
+const fn surviving_blocks() -> [u64; 13] {
+    let mut bits = [0u64; 13];
+    let mut i = 0;
+    while i < SURVIVING.len() {
+        let (lo, hi) = SURVIVING[i];
+        let mut block = lo.div_ceil(256);
+        while block * 256 + 255 <= hi {
+            bits[block as usize / 64] |= 1 << (block % 64);
+            block += 1;
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// Whether `c` is in [`SURVIVING`].
+fn survives_idna(c: char) -> bool {
+    let cp = u32::from(c);
+    let block = (cp / 256) as usize;
+    if SURVIVING_BLOCKS
+        .get(block / 64)
+        .is_some_and(|w| w >> (block % 64) & 1 != 0)
+    {
+        return true;
+    }
+    let after = SURVIVING.partition_point(|&(lo, _)| lo <= cp);
+    after
+        .checked_sub(1)
+        .and_then(|i| SURVIVING.get(i))
+        .is_some_and(|&(_, hi)| cp <= hi)
+}
+
+/// UTS 46 ToASCII as `idna::domain_to_ascii` does it (no ASCII deny list,
+/// hyphens allowed, no length check), except that no label is encoded once
+/// the host cannot fit: the A-label of a label with a character that is not
+/// ASCII is `xn--` and at least one byte per character, so a label of more
+/// than 59 characters after mapping → [`Invalid::HostLabelTooLong`], and
+/// such labels adding up, with their dots, to more than [`MAX_HOST_LEN`]
+/// bytes → [`Invalid::HostTooLong`]. This bounds the Punycode work for
+/// characters [`survives_idna`] does not list.
+fn idna_to_ascii(input: &str) -> Result<String, Invalid> {
+    use idna::uts46::{AsciiDenyList, ErrorPolicy, Hyphens, ProcessingSuccess, Uts46};
+    let (mut label_long, mut host_long, mut total) = (false, false, 0usize);
+    let mut out = String::new();
+    let done = Uts46::new().process(
+        input.as_bytes(),
+        AsciiDenyList::EMPTY,
+        Hyphens::Allow,
+        ErrorPolicy::FailFast,
+        // Called for each label with a character that is not ASCII, before
+        // encoding it; `true` writes it as Unicode instead.
+        |label, _, _| {
+            total += label.len() + "xn--.".len();
+            label_long |= label.len() + "xn--".len() > MAX_LABEL_LEN;
+            host_long |= total > MAX_HOST_LEN + 1;
+            label_long || host_long
+        },
+        &mut out,
+        None,
+    );
+    match done {
+        Ok(_) if host_long => Err(Invalid::HostTooLong),
+        Ok(_) if label_long => Err(Invalid::HostLabelTooLong),
+        Ok(ProcessingSuccess::Passthrough) => Ok(input.to_owned()),
+        Ok(ProcessingSuccess::WroteToSink) => Ok(out),
+        Err(_) => Err(Invalid::HostIdna),
     }
 }
 
@@ -152,6 +312,14 @@ fn plain_label(label: &[u8]) -> bool {
 }
 
 fn check_host_punctuation(bytes: &[u8]) -> Result<(), Invalid> {
+    // A first pass without branches, which the compiler vectorizes: a host
+    // of up to 1,024 bytes is scanned in tens of nanoseconds, and the loop
+    // below runs only to name the problem.
+    let bad =
+        |b: u8| (b <= 0x20) | (b == 0x7f) | (b == b'@') | (b == b'/') | (b == b'\\') | (b == b'%');
+    if !bytes.iter().fold(false, |any, &b| any | bad(b)) {
+        return Ok(());
+    }
     for &b in bytes {
         match b {
             b'@' => return Err(Invalid::HostUserinfo),
@@ -583,5 +751,286 @@ mod fast_path_tests {
         }
         assert_eq!(dotted_quad(b"0.0.0.0"), Some(Ipv4Addr::UNSPECIFIED));
         assert_eq!(dotted_quad(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
+    }
+}
+
+#[cfg(test)]
+mod idna_bound_tests {
+    use super::*;
+    use idna::uts46::{AsciiDenyList, Hyphens, Uts46};
+    use proptest::prelude::*;
+
+    fn to_unicode(s: &str) -> (String, bool) {
+        let (out, r) = Uts46::new().to_unicode(s.as_bytes(), AsciiDenyList::EMPTY, Hyphens::Allow);
+        (out.into_owned(), r.is_ok())
+    }
+
+    /// The host as the code before the early refusals gave it: IDNA on the
+    /// whole input, then the ASCII checks.
+    fn full_path(input: &str) -> Result<String, Invalid> {
+        let mut buf = [0u8; MAX_HOST_LEN];
+        let mapped = idna::domain_to_ascii(input).map_err(|_| Invalid::HostIdna)?;
+        mapped_host(&mapped, &mut buf).map(show)
+    }
+
+    fn new_path(input: &str) -> Result<String, Invalid> {
+        let mut buf = [0u8; MAX_HOST_LEN];
+        host(input, &mut buf).map(show)
+    }
+
+    fn show(h: Host<'_>) -> String {
+        match h {
+            Host::Domain(d) => format!("domain:{d}"),
+            Host::Ip(a) => format!("ip:{a}"),
+        }
+    }
+
+    const LENGTH: [Invalid; 2] = [Invalid::HostLabelTooLong, Invalid::HostTooLong];
+
+    /// The soundness of `survives_idna`, checked on every character it
+    /// lists: alone as a label, IDNA maps it to a non-empty string without
+    /// a dot (so it cannot vanish or split its label), or it is invalid even
+    /// after a Latin or an Arabic letter (so it is disallowed, and any host
+    /// holding it is invalid anyway). A character whose mapping starts with
+    /// a combining mark fails alone but passes after a letter, and fails the
+    /// test. NFC
+    /// merges into the previous character only combining marks and Hangul
+    /// vowel and final jamo; the jamo are checked not to be listed.
+    #[test]
+    fn idna_survivors_keep_a_character_of_their_label() {
+        let mut listed = 0;
+        for c in ('\u{80}'..=char::MAX).filter(|&c| survives_idna(c)) {
+            listed += 1;
+            let (out, ok) = to_unicode(&c.to_string());
+            if ok {
+                assert!(
+                    !out.is_empty() && !out.contains('.'),
+                    "{c:?} maps to {out:?}"
+                );
+            } else {
+                let after = |l: char| to_unicode(&format!("{l}{c}")).1;
+                assert!(!after('a') && !after('\u{628}'), "{c:?} fails only alone");
+            }
+        }
+        assert!(listed > 100_000, "{listed}");
+        let jamo = [
+            0x1100..=0x11ff,
+            0x3130..=0x318f,
+            0xa960..=0xa97f,
+            0xd7b0..=0xd7ff,
+            0xffa0..=0xffdc,
+        ];
+        for c in jamo.into_iter().flatten().filter_map(char::from_u32) {
+            assert!(!survives_idna(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn surviving_blocks_agree_with_the_ranges() {
+        assert!(SURVIVING.windows(2).all(|w| w[0].1 < w[1].0));
+        for c in '\u{80}'..=char::MAX {
+            let cp = u32::from(c);
+            let listed = SURVIVING.iter().any(|&(lo, hi)| lo <= cp && cp <= hi);
+            assert_eq!(survives_idna(c), listed, "{cp:#x}");
+        }
+    }
+
+    /// `idna_lengths` splits labels at the four dots only: no other
+    /// character maps to a string with a dot (which would split a label it
+    /// counts as one). Checked over every character, 256 per IDNA call (an
+    /// invalid character shows as U+FFFD, the others as their mapping).
+    #[test]
+    fn only_the_four_dots_map_to_a_dot() {
+        let dots = ['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'];
+        let all: Vec<char> = ('\u{80}'..=char::MAX)
+            .filter(|c| !dots.contains(c))
+            .collect();
+        for chunk in all.chunks(256) {
+            let label: String = std::iter::once('a').chain(chunk.iter().copied()).collect();
+            let (out, _) = to_unicode(&label);
+            assert!(
+                !out.contains('.'),
+                "a character of {:?}..={:?} maps to a dot",
+                chunk[0],
+                chunk[chunk.len() - 1]
+            );
+        }
+        for d in dots {
+            assert_eq!(to_unicode(&format!("a{d}b")), ("a.b".to_string(), true));
+        }
+    }
+
+    /// Characters for generated labels: listed ones (ASCII, Latin, Greek,
+    /// Cyrillic, kana, ideographs, Hangul, full-width, mathematical), and
+    /// ones the bound does not count (combining marks, ignored code points,
+    /// jamo, Ethiopic), some of which vanish or merge.
+    const ALPHABET: &[char] = &[
+        'a', 'z', '0', '-', 'é', 'ß', 'Ω', 'ж', 'ア', '中', '丁', '七', '한', 'ｘ', 'Ａ', '𝐚', 'Ⅻ',
+        '①', '\u{301}', '\u{308}', '\u{ad}', '\u{200b}', '\u{fe0f}', '\u{1161}', '\u{11a8}',
+        '\u{1100}', '\u{93e}', 'ሀ', 'ሁ',
+    ];
+    const DOTS: &[char] = &['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'];
+
+    fn label() -> impl Strategy<Value = String> {
+        let len = prop_oneof![0usize..4, 55usize..70];
+        (len, any::<u64>()).prop_flat_map(|(n, _)| {
+            prop::collection::vec(prop::sample::select(ALPHABET), n)
+                .prop_map(|cs| cs.into_iter().collect::<String>())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The early refusals never change the answer for a host that IDNA
+        /// accepts, and refuse only hosts the full path refuses; they may
+        /// then name a length where the full path names another problem.
+        #[test]
+        fn early_refusal_agrees_with_the_full_path(
+            labels in prop::collection::vec(label(), 1..6),
+            dots in prop::collection::vec(prop::sample::select(DOTS), 6),
+            trailing in any::<bool>(),
+        ) {
+            let mut s = String::new();
+            for (i, l) in labels.iter().enumerate() {
+                if i > 0 {
+                    s.push(dots[i]);
+                }
+                s.push_str(l);
+            }
+            if trailing {
+                s.push(dots[0]);
+            }
+            prop_assume!(!s.is_ascii() && !s.is_empty() && s.len() <= MAX_HOST_INPUT_LEN);
+            let (new, old) = (new_path(&s), full_path(&s));
+            match (&new, &old) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(e), Err(f)) => {
+                    prop_assert!(e == f || LENGTH.contains(e), "{:?}: {:?} for {:?}", s, e, f);
+                    if LENGTH.contains(f) {
+                        prop_assert!(LENGTH.contains(e), "{:?}: {:?} for {:?}", s, e, f);
+                    }
+                }
+                _ => prop_assert!(false, "{:?}: {:?} for {:?}", s, new, old),
+            }
+        }
+    }
+
+    #[test]
+    fn a_label_of_64_counted_characters_is_refused_before_idna() {
+        let wide = |n: usize| "ａ".repeat(n);
+        for (host, want) in [
+            (
+                format!("{}。com", wide(63)),
+                Ok(format!("domain:{}.com", "a".repeat(63))),
+            ),
+            (format!("{}。com", wide(64)), Err(Invalid::HostLabelTooLong)),
+            (
+                format!("{}.é", "a".repeat(63)),
+                Ok(format!("domain:{}.xn--9ca", "a".repeat(63))),
+            ),
+            (
+                format!("{}.é", "a".repeat(64)),
+                Err(Invalid::HostLabelTooLong),
+            ),
+        ] {
+            assert_eq!(new_path(&host), want, "{host}");
+            assert_eq!(full_path(&host), want, "{host}");
+        }
+        assert_eq!(idna_lengths(&format!("{}。com", wide(63))), Ok(()));
+        assert_eq!(
+            idna_lengths(&format!("{}。com", wide(64))),
+            Err(Invalid::HostLabelTooLong)
+        );
+    }
+
+    #[test]
+    fn a_host_counting_over_253_is_refused_before_idna() {
+        let wide = |n: usize| "ａ".repeat(n);
+        let name = [wide(63), wide(63), wide(63), wide(61)].join("。");
+        let ascii = [
+            "a".repeat(63),
+            "a".repeat(63),
+            "a".repeat(63),
+            "a".repeat(61),
+        ]
+        .join(".");
+        let longer = [wide(63), wide(63), wide(63), wide(62)].join("。");
+        for (host, want) in [
+            (name.clone(), Ok(format!("domain:{ascii}"))),
+            (format!("{name}。"), Ok(format!("domain:{ascii}"))),
+            // 254 counted: left to IDNA, then too long; one more, refused.
+            (longer.clone(), Err(Invalid::HostTooLong)),
+            (format!("{longer}。"), Err(Invalid::HostTooLong)),
+        ] {
+            assert_eq!(new_path(&host), want, "{host}");
+            assert_eq!(full_path(&host), want, "{host}");
+        }
+        assert_eq!(idna_lengths(&format!("{name}。")), Ok(()));
+        assert_eq!(idna_lengths(&longer), Ok(()));
+        assert_eq!(
+            idna_lengths(&format!("{longer}。")),
+            Err(Invalid::HostTooLong)
+        );
+    }
+
+    #[test]
+    fn characters_idna_drops_are_not_counted() {
+        // 400 soft hyphens vanish: `ab.com`, 806 bytes in.
+        let padded = format!("a{}b.com", "\u{ad}".repeat(400));
+        assert_eq!(new_path(&padded), Ok("domain:ab.com".into()));
+        // 63 letters, each followed by a combining mark that composes.
+        let composed = format!("{}.com", "e\u{301}".repeat(63));
+        assert_eq!(idna_lengths(&composed), Ok(()));
+        assert_eq!(new_path(&composed), full_path(&composed));
+    }
+
+    #[test]
+    fn a_long_label_of_unlisted_characters_is_refused_before_encoding() {
+        // Ethiopic is not counted before IDNA; after mapping, 60 characters
+        // cannot fit in an A-label (`xn--` and at least one byte each).
+        for n in [58, 59, 60, 61, 200] {
+            let host = format!("{}.com", "ሀ".repeat(n));
+            assert_eq!(idna_lengths(&host), Ok(()));
+            assert_eq!(new_path(&host), Err(Invalid::HostLabelTooLong), "{n}");
+            assert_eq!(full_path(&host), Err(Invalid::HostLabelTooLong), "{n}");
+            let encoded = idna::domain_to_ascii(&host).map_err(|_| Invalid::HostIdna);
+            if n <= 59 {
+                assert_eq!(idna_to_ascii(&host), encoded, "{n}");
+            } else {
+                assert!(encoded.is_ok(), "{n}");
+                assert_eq!(idna_to_ascii(&host), Err(Invalid::HostLabelTooLong), "{n}");
+            }
+        }
+        assert!(new_path(&format!("{}.com", "ሀ".repeat(20))).is_ok());
+    }
+
+    #[test]
+    fn unlisted_labels_adding_up_past_253_are_refused_before_encoding() {
+        // Labels of 55 characters fit (61-byte A-labels); five of them, at
+        // least 5 * (4 + 55) + 4 = 299 bytes, cannot.
+        let label = "ሀ".repeat(55);
+        let four = [&label[..]; 4].join(".");
+        let five = [&label[..]; 5].join(".");
+        assert_eq!(new_path(&four), full_path(&four));
+        assert!(new_path(&four).is_ok());
+        assert_eq!(new_path(&five), Err(Invalid::HostTooLong));
+        assert_eq!(full_path(&five), Err(Invalid::HostTooLong));
+        assert!(idna::domain_to_ascii(&five).is_ok());
+        assert_eq!(idna_to_ascii(&five), Err(Invalid::HostTooLong));
+    }
+
+    #[test]
+    fn a_1_kib_host_of_ideographs_is_refused_before_idna() {
+        let ideographs: String = (0x4e00..0x4e00 + 340).filter_map(char::from_u32).collect();
+        let host = format!("{ideographs}.com");
+        assert_eq!(host.len(), MAX_HOST_INPUT_LEN);
+        assert_eq!(idna_lengths(&host), Err(Invalid::HostLabelTooLong));
+        assert_eq!(new_path(&host), Err(Invalid::HostLabelTooLong));
+        assert_eq!(full_path(&host), Err(Invalid::HostTooLong));
+        // A long ASCII `xn--` label next to a non-ASCII one, which IDNA
+        // would decode (also quadratic), is refused the same way.
+        let punycode = format!("é.xn--{}", "a".repeat(1000));
+        assert_eq!(idna_lengths(&punycode), Err(Invalid::HostLabelTooLong));
     }
 }

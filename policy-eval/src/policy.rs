@@ -121,6 +121,10 @@ pub(crate) struct DirIndex {
     pub(crate) prefix: Option<u32>,
     /// `dir/**/*SUFFIX`: suffix → candidates.
     pub(crate) extension: FxMap<Box<str>, u32>,
+    /// The distinct byte lengths of the `extension` keys, ascending, so the
+    /// last segment of a path is probed once per key length, not once per
+    /// dot it holds.
+    pub(crate) extension_lens: Vec<usize>,
     /// General globs whose literal directory is `dir`.
     pub(crate) globs: Vec<(Glob, u32)>,
 }
@@ -626,7 +630,12 @@ fn root_index(r: &crate::model::FsRoot, ck: &Checker) -> Result<RootIndex, LoadE
         dirs.entry(dir).or_default().prefix = Some(c);
     }
     for (dir, per_dir) in extension {
-        dirs.entry(dir).or_default().extension = per_dir;
+        let d = dirs.entry(dir).or_default();
+        let mut lens: Vec<usize> = per_dir.keys().map(|k| k.len()).collect();
+        lens.sort_unstable();
+        lens.dedup();
+        d.extension_lens = lens;
+        d.extension = per_dir;
     }
     for (dir, group) in globs {
         dirs.entry(dir).or_default().globs = group;

@@ -526,6 +526,50 @@ fn fs_globs_by_literal_directory() {
 }
 
 #[test]
+fn fs_extensions_match_many_dot_segments_and_multi_dot_suffixes() {
+    // `**/*.tar.gz` ask, `**/*.gz` allow, `**/*..` deny, `**/*.env` deny,
+    // `srv/**/*.gz` deny: keys of four lengths in two directories.
+    let mut b = B::new();
+    let f = Surface::Filesystem;
+    let read = Condition::Access(Access::READ);
+    let exts = [
+        ("", ".tar.gz", Effect::Ask),
+        ("", ".gz", Effect::Allow),
+        ("", "..", Effect::Deny),
+        ("", ".env", Effect::Deny),
+        ("srv", ".gz", Effect::Deny),
+    ];
+    for (i, (dir, ext, effect)) in exts.into_iter().enumerate() {
+        let r = b.rule(&format!("e{i}"), f, effect, read.clone());
+        let l = b.list(&[r]);
+        b.root("").extension.push((dir.into(), ext.into(), l));
+    }
+    let p = b.policy();
+    let dots = |n: usize| ".".repeat(n);
+    let cases = [
+        ("/a.tar.gz".to_string(), rule(Effect::Ask, 0)),
+        ("/x/.tar.gz".to_string(), rule(Effect::Ask, 0)),
+        ("/tar.gz".to_string(), rule(Effect::Allow, 1)),
+        ("/a.gz".to_string(), rule(Effect::Allow, 1)),
+        ("/a.tar.gz.bak".to_string(), default(Effect::Deny)),
+        ("/srv/a/b.tar.gz".to_string(), rule(Effect::Deny, 4)),
+        ("/x..".to_string(), rule(Effect::Deny, 2)),
+        ("/x.".to_string(), default(Effect::Deny)),
+        // Segments of many dots: 254 dots end in `..`; dots then a suffix
+        // still find the suffix; a single trailing dot matches nothing.
+        (format!("/{}", dots(254)), rule(Effect::Deny, 2)),
+        (format!("/{}tar.gz", dots(200)), rule(Effect::Ask, 0)),
+        (format!("/{}env", dots(250)), rule(Effect::Deny, 3)),
+        (format!("/srv/{}gz", dots(252)), rule(Effect::Deny, 4)),
+        (format!("/{}", "a.".repeat(127)), default(Effect::Deny)),
+        (format!("/{}a", dots(254)), default(Effect::Deny)),
+    ];
+    for (path, want) in cases {
+        assert_eq!(fs(&p, &path, Access::READ), want, "{path}");
+    }
+}
+
+#[test]
 fn fs_read_write_request_needs_both_for_allow_either_for_deny() {
     let p = fs_policy().policy();
     assert_eq!(
