@@ -722,7 +722,7 @@ fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
         ("host_unicode_short", net("bücher.example.com".into())),
         ("host_unicode_1kb", net(format!("{ideographs}.com"))),
         ("host_unicode_1kb_labels", net(labels)),
-        ("host_unicode_1kb_unlisted", net(unlisted)),
+        ("host_unicode_1kb_ethiopic", net(unlisted)),
         ("path_normal", Req::Path("/srv/app/src/main.rs".into())),
         (
             "path_254_dots",
@@ -755,7 +755,7 @@ fn bench_cost(c: &mut Criterion) {
         "host_unicode_short",
         "host_unicode_1kb",
         "host_unicode_1kb_labels",
-        "host_unicode_1kb_unlisted",
+        "host_unicode_1kb_ethiopic",
         "path_normal",
         "path_254_dots",
     ] {

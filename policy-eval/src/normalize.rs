@@ -104,120 +104,50 @@ fn mapped_host<'b>(mapped: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host
     ascii_host(mapped, buf)
 }
 
-/// The cheap refusal before IDNA, whose Punycode work is quadratic in a
-/// label's length: splits `input` at every dot UTS 46 knows (`.`, U+3002,
-/// U+FF0E, U+FF61) and counts in each label the characters that
-/// [`survives_idna`] says IDNA keeps as at least one character of that label.
-/// The count is a lower bound of the label's length after IDNA, so a label
-/// counting over [`MAX_LABEL_LEN`] (→ [`Invalid::HostLabelTooLong`]), or
-/// counts and dots adding up to more than [`MAX_HOST_LEN`] + 1 (one trailing
-/// dot is dropped → [`Invalid::HostTooLong`]), can only give an invalid host.
-/// Characters not counted (ignored ones such as U+00AD, combining marks,
-/// scripts not listed) make the bound weaker, never wrong.
+/// The cheap refusal before IDNA, whose work grows with the input (Punycode
+/// quadratically in a label's length): splits `input` at every dot UTS 46
+/// knows (`.`, U+3002, U+FF0E, U+FF61) and counts characters. More than
+/// [`MAX_HOST_LEN`] + 1 characters and dots in all (one trailing dot is
+/// dropped) → [`Invalid::HostTooLong`]; else a label of more than
+/// [`MAX_LABEL_LEN`] characters → [`Invalid::HostLabelTooLong`]. Every character counts, also
+/// those IDNA would drop (U+00AD) or merge (combining marks): a host that
+/// needs them to fit is refused, which costs no honest host anything and
+/// bounds the work for every other.
 fn idna_lengths(input: &str) -> Result<(), Invalid> {
-    let (mut label, mut total) = (0usize, 0usize);
+    if utf8_chars(input.as_bytes()) > MAX_HOST_LEN + 1 {
+        return Err(Invalid::HostTooLong);
+    }
+    let mut label = 0usize;
     for c in input.chars() {
         if matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}') {
             label = 0;
-        } else if c.is_ascii() || survives_idna(c) {
-            label += 1;
         } else {
-            continue;
-        }
-        total += 1;
-        if label > MAX_LABEL_LEN {
-            return Err(Invalid::HostLabelTooLong);
-        }
-        if total > MAX_HOST_LEN + 1 {
-            return Err(Invalid::HostTooLong);
+            label += 1;
+            if label > MAX_LABEL_LEN {
+                return Err(Invalid::HostLabelTooLong);
+            }
         }
     }
     Ok(())
 }
 
-/// Non-ASCII characters that UTS 46 processing turns into at least one
-/// character of the same label, whatever surrounds them: letters and
-/// symbols of the blocks below, which IDNA keeps or maps to a non-empty
-/// string without a dot and which never start with a combining mark, so NFC
-/// cannot merge them into the character before (it merges only combining
-/// marks and Hangul vowel and final jamo, none listed). A disallowed
-/// character in these blocks makes IDNA fail, so counting it is safe too.
-/// The test `idna_survivors_keep_a_character_of_their_label` checks every
-/// character listed against the `idna` crate. Sorted, disjoint ranges.
-const SURVIVING: [(u32, u32); 26] = [
-    // Latin-1 (not the soft hyphen U+00AD, which IDNA drops), Latin
-    // Extended-A and -B, IPA, spacing modifier letters.
-    (0xa0, 0xac),
-    (0xae, 0x2ff),
-    // Greek, Cyrillic (not its combining marks), Armenian.
-    (0x370, 0x3ff),
-    (0x400, 0x482),
-    (0x48a, 0x52f),
-    (0x531, 0x587),
-    // Hebrew, Arabic and Devanagari letters, Thai consonants.
-    (0x5d0, 0x5ea),
-    (0x620, 0x64a),
-    (0x671, 0x6d3),
-    (0x904, 0x939),
-    (0xe01, 0xe30),
-    // Latin Extended Additional, Greek Extended.
-    (0x1e00, 0x1fff),
-    // Roman numerals, enclosed alphanumerics.
-    (0x2160, 0x217f),
-    (0x2460, 0x24ff),
-    // Hiragana, Katakana, CJK ideographs (with the extension and
-    // compatibility blocks), Yi, Hangul syllables.
-    (0x3041, 0x3096),
-    (0x30a1, 0x30fa),
-    (0x3400, 0x4dbf),
-    (0x4e00, 0x9fff),
-    (0xa000, 0xa48c),
-    (0xac00, 0xd7a3),
-    (0xf900, 0xfaff),
-    // Full-width ASCII (not its dot U+FF0E), half-width Katakana.
-    (0xff01, 0xff0d),
-    (0xff0f, 0xff5e),
-    (0xff66, 0xff9d),
-    // Mathematical alphanumeric symbols.
-    (0x1d400, 0x1d7ff),
-    // CJK ideographs of the supplementary planes, up to extension G.
-    (0x20000, 0x3134f),
-];
-
-/// Bit `n`: all of the code points `256 * n ..= 256 * n + 255` are in
-/// [`SURVIVING`], so most characters of a long label take one bit test.
-static SURVIVING_BLOCKS: [u64; 13] = surviving_blocks();
-
-const fn surviving_blocks() -> [u64; 13] {
-    let mut bits = [0u64; 13];
-    let mut i = 0;
-    while i < SURVIVING.len() {
-        let (lo, hi) = SURVIVING[i];
-        let mut block = lo.div_ceil(256);
-        while block * 256 + 255 <= hi {
-            bits[block as usize / 64] |= 1 << (block % 64);
-            block += 1;
-        }
-        i += 1;
-    }
-    bits
-}
-
-/// Whether `c` is in [`SURVIVING`].
-fn survives_idna(c: char) -> bool {
-    let cp = u32::from(c);
-    let block = (cp / 256) as usize;
-    if SURVIVING_BLOCKS
-        .get(block / 64)
-        .is_some_and(|w| w >> (block % 64) & 1 != 0)
-    {
-        return true;
-    }
-    let after = SURVIVING.partition_point(|&(lo, _)| lo <= cp);
-    after
-        .checked_sub(1)
-        .and_then(|i| SURVIVING.get(i))
-        .is_some_and(|&(_, hi)| cp <= hi)
+/// The number of characters of UTF-8 `bytes`: the bytes that do not
+/// continue a sequence (`10xxxxxx`), counted eight at a time.
+fn utf8_chars(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let chunks = bytes.chunks_exact(8);
+    let tail = chunks
+        .remainder()
+        .iter()
+        .filter(|&&b| b & 0xc0 == 0x80)
+        .count();
+    let continuing: usize = chunks
+        .map(|c| {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            (w & !(w << 1) & HIGH).count_ones() as usize
+        })
+        .sum();
+    bytes.len() - continuing - tail
 }
 
 /// UTS 46 ToASCII as `idna::domain_to_ascii` does it (no ASCII deny list,
@@ -227,7 +157,8 @@ fn survives_idna(c: char) -> bool {
 /// than 59 characters after mapping → [`Invalid::HostLabelTooLong`], and
 /// such labels adding up, with their dots, to more than [`MAX_HOST_LEN`]
 /// bytes → [`Invalid::HostTooLong`]. This bounds the Punycode work for
-/// characters [`survives_idna`] does not list.
+/// labels that mapping made longer (a ligature such as U+FB03 is three
+/// letters).
 fn idna_to_ascii(input: &str) -> Result<String, Invalid> {
     use idna::uts46::{AsciiDenyList, ErrorPolicy, Hyphens, ProcessingSuccess, Uts46};
     let (mut label_long, mut host_long, mut total) = (false, false, 0usize);
@@ -787,54 +718,6 @@ mod idna_bound_tests {
 
     const LENGTH: [Invalid; 2] = [Invalid::HostLabelTooLong, Invalid::HostTooLong];
 
-    /// The soundness of `survives_idna`, checked on every character it
-    /// lists: alone as a label, IDNA maps it to a non-empty string without
-    /// a dot (so it cannot vanish or split its label), or it is invalid even
-    /// after a Latin or an Arabic letter (so it is disallowed, and any host
-    /// holding it is invalid anyway). A character whose mapping starts with
-    /// a combining mark fails alone but passes after a letter, and fails the
-    /// test. NFC
-    /// merges into the previous character only combining marks and Hangul
-    /// vowel and final jamo; the jamo are checked not to be listed.
-    #[test]
-    fn idna_survivors_keep_a_character_of_their_label() {
-        let mut listed = 0;
-        for c in ('\u{80}'..=char::MAX).filter(|&c| survives_idna(c)) {
-            listed += 1;
-            let (out, ok) = to_unicode(&c.to_string());
-            if ok {
-                assert!(
-                    !out.is_empty() && !out.contains('.'),
-                    "{c:?} maps to {out:?}"
-                );
-            } else {
-                let after = |l: char| to_unicode(&format!("{l}{c}")).1;
-                assert!(!after('a') && !after('\u{628}'), "{c:?} fails only alone");
-            }
-        }
-        assert!(listed > 100_000, "{listed}");
-        let jamo = [
-            0x1100..=0x11ff,
-            0x3130..=0x318f,
-            0xa960..=0xa97f,
-            0xd7b0..=0xd7ff,
-            0xffa0..=0xffdc,
-        ];
-        for c in jamo.into_iter().flatten().filter_map(char::from_u32) {
-            assert!(!survives_idna(c), "{c:?}");
-        }
-    }
-
-    #[test]
-    fn surviving_blocks_agree_with_the_ranges() {
-        assert!(SURVIVING.windows(2).all(|w| w[0].1 < w[1].0));
-        for c in '\u{80}'..=char::MAX {
-            let cp = u32::from(c);
-            let listed = SURVIVING.iter().any(|&(lo, hi)| lo <= cp && cp <= hi);
-            assert_eq!(survives_idna(c), listed, "{cp:#x}");
-        }
-    }
-
     /// `idna_lengths` splits labels at the four dots only: no other
     /// character maps to a string with a dot (which would split a label it
     /// counts as one). Checked over every character, 256 per IDNA call (an
@@ -860,14 +743,13 @@ mod idna_bound_tests {
         }
     }
 
-    /// Characters for generated labels: listed ones (ASCII, Latin, Greek,
-    /// Cyrillic, kana, ideographs, Hangul, full-width, mathematical), and
-    /// ones the bound does not count (combining marks, ignored code points,
-    /// jamo, Ethiopic), some of which vanish or merge.
+    /// Characters for generated labels: letters of many scripts, and
+    /// characters IDNA drops, merges or expands (combining marks, ignored
+    /// code points, jamo, a ligature).
     const ALPHABET: &[char] = &[
         'a', 'z', '0', '-', 'é', 'ß', 'Ω', 'ж', 'ア', '中', '丁', '七', '한', 'ｘ', 'Ａ', '𝐚', 'Ⅻ',
         '①', '\u{301}', '\u{308}', '\u{ad}', '\u{200b}', '\u{fe0f}', '\u{1161}', '\u{11a8}',
-        '\u{1100}', '\u{93e}', 'ሀ', 'ሁ',
+        '\u{1100}', '\u{93e}', 'ሀ', 'ሁ', '\u{fb03}',
     ];
     const DOTS: &[char] = &['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'];
 
@@ -882,9 +764,12 @@ mod idna_bound_tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
-        /// The early refusals never change the answer for a host that IDNA
-        /// accepts, and refuse only hosts the full path refuses; they may
-        /// then name a length where the full path names another problem.
+        /// The early refusals change the answer only for a host with a
+        /// label of more than 63 characters or more than 254 characters in
+        /// all (which they refuse as too long); otherwise a host IDNA
+        /// accepts gets the same answer, and one it refuses is refused,
+        /// possibly naming a length where the full path names another
+        /// problem.
         #[test]
         fn early_refusal_agrees_with_the_full_path(
             labels in prop::collection::vec(label(), 1..6),
@@ -902,17 +787,23 @@ mod idna_bound_tests {
                 s.push(dots[0]);
             }
             prop_assume!(!s.is_ascii() && !s.is_empty() && s.len() <= MAX_HOST_INPUT_LEN);
+            let over = labels.iter().any(|l| l.chars().count() > MAX_LABEL_LEN)
+                || s.chars().count() > MAX_HOST_LEN + 1;
             let (new, old) = (new_path(&s), full_path(&s));
             match (&new, &old) {
                 (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(e), Ok(_)) => {
+                    prop_assert!(over && LENGTH.contains(e), "{:?}: {:?} for {:?}", s, new, old)
+                }
                 (Err(e), Err(f)) => {
                     prop_assert!(e == f || LENGTH.contains(e), "{:?}: {:?} for {:?}", s, e, f);
                     if LENGTH.contains(f) {
                         prop_assert!(LENGTH.contains(e), "{:?}: {:?} for {:?}", s, e, f);
                     }
                 }
-                _ => prop_assert!(false, "{:?}: {:?} for {:?}", s, new, old),
+                (Ok(_), Err(_)) => prop_assert!(false, "{:?}: {:?} for {:?}", s, new, old),
             }
+            prop_assert_eq!(over, idna_lengths(&s).is_err(), "{:?}", s);
         }
     }
 
@@ -974,24 +865,37 @@ mod idna_bound_tests {
         );
     }
 
-    #[test]
-    fn characters_idna_drops_are_not_counted() {
-        // 400 soft hyphens vanish: `ab.com`, 806 bytes in.
-        let padded = format!("a{}b.com", "\u{ad}".repeat(400));
-        assert_eq!(new_path(&padded), Ok("domain:ab.com".into()));
-        // 63 letters, each followed by a combining mark that composes.
-        let composed = format!("{}.com", "e\u{301}".repeat(63));
-        assert_eq!(idna_lengths(&composed), Ok(()));
-        assert_eq!(new_path(&composed), full_path(&composed));
+    proptest! {
+        #[test]
+        fn utf8_chars_counts_characters(s in ".{0,40}") {
+            prop_assert_eq!(utf8_chars(s.as_bytes()), s.chars().count());
+        }
     }
 
     #[test]
-    fn a_long_label_of_unlisted_characters_is_refused_before_encoding() {
-        // Ethiopic is not counted before IDNA; after mapping, 60 characters
+    fn characters_idna_drops_or_merges_count_before_it() {
+        // 400 soft hyphens would vanish (`ab.com`, 806 bytes in): refused.
+        let padded = format!("a{}b.com", "\u{ad}".repeat(400));
+        assert_eq!(new_path(&padded), Err(Invalid::HostTooLong));
+        let padded = format!("a{}b.com", "\u{ad}".repeat(100));
+        assert_eq!(new_path(&padded), Err(Invalid::HostLabelTooLong));
+        assert_eq!(full_path(&padded), Ok("domain:ab.com".into()));
+        // 63 letters, each followed by a combining mark that composes: 126
+        // characters in, refused; 31 of them fit and are decided as IDNA says.
+        let composed = format!("{}.com", "e\u{301}".repeat(63));
+        assert_eq!(new_path(&composed), Err(Invalid::HostLabelTooLong));
+        let short = format!("{}.com", "e\u{301}".repeat(31));
+        assert_eq!(new_path(&short), full_path(&short));
+        assert!(new_path(&short).is_ok());
+    }
+
+    #[test]
+    fn a_label_too_long_for_an_a_label_is_refused_before_encoding() {
+        // Up to 63 characters pass the count; after mapping, 60 characters
         // cannot fit in an A-label (`xn--` and at least one byte each).
-        for n in [58, 59, 60, 61, 200] {
+        for n in [58, 59, 60, 61, 63, 200] {
             let host = format!("{}.com", "ሀ".repeat(n));
-            assert_eq!(idna_lengths(&host), Ok(()));
+            assert_eq!(idna_lengths(&host).is_ok(), n <= MAX_LABEL_LEN, "{n}");
             assert_eq!(new_path(&host), Err(Invalid::HostLabelTooLong), "{n}");
             assert_eq!(full_path(&host), Err(Invalid::HostLabelTooLong), "{n}");
             let encoded = idna::domain_to_ascii(&host).map_err(|_| Invalid::HostIdna);
@@ -1006,7 +910,7 @@ mod idna_bound_tests {
     }
 
     #[test]
-    fn unlisted_labels_adding_up_past_253_are_refused_before_encoding() {
+    fn labels_adding_up_past_253_are_refused_before_encoding() {
         // Labels of 55 characters fit (61-byte A-labels); five of them, at
         // least 5 * (4 + 55) + 4 = 299 bytes, cannot.
         let label = "ሀ".repeat(55);
@@ -1025,12 +929,20 @@ mod idna_bound_tests {
         let ideographs: String = (0x4e00..0x4e00 + 340).filter_map(char::from_u32).collect();
         let host = format!("{ideographs}.com");
         assert_eq!(host.len(), MAX_HOST_INPUT_LEN);
-        assert_eq!(idna_lengths(&host), Err(Invalid::HostLabelTooLong));
-        assert_eq!(new_path(&host), Err(Invalid::HostLabelTooLong));
+        assert_eq!(idna_lengths(&host), Err(Invalid::HostTooLong));
+        assert_eq!(new_path(&host), Err(Invalid::HostTooLong));
         assert_eq!(full_path(&host), Err(Invalid::HostTooLong));
+        // 100 of them in one label: short enough in all, too long a label.
+        let label: String = ideographs.chars().take(100).collect();
+        assert_eq!(
+            new_path(&format!("{label}.com")),
+            Err(Invalid::HostLabelTooLong)
+        );
         // A long ASCII `xn--` label next to a non-ASCII one, which IDNA
         // would decode (also quadratic), is refused the same way.
         let punycode = format!("é.xn--{}", "a".repeat(1000));
+        assert_eq!(idna_lengths(&punycode), Err(Invalid::HostTooLong));
+        let punycode = format!("é.xn--{}", "a".repeat(100));
         assert_eq!(idna_lengths(&punycode), Err(Invalid::HostLabelTooLong));
     }
 }
