@@ -16,7 +16,7 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleKind,
+    CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -90,41 +90,27 @@ fn part_matches(
         Request::Network { host, ip, port } => {
             let dest = Destination::new(host, ip, true)?;
             let port = port.map(normalize::port).transpose()?;
-            Ok((
-                policy
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| match &r.kind {
-                        RuleKind::Network { targets, ports } => {
-                            let hit = dest.hits(targets);
-                            let not_applied = match (hit, ports, port) {
-                                (Hit::None, _, _) => return None,
-                                (Hit::Embedded, _, _) if r.effect == Effect::Allow => {
-                                    Some(EMBEDDED_ONLY_RESTRICTS)
-                                }
-                                (_, None, _) => None,
-                                (_, Some(ranges), Some(p))
-                                    if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)) =>
-                                {
-                                    None
-                                }
-                                (_, Some(_), Some(_)) => Some("port not in the rule's port list"),
-                                (_, Some(_), None) if r.effect != Effect::Allow => None,
-                                (_, Some(_), None) => {
-                                    Some("request has no port and the rule lists ports")
-                                }
-                            };
-                            Some(Match {
-                                rule: i,
-                                not_applied,
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-                false,
-            ))
+            let found = matching(policy, |r| match &r.kind {
+                RuleKind::Network { targets, ports } => match (dest.hits(targets), ports, port) {
+                    (Hit::None, _, _) => None,
+                    (Hit::Embedded, _, _) if r.effect == Effect::Allow => {
+                        Some(Some(EMBEDDED_ONLY_RESTRICTS))
+                    }
+                    (_, None, _) => Some(None),
+                    (_, Some(ranges), Some(p))
+                        if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p)) =>
+                    {
+                        Some(None)
+                    }
+                    (_, Some(_), Some(_)) => Some(Some("port not in the rule's port list")),
+                    (_, Some(_), None) if r.effect != Effect::Allow => Some(None),
+                    (_, Some(_), None) => {
+                        Some(Some("request has no port and the rule lists ports"))
+                    }
+                },
+                _ => None,
+            });
+            Ok((found, false))
         }
         Request::Filesystem { path, access } => {
             if !(1..=3).contains(&access.0) {
@@ -134,31 +120,20 @@ fn part_matches(
             let path = normalize::path(path, &mut buf)?.to_string();
             let roots = bind_roots(policy, ctx)?;
             let bit = if part == Part::Write { 2 } else { 1 };
-            Ok((
-                policy
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| match &r.kind {
-                        RuleKind::Filesystem {
-                            access: scope,
-                            paths,
-                        } if paths.iter().any(|p| path_matches(p, &path, &roots)) => {
-                            let not_applied = (scope.0 & bit == 0).then_some(if bit == 2 {
-                                "the rule's access scope does not cover write"
-                            } else {
-                                "the rule's access scope does not cover read"
-                            });
-                            Some(Match {
-                                rule: i,
-                                not_applied,
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-                false,
-            ))
+            let found = matching(policy, |r| match &r.kind {
+                RuleKind::Filesystem {
+                    access: scope,
+                    paths,
+                } if paths.iter().any(|p| path_matches(p, &path, &roots)) => {
+                    Some((scope.0 & bit == 0).then_some(if bit == 2 {
+                        "the rule's access scope does not cover write"
+                    } else {
+                        "the rule's access scope does not cover read"
+                    }))
+                }
+                _ => None,
+            });
+            Ok((found, false))
         }
         Request::Credential { name, host, ip } => {
             let mut buf = [0u8; MAX_NAME_LEN];
@@ -170,46 +145,37 @@ fn part_matches(
             };
             let send = part == Part::Send;
             let local = send && dest.as_ref().is_some_and(Destination::reaches_local);
-            let found = policy
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match &r.kind {
-                    RuleKind::Credential {
-                        names,
-                        destinations,
-                        ..
-                    } if names.iter().any(|n| name_matches(n, &name)) => {
-                        let deny = r.effect == Effect::Deny;
-                        let not_applied = match (send, &dest, destinations) {
-                            (false, _, Some(_)) if deny => {
-                                Some("a deny with `to` only forbids sending to its destinations")
-                            }
-                            (false, _, _) => None,
-                            (true, _, None) if deny => None,
-                            (true, _, None) => {
-                                Some("the rule has no `to` list, so it grants no destination")
-                            }
-                            (true, Some(d), Some(to)) => match d.hits(to) {
-                                Hit::None => Some("destination not in the rule's `to` list"),
-                                _ if deny => None,
-                                Hit::Embedded => Some(EMBEDDED_ONLY_RESTRICTS),
-                                Hit::Domain if local => Some(
-                                    "the destination address is local (loopback, link-local \
-                                     or metadata): only a rule naming the address grants it",
-                                ),
-                                Hit::Domain | Hit::Address => None,
-                            },
-                            (true, None, Some(_)) => Some("no destination"),
-                        };
-                        Some(Match {
-                            rule: i,
-                            not_applied,
-                        })
-                    }
-                    _ => None,
-                })
-                .collect();
+            let found = matching(policy, |r| match &r.kind {
+                RuleKind::Credential {
+                    names,
+                    destinations,
+                    ..
+                } if names.iter().any(|n| name_matches(n, &name)) => {
+                    let deny = r.effect == Effect::Deny;
+                    Some(match (send, &dest, destinations) {
+                        (false, _, Some(_)) if deny => {
+                            Some("a deny with `to` only forbids sending to its destinations")
+                        }
+                        (false, _, _) => None,
+                        (true, _, None) if deny => None,
+                        (true, _, None) => {
+                            Some("the rule has no `to` list, so it grants no destination")
+                        }
+                        (true, Some(d), Some(to)) => match d.hits(to) {
+                            Hit::None => Some("destination not in the rule's `to` list"),
+                            _ if deny => None,
+                            Hit::Embedded => Some(EMBEDDED_ONLY_RESTRICTS),
+                            Hit::Domain if local => Some(
+                                "the destination address is local (loopback, link-local \
+                                 or metadata): only a rule naming the address grants it",
+                            ),
+                            Hit::Domain | Hit::Address => None,
+                        },
+                        (true, None, Some(_)) => Some("no destination"),
+                    })
+                }
+                _ => None,
+            });
             Ok((found, local))
         }
         Request::Mcp {
@@ -239,27 +205,32 @@ fn part_matches(
                     false,
                 ));
             };
-            Ok((
-                policy
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| match &r.kind {
-                        RuleKind::Tool { server, tools }
-                            if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
-                        {
-                            Some(Match {
-                                rule: i,
-                                not_applied: None,
-                            })
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-                false,
-            ))
+            let found = matching(policy, |r| match &r.kind {
+                RuleKind::Tool { server, tools }
+                    if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
+                {
+                    Some(None)
+                }
+                _ => None,
+            });
+            Ok((found, false))
         }
     }
+}
+
+/// The rules whose pattern matches, in source order: `hit` gives `None`
+/// when no pattern of the rule matches, else why the rule does not apply
+/// (`Some(None)`: it applies).
+fn matching(
+    policy: &CheckedPolicy,
+    hit: impl Fn(&RuleDef) -> Option<Option<&'static str>>,
+) -> Vec<Match> {
+    policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(rule, r)| hit(r).map(|not_applied| Match { rule, not_applied }))
+        .collect()
 }
 
 const EMBEDDED_ONLY_RESTRICTS: &str =
