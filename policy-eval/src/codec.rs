@@ -16,7 +16,7 @@ use crate::model::{
 /// The 8 magic bytes opening every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
 /// The format version this runtime writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Size of the fixed header in bytes.
 pub const HEADER_LEN: usize = 32;
 
