@@ -708,11 +708,9 @@ fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
     // longest host examined at all, and the worst case for Punycode, whose
     // encoder loops over the label once per distinct character.
     let ideographs: String = (0x4E00..0x4E00 + 340).filter_map(char::from_u32).collect();
-    // Shapes the early refusals handle less cheaply (reported, not targets):
-    // 17 short labels of 19 ideographs (1,017 bytes), refused only once 254
-    // characters are counted; and a label of 340 Ethiopic syllables (1,020
-    // bytes), a script the count before IDNA does not list, so UTS 46 maps
-    // all of them before the label is found too long.
+    // Other 1 KB shapes, refused by the same count: 17 short labels of 19
+    // ideographs (1,017 bytes), a label of 340 Ethiopic syllables (1,020
+    // bytes); and 1 KB of ASCII labels, which never reaches IDNA.
     let labels = vec![&ideographs[..19 * 3]; 17].join("\u{3002}");
     let unlisted: String = (0..340)
         .filter_map(|i| char::from_u32(0x1200 + i % 0x48))
@@ -723,6 +721,7 @@ fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
         ("host_unicode_1kb", net(format!("{ideographs}.com"))),
         ("host_unicode_1kb_labels", net(labels)),
         ("host_unicode_1kb_ethiopic", net(unlisted)),
+        ("host_ascii_1kb", net(vec!["a".repeat(63); 16].join("."))),
         ("path_normal", Req::Path("/srv/app/src/main.rs".into())),
         (
             "path_254_dots",
@@ -756,6 +755,7 @@ fn bench_cost(c: &mut Criterion) {
         "host_unicode_1kb",
         "host_unicode_1kb_labels",
         "host_unicode_1kb_ethiopic",
+        "host_ascii_1kb",
         "path_normal",
         "path_254_dots",
     ] {

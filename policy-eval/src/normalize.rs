@@ -66,6 +66,11 @@ pub fn host<'b>(input: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Result<Host<'b>
         return ip_literal_v6(input, true).map(Host::Ip);
     }
     if input.is_ascii() {
+        // Too long either way (`ascii_host` says so first on both paths
+        // below): refused before the scan for `xn--` labels.
+        if input.strip_suffix('.').unwrap_or(input).len() > MAX_HOST_LEN {
+            return Err(Invalid::HostTooLong);
+        }
         // A label starting with `xn--` (any case) needs IDNA validation.
         let needs_idna = (0..bytes.len()).any(|i| {
             (i == 0 || bytes[i - 1] == b'.')
