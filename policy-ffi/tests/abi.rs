@@ -253,6 +253,22 @@ fn bad_arguments_are_error_codes_with_messages() {
 
 /// A filesystem decision under `ctx`: the result, and the message of an
 /// invalid decision ("" otherwise).
+/// A typed network request for `host`, port 443.
+fn network_request(host: &'static str) -> apol_request {
+    apol_request {
+        surface: APOL_SURFACE_NETWORK as u32,
+        host: apol_str::new(host),
+        ip: apol_str::none(),
+        port: 443,
+        path: apol_str::none(),
+        access: 0,
+        name: apol_str::none(),
+        server: apol_str::none(),
+        tool: apol_str::none(),
+        source: apol_str::none(),
+    }
+}
+
 fn fs(p: *const apol_policy, path: &str, ctx: &apol_context) -> (apol_result, String) {
     let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
     // SAFETY: valid pointers; the bindings follow the cases' needs.
@@ -344,18 +360,7 @@ fn root_bindings_are_ignored_on_other_surfaces() {
         (roots_ctx(&garbage, usize::MAX), (APOL_OK, too_many)),
         (null_roots, (APOL_ERR_NULL, "")),
     ];
-    let network = apol_request {
-        surface: APOL_SURFACE_NETWORK as u32,
-        host: apol_str::new("github.com"),
-        ip: apol_str::none(),
-        port: 443,
-        path: apol_str::none(),
-        access: 0,
-        name: apol_str::none(),
-        server: apol_str::none(),
-        tool: apol_str::none(),
-        source: apol_str::none(),
-    };
+    let network = network_request("github.com");
     let credential = apol_request {
         surface: APOL_SURFACE_CREDENTIAL as u32,
         name: apol_str::new("GITHUB_TOKEN"),
@@ -509,18 +514,7 @@ fn events_carry_the_callers_context() {
         session: apol_str::new("s-1"),
         agent: apol_str::none(),
     };
-    let req = apol_request {
-        surface: APOL_SURFACE_NETWORK as u32,
-        host: apol_str::new("GitHub.com"),
-        ip: apol_str::none(),
-        port: 443,
-        path: apol_str::none(),
-        access: 0,
-        name: apol_str::none(),
-        server: apol_str::none(),
-        tool: apol_str::none(),
-        source: apol_str::none(),
-    };
+    let req = network_request("GitHub.com");
     let mut s = ptr::null_mut();
     let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
     let mut e = err();
