@@ -468,41 +468,41 @@ impl Policy {
         let mut hb = [0u8; MAX_HOST_LEN];
         let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
         let ip = try_norm!(ip.map(normalize::ip).transpose());
-        // Seeing: rules without `to`, and allow and ask rules with `to`.
-        let see_applies = |_: u32, r: &Rule| match &r.cond {
-            Condition::Credential(c) => c.destinations.is_none() || r.effect != Effect::Deny,
-            _ => false,
-        };
-        let mut best = Best::default();
-        self.probe_names(&self.credentials, name, &mut best, &see_applies);
-        let see = self.finish(best, Surface::Credential);
         if host.is_none() && ip.is_none() {
-            return see;
+            return self.decide_see(name);
         }
         let (domain, host_ip) = match host {
             Some(Host::Domain(d)) => (Some(d), None),
             Some(Host::Ip(a)) => (None, Some(a)),
             None => (None, None),
         };
-        let dest = Dest {
-            domain,
-            ips: [host_ip, ip],
-        };
-        let local = dest.ips.iter().flatten().any(|&a| addr::reaches_local(a));
         // Sending also needs what seeing needs: the stricter of the two, the
-        // send first on a tie. A send to a local address is granted only by
-        // a rule that names the address, never by the default.
-        let send = self.decide_send(name, &dest, local);
+        // send first on a tie; a denied send settles it.
+        let send = self.decide_send(name, &Dest::new(domain, [host_ip, ip]));
         if send.effect == Effect::Deny {
             return send;
         }
-        send.strictest(see)
+        send.strictest(self.decide_see(name))
+    }
+
+    /// Seeing a secret: rules without `to`, and allow and ask rules with
+    /// `to`, apply.
+    fn decide_see(&self, name: &str) -> Decision {
+        let applies = |_: u32, r: &Rule| match &r.cond {
+            Condition::Credential(c) => c.destinations.is_none() || r.effect != Effect::Deny,
+            _ => false,
+        };
+        let mut best = Best::default();
+        self.probe_names(&self.credentials, name, &mut best, &applies);
+        self.finish(best, Surface::Credential)
     }
 
     /// The sending part of a credential request (`spec/language.md`
     /// section 9): allow and ask rules whose `to` matches, deny rules
-    /// without `to` or whose `to` matches.
-    fn decide_send(&self, name: &str, dest: &Dest<'_>, local: bool) -> Decision {
+    /// without `to` or whose `to` matches (embedded addresses included). A
+    /// send to a local address is granted only by a rule that names the
+    /// address, never by the default.
+    fn decide_send(&self, name: &str, dest: &Dest<'_>) -> Decision {
         let applies = |ri: u32, r: &Rule| {
             let Condition::Credential(c) = &r.cond else {
                 return false;
@@ -511,21 +511,18 @@ impl Policy {
                 None => r.effect == Effect::Deny,
                 Some(d) if r.effect == Effect::Deny => {
                     self.domain_in(ri, d, dest.domain)
-                        || dest.ips.iter().flatten().any(|&a| {
-                            address_in(d, a)
-                                || matches!(a, IpAddr::V6(v6)
-                                    if addr::embedded_v4(v6).as_slice().iter().any(|&x| v4_in(d, x)))
-                        })
+                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
+                        || dest.embedded_v4().any(|x| v4_in(d, x))
                 }
                 Some(d) => {
-                    (!local && self.domain_in(ri, d, dest.domain))
+                    (!dest.local && self.domain_in(ri, d, dest.domain))
                         || dest.ips.iter().flatten().any(|&a| address_in(d, a))
                 }
             }
         };
         let mut best = Best::default();
         self.probe_names(&self.credentials, name, &mut best, &applies);
-        if local && best.found.is_none() {
+        if dest.local && best.found.is_none() {
             return Decision::default_effect(Effect::Deny);
         }
         self.finish(best, Surface::Credential)
@@ -650,11 +647,41 @@ fn interval<T: Ord + Copy>(iv: &[(T, Candidates)], x: T) -> Option<Candidates> {
     pp.checked_sub(1).and_then(|i| iv.get(i)).map(|&(_, c)| c)
 }
 
-/// A send's destination: the domain, and the addresses (the host when it
-/// is an IP literal, and the `ip` field).
+/// A send's destination: the domain, the addresses (the host when it is an
+/// IP literal, and the `ip` field), the IPv4 addresses they embed, and
+/// whether any of those is local.
 struct Dest<'a> {
     domain: Option<&'a str>,
     ips: [Option<IpAddr>; 2],
+    embedded: [addr::Embedded; 2],
+    local: bool,
+}
+
+impl<'a> Dest<'a> {
+    fn new(domain: Option<&'a str>, ips: [Option<IpAddr>; 2]) -> Dest<'a> {
+        let embedded = ips.map(|a| match a {
+            Some(IpAddr::V6(v6)) => addr::embedded_v4(v6),
+            _ => addr::Embedded::default(),
+        });
+        let mut dest = Dest {
+            domain,
+            ips,
+            embedded,
+            local: false,
+        };
+        dest.local = ips.iter().flatten().any(|&a| addr::is_local(a))
+            || dest
+                .embedded_v4()
+                .any(|x| addr::is_local(IpAddr::V4(x.into())));
+        dest
+    }
+
+    /// The IPv4 addresses embedded in the destination's IPv6 addresses.
+    fn embedded_v4(&self) -> impl Iterator<Item = u32> + '_ {
+        self.embedded
+            .iter()
+            .flat_map(|e| e.as_slice().iter().copied())
+    }
 }
 
 /// Whether an address range of `d` holds `a`.
