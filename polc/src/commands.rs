@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use policy_eval::event::Event;
 use policy_eval::json::{parse_request, JsonOutcome};
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_JSON_REQUEST_BYTES};
-use policy_eval::{effect_str, Decision, Invalid, LoadError, Policy, Reason};
+use policy_eval::{effect_str, Decision, LoadError, Policy, Reason};
 use policy_lang::check::effect_word;
 use policy_lang::model::CheckedPolicy;
 use policy_lang::reference;
@@ -182,26 +182,14 @@ pub fn eval(
 }
 
 /// Decides one input line of `polc eval` as the C ABI's `apol_decide_json`
-/// decides its argument: the request is the line without its ending (`\n` or
-/// `\r\n`), nothing else is trimmed. Over `MAX_JSON_REQUEST_BYTES` it is too
-/// large (checked first: a line kept only up to the limit may end inside a
-/// character); invalid UTF-8 is not well-formed JSON, never replaced by
-/// U+FFFD; an empty or blank line is not well-formed JSON either (JSON allows
+/// decides its argument (`Policy::decide_json_bytes_detailed`): the request
+/// is the line without its ending (`\n` or `\r\n`), nothing else is trimmed,
+/// so an empty or blank line is not well-formed JSON either (JSON allows
 /// only ASCII spaces, tabs and line breaks around the object).
 fn decide_line(policy: &Policy, line: &[u8]) -> JsonOutcome {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let invalid = |why| JsonOutcome {
-        request: None,
-        decision: Decision::invalid(why),
-    };
-    if line.len() > MAX_JSON_REQUEST_BYTES {
-        return invalid(Invalid::JsonTooLarge);
-    }
-    match std::str::from_utf8(line) {
-        Ok(text) => policy.decide_json_detailed(text),
-        Err(_) => invalid(Invalid::JsonSyntax),
-    }
+    policy.decide_json_bytes_detailed(line)
 }
 
 /// Reads one line (up to and including `\n`) into `line`, keeping at most

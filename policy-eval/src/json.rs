@@ -439,6 +439,25 @@ impl Policy {
         }
     }
 
+    /// [`Policy::decide_json_detailed`] on raw bytes, as the C ABI and
+    /// `polc eval` receive a request: over [`MAX_JSON_REQUEST_BYTES`] is too
+    /// large (checked first, since a cut line may end inside a character),
+    /// and invalid UTF-8 is not well-formed JSON, never replaced by U+FFFD
+    /// and decided.
+    pub fn decide_json_bytes_detailed(&self, input: &[u8]) -> JsonOutcome {
+        let invalid = |why| JsonOutcome {
+            request: None,
+            decision: Decision::invalid(why),
+        };
+        if input.len() > MAX_JSON_REQUEST_BYTES {
+            return invalid(Invalid::JsonTooLarge);
+        }
+        match std::str::from_utf8(input) {
+            Ok(text) => self.decide_json_detailed(text),
+            Err(_) => invalid(Invalid::JsonSyntax),
+        }
+    }
+
     /// Renders a decision as the JSON object of `spec/decision.schema.json`.
     pub fn decision_json(&self, d: &Decision) -> String {
         let message = match d.reason {

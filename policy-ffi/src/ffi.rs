@@ -372,19 +372,16 @@ unsafe fn decide_json_bytes(
     if ptr.is_null() {
         return Err(Failure::null("request"));
     }
-    let invalid = |why| JsonOutcome {
-        request: None,
-        decision: Decision::invalid(why),
-    };
+    // Too large is decided before a slice of `len` bytes is made.
     if len > MAX_JSON_REQUEST_BYTES {
-        return Ok(invalid(Invalid::JsonTooLarge));
+        return Ok(JsonOutcome {
+            request: None,
+            decision: Decision::invalid(Invalid::JsonTooLarge),
+        });
     }
     // SAFETY: `ptr` is non-NULL and valid for `len` bytes (contract).
     let bytes = unsafe { bytes_arg(ptr.cast(), len, "request") }?;
-    Ok(match std::str::from_utf8(bytes) {
-        Ok(text) => policy.decide_json_detailed(text),
-        Err(_) => invalid(Invalid::JsonSyntax),
-    })
+    Ok(policy.decide_json_bytes_detailed(bytes))
 }
 
 // ---------------------------------------------------------------------------
