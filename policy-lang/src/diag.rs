@@ -73,6 +73,8 @@ codes! {
     TooLarge = "E0003", Error, "a size limit is exceeded";
     UnclosedBlock = "E0004", Error, "block without closing brace";
     ControlChar = "E0005", Error, "control character in source";
+    TableBudget = "E0006", Error, "compiled tables exceed the size budget";
+    Internal = "E0007", Error, "internal compiler error";
     MissingPolicy = "E0010", Error, "missing `policy` line";
     DuplicateHeader = "E0011", Error, "header line given twice";
     DuplicateBlock = "E0012", Error, "surface block given twice";

@@ -2,12 +2,14 @@
 //!
 //! Pipeline: [`syntax`] (pest grammar, every syntax error) → [`ast`] →
 //! [`check`] (validation, every semantic error, typed [`model`]) →
-//! `compile` (lookup tables in `policy_eval::model`).
+//! `compile` (lookup tables in `policy_eval::model`). [`build::build`] runs
+//! the whole pipeline and loads the bytes; every caller uses it.
 //!
 //! Architecture invariants: the front end does no I/O and never panics on
 //! any input; diagnostics are data ([`diag`]), rendering belongs to the CLI.
 
 pub mod ast;
+pub mod build;
 pub mod check;
 pub mod compile;
 pub mod diag;
@@ -16,3 +18,5 @@ pub mod model;
 pub mod reference;
 pub mod sets;
 pub mod syntax;
+
+pub use build::{build, build_bytes, Build};

@@ -1,0 +1,153 @@
+//! The one pipeline from source to loaded policy: check, lint, compile,
+//! encode, and load the bytes back as a runtime would.
+//!
+//! Every caller (the CLI, the WASM console, fuzz targets, benchmarks and
+//! tests) goes through [`build`], so all of them test the path production
+//! takes: the policy they decide with was loaded from the artifact bytes.
+
+use policy_eval::limits;
+use policy_eval::model::Artifact;
+use policy_eval::Policy;
+
+use crate::check::{self, CheckResult};
+use crate::compile::{self, CompileError};
+use crate::diag::{Code, Diagnostic, Severity, Span};
+use crate::model::CheckedPolicy;
+
+/// Everything one build produced. When any diagnostic is an error, only
+/// `diagnostics` (and `checked`, when checking passed) are set.
+#[derive(Debug)]
+pub struct Build {
+    /// The checked policy, `None` when checking found an error.
+    pub checked: Option<CheckedPolicy>,
+    /// The compiled tables, `None` on any error.
+    pub artifact: Option<Artifact>,
+    /// The artifact's bytes (`spec/artifact.md`), what `polc compile` writes.
+    pub bytes: Option<Vec<u8>>,
+    /// The policy loaded from `bytes` with `Policy::from_bytes`.
+    pub policy: Option<Policy>,
+    /// Check, lint and compile diagnostics: check diagnostics sorted by
+    /// position, then compile warnings (W0107) and errors (E0006).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Build {
+    /// Whether any diagnostic is an error (then there is no artifact).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == Severity::Error)
+    }
+}
+
+/// Builds a policy from source text.
+pub fn build(source: &str) -> Build {
+    build_with_budget(source, limits::MAX_TABLE_ENTRIES)
+}
+
+/// Builds a policy from raw bytes: invalid UTF-8 is E0002, an oversized
+/// source E0003, before anything else.
+pub fn build_bytes(bytes: &[u8]) -> Build {
+    match std::str::from_utf8(bytes) {
+        Ok(source) => build(source),
+        Err(_) => from_check(check::check_bytes(bytes), "", limits::MAX_TABLE_ENTRIES),
+    }
+}
+
+/// [`build`] with a custom table budget (for tests of the budget itself).
+pub fn build_with_budget(source: &str, budget: usize) -> Build {
+    from_check(check::check_source(source), source, budget)
+}
+
+fn from_check(result: CheckResult, source: &str, budget: usize) -> Build {
+    let CheckResult {
+        policy: checked,
+        mut diagnostics,
+    } = result;
+    let mut build = Build {
+        checked: None,
+        artifact: None,
+        bytes: None,
+        policy: None,
+        diagnostics: Vec::new(),
+    };
+    let Some(checked) = checked else {
+        build.diagnostics = diagnostics;
+        return build;
+    };
+    match compile::compile_with_budget(&checked, source, budget) {
+        Ok(compiled) => {
+            diagnostics.extend(compiled.warnings);
+            let bytes = compiled.artifact.to_bytes();
+            match Policy::from_bytes(&bytes) {
+                Ok(policy) => {
+                    build.policy = Some(policy);
+                    build.bytes = Some(bytes);
+                    build.artifact = Some(compiled.artifact);
+                }
+                // A compiler bug, never a user error; reported, not hidden.
+                Err(e) => diagnostics.push(Diagnostic::new(
+                    Code::Internal,
+                    Span::new(0, 0),
+                    format!("the runtime refused the compiled artifact: {e}"),
+                )),
+            }
+        }
+        Err(e) => diagnostics.push(budget_diagnostic(&e)),
+    }
+    build.checked = Some(checked);
+    build.diagnostics = diagnostics;
+    build
+}
+
+fn budget_diagnostic(e: &CompileError) -> Diagnostic {
+    let CompileError::Budget { rules, .. } = e;
+    Diagnostic::new(Code::TableBudget, Span::new(0, 0), e.to_string()).with_help(format!(
+        "split the policy, or narrow the rules with the largest candidate lists ({})",
+        rules.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "policy p\nnetwork {\n  allow a.com, b.com\n}\n";
+
+    #[test]
+    fn a_clean_policy_builds_loads_and_round_trips() {
+        let b = build(SOURCE);
+        assert!(!b.has_errors(), "{:?}", b.diagnostics);
+        let bytes = b.bytes.as_deref().expect("bytes");
+        assert_eq!(b.artifact.expect("artifact").to_bytes(), bytes);
+        assert_eq!(b.policy.expect("policy").artifact().to_bytes(), bytes);
+    }
+
+    #[test]
+    fn a_check_error_gives_diagnostics_only() {
+        let b = build("policy p\nnetwork {\n  alow a.com\n}\n");
+        assert!(b.has_errors());
+        assert!(b.checked.is_none() && b.bytes.is_none() && b.policy.is_none());
+        assert_eq!(b.diagnostics[0].code, Code::Syntax);
+    }
+
+    #[test]
+    fn the_table_budget_is_a_coded_diagnostic() {
+        let b = build_with_budget(SOURCE, 1);
+        assert!(b.checked.is_some() && b.bytes.is_none() && b.policy.is_none());
+        let d = b.diagnostics.last().expect("a diagnostic");
+        assert_eq!(d.code, Code::TableBudget);
+        assert!(
+            d.message.contains("more than the budget of 1"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_e0002() {
+        let b = build_bytes(b"policy p\n\xff\n");
+        assert_eq!(b.diagnostics[0].code, Code::NotUtf8);
+        assert!(b.checked.is_none());
+    }
+}
