@@ -59,6 +59,20 @@ need_cargo_fuzz() {
     || cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION" --quiet
 }
 
+# The declared minimum Rust version (`rust-version` of the workspace), and its
+# toolchain for `.ci/test msrv`.
+msrv_version() {
+  awk -F'"' '$1 ~ /^rust-version *= *$/ { print $2; exit }' "$_tools_root/Cargo.toml"
+}
+
+need_msrv_toolchain() {
+  local v
+  v=$(msrv_version)
+  [ -n "$v" ] || { echo "error: rust-version not found in Cargo.toml" >&2; return 1; }
+  rustup toolchain list | grep -q "^$v-" \
+    || rustup toolchain install "$v" --profile minimal
+}
+
 need_wasm_target() {
   rustup target list --installed | grep -qx "$WASM_TARGET" || rustup target add "$WASM_TARGET"
 }
@@ -76,7 +90,7 @@ need_console_npm() {
 # (apt, npm, rustup) and the compiling lane (cargo install).
 install_all() {
   local status=0
-  (need_apt "${APT_PACKAGES[@]}" && need_wasm_target && need_console_npm) &
+  (need_apt "${APT_PACKAGES[@]}" && need_wasm_target && need_msrv_toolchain && need_console_npm) &
   local io=$!
   need_cbindgen && need_wasm_bindgen && need_cargo_fuzz || status=1
   wait "$io" || status=1

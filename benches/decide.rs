@@ -342,7 +342,7 @@ fn gen_paths(n: usize, rng: &mut Rng) -> Generated {
 /// prefix `delete_{i}*`.
 fn gen_mcp(n: usize, rng: &mut Rng) -> Generated {
     const SERVERS: usize = 4;
-    let source = |j: usize| (j % 2 == 0).then(|| format!("ghcr.io/acme/s{j}:v1"));
+    let source = |j: usize| j.is_multiple_of(2).then(|| format!("ghcr.io/acme/s{j}:v1"));
     let mut blocks = vec![String::new(); SERVERS];
     // Per rule: (server, shape), shape 0/1 general, 2.. by position.
     let mut rules = Vec::with_capacity(n);

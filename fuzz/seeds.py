@@ -73,7 +73,7 @@ def main():
                  for n in ("network-addresses", "filesystem-roots", "credentials", "mcp")]
     with tempfile.TemporaryDirectory() as tmp:
         for p in compiled:
-            out = os.path.join(tmp, "a.polc")
+            out = os.path.join(tmp, "a.apol")
             subprocess.run([polc, "compile", p, "-o", out], check=True)
             put("artifact_load", read(out))
 

@@ -953,7 +953,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
         );
     }
     for (i, &ip) in IPS.iter().enumerate() {
-        let host = HOSTS.get(i).copied().filter(|_| i % 2 == 0);
+        let host = HOSTS.get(i).copied().filter(|_| i.is_multiple_of(2));
         f(
             &Request::Network {
                 host,
@@ -976,7 +976,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
     for (i, &tool) in REQ_TOOLS.iter().enumerate() {
         for (j, &server) in SERVERS.iter().enumerate() {
             let source = SOURCES.get((i + j) % 3).copied();
-            let tool = Some(tool).filter(|_| (i + j) % 4 != 0);
+            let tool = Some(tool).filter(|_| !(i + j).is_multiple_of(4));
             f(
                 &Request::Mcp {
                     server,

@@ -277,7 +277,7 @@ $("#download").addEventListener("click", () => {
   const blob = new Blob([r.artifact], { type: "application/octet-stream" });
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
-  a.download = `${r.policy ? r.policy.name : "policy"}.polc`;
+  a.download = `${r.policy ? r.policy.name : "policy"}.apol`;
   document.body.append(a);
   a.click();
   a.remove();

@@ -16,7 +16,7 @@ const N = Number(nArg || 100_000);
 const source = readFileSync(join(repoDir, "examples", "coding-agent.policy"), "utf8");
 const compiled = full.compile(source);
 if (!compiled.ok) throw new Error("examples/coding-agent.policy does not compile");
-const artifact = join(mkdtempSync(join(tmpdir(), "wasm-bench-")), "coding-agent.polc");
+const artifact = join(mkdtempSync(join(tmpdir(), "wasm-bench-")), "coding-agent.apol");
 writeFileSync(artifact, compiled.artifact);
 const request = JSON.stringify({ surface: "network", host: "api.github.com", ip: "140.82.112.3", port: 443 });
 

@@ -71,7 +71,7 @@ for (const rel of corpus) {
     // The native runtime's decisions on the same artifact, one per line.
     let native = null;
     if (polc) {
-      const artifact = join(scratch, rel.replaceAll("/", "_") + ".polc");
+      const artifact = join(scratch, rel.replaceAll("/", "_") + ".apol");
       writeFileSync(artifact, compiled.artifact);
       // `polc eval` answers every line, blank ones included.
       const lineSafe = cases.filter((c) => c.input !== null && !/[\r\n]/.test(c.input));

@@ -135,8 +135,8 @@ test("the downloaded artifact gives the same decisions in the native runtime", a
   assert.equal(JSON.parse(inPage[1]).decision, "deny");
   assert.equal(JSON.parse(inPage[2]).decision, "ask");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
-  assert.equal(download.suggestedFilename(), "e2e.polc");
-  const artifact = join(scratch, "e2e.polc");
+  assert.equal(download.suggestedFilename(), "e2e.apol");
+  const artifact = join(scratch, "e2e.apol");
   await download.saveAs(artifact);
   writeFileSync(join(scratch, "requests.jsonl"), requests.join("\n") + "\n");
   const native = execFileSync(POLC, ["eval", artifact, join(scratch, "requests.jsonl")], { encoding: "utf8" })

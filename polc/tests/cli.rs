@@ -62,7 +62,7 @@ const TOO_LARGE: &str = r#"{"decision":"deny","rule":null,"reason":"invalid","me
 
 /// The example policy, compiled and loaded as the runtimes load it.
 fn example_policy() -> policy_eval::Policy {
-    let art = tmp("entry-point.art");
+    let art = tmp("entry-point.apol");
     let (code, _, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     policy_eval::Policy::from_bytes(&std::fs::read(&art).unwrap()).unwrap()
@@ -265,7 +265,7 @@ fn eval_refuses_an_oversized_line_and_goes_on_with_the_next() {
 
 #[test]
 fn compiled_artifact_decides_like_the_source() {
-    let art = tmp("coding-agent.art");
+    let art = tmp("coding-agent.apol");
     let (code, out, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("compiled"), "{out}");
@@ -276,7 +276,7 @@ fn compiled_artifact_decides_like_the_source() {
 
 #[test]
 fn corrupted_artifact_is_refused() {
-    let art = tmp("corrupt.art");
+    let art = tmp("corrupt.apol");
     polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
     let mut bytes = std::fs::read(&art).unwrap();
     let last = bytes.len() - 1;
@@ -306,7 +306,7 @@ fn eval_damaged(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (u8, String, Strin
 #[test]
 fn damaged_artifacts_are_refused_saying_what_is_wrong() {
     // Truncated.
-    let (code, out, err, path, len) = eval_damaged("truncated.art", |b| b.truncate(b.len() - 7));
+    let (code, out, err, path, len) = eval_damaged("truncated.apol", |b| b.truncate(b.len() - 7));
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
@@ -316,7 +316,7 @@ fn damaged_artifacts_are_refused_saying_what_is_wrong() {
         )
     );
     // One bit flipped in the payload.
-    let (code, out, err, path, _) = eval_damaged("flipped.art", |b| b[100] ^= 0x01);
+    let (code, out, err, path, _) = eval_damaged("flipped.apol", |b| b[100] ^= 0x01);
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(
         err.starts_with(&format!(
@@ -326,7 +326,7 @@ fn damaged_artifacts_are_refused_saying_what_is_wrong() {
     );
     // Format version bumped (the checksum covers the payload, so it still
     // matches: only the version differs).
-    let (code, out, err, path, _) = eval_damaged("newer.art", |b| b[8] += 1);
+    let (code, out, err, path, _) = eval_damaged("newer.apol", |b| b[8] += 1);
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
@@ -454,7 +454,7 @@ fn oversized_sources_are_refused_from_their_size_without_being_read() {
     let (code, out, _) = polc(&["check", &path], "");
     assert_eq!((code, out.as_str()), (1, expected.as_str()));
     for args in [
-        vec!["compile", &path, "-o", "/nonexistent/never-written.art"],
+        vec!["compile", &path, "-o", "/nonexistent/never-written.apol"],
         vec!["eval", &path],
         vec!["explain", &path, r#"{"surface":"network","host":"a.b"}"#],
         vec!["test", &path],
@@ -471,7 +471,7 @@ fn oversized_artifacts_are_refused_from_their_size_without_being_read() {
     let magic = policy_eval::codec::MAGIC;
     let limit = MAX_ARTIFACT_BYTES as u64;
     for size in [limit + 1, 16 << 30] {
-        let path = sparse("over.art", &magic, size);
+        let path = sparse("over.apol", &magic, size);
         let (code, out, err) = polc(&["eval", &path], REQUESTS);
         assert_eq!((code, out.as_str()), (1, ""));
         // The error `Policy::from_bytes` gives for that many bytes.
@@ -484,7 +484,7 @@ fn oversized_artifacts_are_refused_from_their_size_without_being_read() {
         std::fs::remove_file(&path).unwrap();
     }
     // Without the magic bytes, a file of that size is an oversized source.
-    let path = sparse("over-source.art", b"policy big\n", limit + 1);
+    let path = sparse("over-source.apol", b"policy big\n", limit + 1);
     let (code, _, err) = polc(&["eval", &path], REQUESTS);
     assert_eq!(code, 1);
     assert!(
@@ -497,7 +497,7 @@ fn oversized_artifacts_are_refused_from_their_size_without_being_read() {
 #[test]
 fn sources_and_artifacts_within_their_limits_are_read_whole() {
     // An artifact over the source limit is still loaded (and checked).
-    let art = tmp("padded.art");
+    let art = tmp("padded.apol");
     let (code, _, err) = polc(&["compile", &example(), "-o", art.to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     let mut bytes = std::fs::read(&art).unwrap();

@@ -16,7 +16,7 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleDef, RuleKind,
+    CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -476,14 +476,6 @@ fn relative_matches(glob_text: &str, relative: &str) -> bool {
     glob_text
         .strip_suffix("/**")
         .is_some_and(|shorter| relative_matches(shorter, relative))
-}
-
-/// The lifetime a decision grants, for display.
-pub fn lifetime_text(l: Lifetime) -> String {
-    match l {
-        Lifetime::Session => "session".to_string(),
-        Lifetime::Seconds(s) => format!("{s}s"),
-    }
 }
 
 /// Why a matching rule did not decide a request.

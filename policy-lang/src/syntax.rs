@@ -1,4 +1,4 @@
-//! Parsing: source text to [`ast::PolicyFile`] plus every syntax error.
+//! Parsing: source text to [`crate::ast::PolicyFile`] plus every syntax error.
 //!
 //! The grammar (`grammar/policy.pest`) parses leniently: a line that is not a
 //! valid statement becomes a `bad_line` node. Each bad line is then parsed

@@ -3,7 +3,7 @@
 //!
 //! The decision itself always comes from the compiled tables
 //! ([`Policy::decide_json_detailed`]), so every build decides exactly like the
-//! native runtime. With the source at hand (full build, [`Engine::from_source`])
+//! native runtime. With the source at hand (full build, [`crate::front::from_source`])
 //! the explanation also lists every other matching rule and why it lost, from
 //! the reference interpreter, like `polc explain`.
 

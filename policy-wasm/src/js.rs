@@ -339,7 +339,7 @@ impl Evaluator {
     }
 }
 
-/// Loads compiled artifact bytes (a `.polc` file). Bad bytes give
+/// Loads compiled artifact bytes (a `.apol` file). Bad bytes give
 /// `{ok: false, error}`.
 #[wasm_bindgen]
 pub fn load(bytes: &[u8]) -> LoadResultJs {
