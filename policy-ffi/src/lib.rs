@@ -34,13 +34,52 @@
 // generated header reads like C.
 #![allow(non_camel_case_types)]
 
-mod ffi;
+// The layout follows rustls-ffi: the boundary, argument conversion and
+// result conversion are written once; each group of exported functions has
+// its own file.
+//
+// * `boundary`: panic guard, `apol_error` writing, out parameters.
+// * `args`, `context`: C arguments to `policy_eval` values.
+// * `convert`: `policy_eval` results to C structs.
+// * `handle`: opaque handles, their registry, making and freeing them.
+// * `error`, `types`: the C types (result codes from one list in `error`).
+// * `version`, `policy`, `decide`, `decide_json`, `event`, `string`: the
+//   exported functions, one group per file.
+// Declaration order is the order of the generated header (cbindgen reads
+// the modules in this order): handles, versions, errors, the other types,
+// then the exported functions by group. The helpers export nothing.
 mod handle;
+
+mod version;
+
+mod error;
+
 mod types;
 
-pub use ffi::*;
+mod policy;
+
+mod decide;
+
+mod decide_json;
+
+mod event;
+
+mod string;
+
+mod args;
+mod boundary;
+mod context;
+mod convert;
+
+pub use decide::*;
+pub use decide_json::*;
+pub use error::*;
+pub use event::*;
 pub use handle::{apol_policy, apol_string};
+pub use policy::*;
+pub use string::*;
 pub use types::*;
+pub use version::*;
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
