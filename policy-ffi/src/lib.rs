@@ -36,36 +36,39 @@
 
 // The layout follows rustls-ffi: the boundary, argument conversion and
 // result conversion are written once; each group of exported functions has
-// its own file.
-//
-// * `boundary`: panic guard, `apol_error` writing, out parameters.
-// * `args`, `context`: C arguments to `policy_eval` values.
-// * `convert`: `policy_eval` results to C structs.
-// * `handle`: opaque handles, their registry, making and freeing them.
-// * `error`, `types`: the C types (result codes from one list in `error`).
-// * `version`, `policy`, `decide`, `decide_json`, `event`, `string`: the
-//   exported functions, one group per file.
-// Declaration order is the order of the generated header (cbindgen reads
-// the modules in this order): handles, versions, errors, the other types,
-// then the exported functions by group. The helpers export nothing.
+// its own file. The declaration order below is the order of the generated
+// header (cbindgen reads the modules in this order): keep it, and keep the
+// blank lines, which stop rustfmt from sorting the declarations.
+
+// Opaque handles, their registry, making and freeing them.
 mod handle;
 
+// Exported: apol_version, apol_artifact_format_min/_max.
 mod version;
 
+// Result codes (one list), apol_error; exported: apol_result_name.
 mod error;
 
+// The other C types: enums, strings, requests, contexts, decisions.
 mod types;
 
+// Exported: apol_policy_load, _free, _get_info, _rule.
 mod policy;
 
+// Exported: apol_decide_network, _filesystem, _credential, _mcp, apol_decide.
 mod decide;
 
+// Exported: apol_decide_json, apol_decide_json_alloc.
 mod decide_json;
 
+// Exported: apol_event, apol_event_json.
 mod event;
 
+// Exported: apol_string_ptr, _len, _free.
 mod string;
 
+// Helpers, exporting nothing: C arguments and contexts to policy_eval
+// values, the panic boundary, policy_eval results to C structs.
 mod args;
 mod boundary;
 mod context;
