@@ -6,9 +6,10 @@
 //! The declaration of `apol_result` below is the one list of result codes:
 //! variant, value and documentation. cbindgen reads it from the source as
 //! written (it does not expand macros), so it stays a plain `enum` item;
-//! [`result_codes!`] is applied to the same variants and derives everything
-//! else from them: the `APOL_*` constants, `apol_result::ALL`,
-//! `apol_result::from_u32` and the static names. The compiler ties the two:
+//! `pub use apol_result::*` gives the `APOL_*` names, and `result_codes!`,
+//! applied to the same variants, derives everything else from them:
+//! `apol_result::ALL`, `apol_result::from_u32` and the static names behind
+//! `apol_result_name`. The compiler ties the two:
 //! a variant missing from the macro, or a name that is not a variant, does
 //! not compile (the `match` in `name` is exhaustive), and a const assertion
 //! checks that the values are `0, 1, 2, ...` in declaration order, so new
