@@ -1,4 +1,6 @@
-//! Opaque handles and the registry of live handles.
+//! Opaque handles and the registry of live handles: their layout and magic
+//! numbers, making them (`new_policy`, `new_string`) and freeing them
+//! exactly once (`free_handle`).
 //!
 //! Each handle is a `Box` whose address is given to C. Freeing goes through a
 //! registry of live addresses, so a second `_free` of the same pointer is
@@ -10,9 +12,13 @@
 //! lock.
 
 use std::collections::BTreeMap;
+use std::ptr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use policy_eval::Policy;
+
+use crate::boundary::{guard, Failure};
+use crate::error::{apol_result, APOL_ERR_HANDLE};
 
 /// "APOLPOL1": a live `apol_policy`.
 pub(crate) const POLICY_MAGIC: u64 = 0x4150_4f4c_504f_4c31;
@@ -94,4 +100,80 @@ pub(crate) fn unregister(addr: usize, kind: Kind) -> bool {
     } else {
         false
     }
+}
+
+/// Moves `policy` into a new registered `apol_policy`.
+pub(crate) fn new_policy(policy: Policy) -> *mut apol_policy {
+    let h = Box::into_raw(Box::new(apol_policy {
+        magic: POLICY_MAGIC,
+        policy,
+    }));
+    register(h as usize, Kind::Policy);
+    h
+}
+
+/// Moves `text` into a new registered `apol_string`.
+pub(crate) fn new_string(text: String) -> *mut apol_string {
+    let mut bytes = text.into_bytes();
+    bytes.push(0);
+    let s = Box::into_raw(Box::new(apol_string {
+        magic: STRING_MAGIC,
+        bytes: bytes.into_boxed_slice(),
+    }));
+    register(s as usize, Kind::String);
+    s
+}
+
+/// A handle type with a magic number that is cleared when it is freed.
+pub(crate) trait Handle {
+    /// Sets the magic to 0.
+    fn clear_magic(&mut self);
+}
+
+impl Handle for apol_policy {
+    fn clear_magic(&mut self) {
+        self.magic = 0;
+    }
+}
+
+impl Handle for apol_string {
+    fn clear_magic(&mut self) {
+        self.magic = 0;
+    }
+}
+
+/// Frees a registered handle exactly once: NULL is accepted, an unknown or
+/// already freed pointer gives `APOL_ERR_HANDLE` and touches no memory.
+///
+/// # Safety
+///
+/// `p` is NULL or a pointer (possibly already freed) that this library made
+/// with `Box::into_raw` and registered as `kind`, no longer used elsewhere.
+pub(crate) unsafe fn free_handle<T: Handle>(
+    p: *mut T,
+    kind: Kind,
+    what: &'static str,
+) -> apol_result {
+    let run = || {
+        if p.is_null() {
+            return Ok(());
+        }
+        if !unregister(p as usize, kind) {
+            return Err(Failure::new(
+                APOL_ERR_HANDLE,
+                format!("not a live {what} (already freed?)"),
+            ));
+        }
+        // SAFETY: the registry says `p` came from `Box::into_raw` and has not
+        // been freed; it is now unregistered, so it is freed exactly once.
+        // The magic is cleared first so that a later use of the stale pointer
+        // fails its magic check while the memory is not reused.
+        unsafe {
+            (*p).clear_magic();
+            drop(Box::from_raw(p));
+        }
+        Ok(())
+    };
+    // SAFETY: NULL `err` is always accepted.
+    unsafe { guard(ptr::null_mut(), run) }
 }

@@ -34,13 +34,55 @@
 // generated header reads like C.
 #![allow(non_camel_case_types)]
 
-mod ffi;
+// The layout follows rustls-ffi: the boundary, argument conversion and
+// result conversion are written once; each group of exported functions has
+// its own file. The declaration order below is the order of the generated
+// header (cbindgen reads the modules in this order): keep it, and keep the
+// blank lines, which stop rustfmt from sorting the declarations.
+
+// Opaque handles, their registry, making and freeing them.
 mod handle;
+
+// Exported: apol_version, apol_artifact_format_min/_max.
+mod version;
+
+// Result codes (one list), apol_error; exported: apol_result_name.
+mod error;
+
+// The other C types: enums, strings, requests, contexts, decisions.
 mod types;
 
-pub use ffi::*;
+// Exported: apol_policy_load, _free, _get_info, _rule.
+mod policy;
+
+// Exported: apol_decide_network, _filesystem, _credential, _mcp, apol_decide.
+mod decide;
+
+// Exported: apol_decide_json, apol_decide_json_alloc.
+mod decide_json;
+
+// Exported: apol_event, apol_event_json.
+mod event;
+
+// Exported: apol_string_ptr, _len, _free.
+mod string;
+
+// Helpers, exporting nothing: C arguments and contexts to policy_eval
+// values, the panic boundary, policy_eval results to C structs.
+mod args;
+mod boundary;
+mod context;
+mod convert;
+
+pub use decide::*;
+pub use decide_json::*;
+pub use error::*;
+pub use event::*;
 pub use handle::{apol_policy, apol_string};
+pub use policy::*;
+pub use string::*;
 pub use types::*;
+pub use version::*;
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

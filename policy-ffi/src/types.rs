@@ -1,11 +1,8 @@
-//! The C types of the ABI: result codes, the error struct, enums, string
-//! slices, requests, contexts and decisions.
+//! The C data types of the ABI: the constants and enums of requests and
+//! decisions, string slices, requests, contexts, decisions, rules and
+//! policy info. (Result codes and `apol_error` are in `error.rs`.)
 
 use std::os::raw::c_char;
-
-/// Size of `apol_error.message`, NUL terminator included. Longer messages are
-/// truncated (at a UTF-8 character boundary).
-pub const APOL_ERROR_MESSAGE_LEN: usize = 256;
 
 /// `port` value meaning "no port" in `apol_decide_network` and
 /// `apol_request.port`. Any negative value means the same. 0 is not "no
@@ -19,53 +16,6 @@ pub const APOL_ACCESS_WRITE: u32 = 2;
 /// Read and write: allow and ask rules must cover both, a deny covering
 /// either applies. Any other value gives an invalid (deny) decision.
 pub const APOL_ACCESS_READ_WRITE: u32 = 3;
-
-/// Result of every fallible function. The numeric values are stable: new
-/// codes are only ever added at the end.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum apol_result {
-    /// Success; out parameters were written.
-    APOL_OK = 0,
-    /// A required pointer argument was NULL (or an optional string was NULL
-    /// with a non-zero length).
-    APOL_ERR_NULL = 1,
-    /// A string argument of a typed call is not valid UTF-8. (The JSON entry
-    /// points answer such input with an invalid decision instead.)
-    APOL_ERR_UTF8 = 2,
-    /// The artifact was refused: bad magic, truncated, corrupted, unsupported
-    /// format version, or invalid tables. The message says which.
-    APOL_ERR_ARTIFACT = 3,
-    /// The caller's buffer is too small; `*out_len` holds the size needed.
-    APOL_ERR_BUFFER_TOO_SMALL = 4,
-    /// The handle is not a live handle of the expected type: already freed
-    /// (double free), never allocated by this library, or corrupted.
-    /// Detection is best-effort.
-    APOL_ERR_HANDLE = 5,
-    /// An argument is out of range: a length larger than `PTRDIFF_MAX`, an
-    /// unknown `surface` value in `apol_request`.
-    APOL_ERR_ARGUMENT = 6,
-    /// No rule has this index in the policy.
-    APOL_ERR_NO_RULE = 7,
-    /// A bug: the library panicked. The panic was caught at the boundary; the
-    /// handles stay usable.
-    APOL_ERR_PANIC = 8,
-}
-
-pub use apol_result::*;
-
-/// Per-call error report, filled by every fallible function when the
-/// `err` argument is not NULL: `code` is the returned result and `message` a
-/// NUL-terminated UTF-8 explanation (empty on success). Owned by the caller
-/// (typically on its stack); nothing is kept in globals or thread-locals.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct apol_error {
-    /// The result code of the call.
-    pub code: apol_result,
-    /// NUL-terminated message; empty on success.
-    pub message: [c_char; APOL_ERROR_MESSAGE_LEN],
-}
 
 /// What to do with a request.
 #[repr(u32)]
