@@ -15,6 +15,7 @@ pub mod compile;
 pub mod diag;
 pub mod lint;
 pub mod model;
+pub mod pattern;
 pub mod reference;
 pub mod sets;
 pub mod syntax;
