@@ -91,3 +91,71 @@ fn unmap(net: IpNet) -> IpNet {
     }
     net
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    fn ok(text: &str) -> (String, Vec<&'static str>) {
+        let (net, warnings) = address(text).expect("valid address");
+        (
+            net.to_string(),
+            warnings.iter().map(|w| w.0.as_str()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_cidr_is_that_range() {
+        assert_eq!(ok("10.0.0.0/8"), ("10.0.0.0/8".into(), vec![]));
+        assert_eq!(ok("2001:db8::/32"), ("2001:db8::/32".into(), vec![]));
+    }
+
+    #[test]
+    fn an_address_is_a_single_host_range() {
+        assert_eq!(ok("192.0.2.7").0, "192.0.2.7/32");
+        assert_eq!(ok("2001:db8::10").0, "2001:db8::10/128");
+    }
+
+    #[test]
+    fn ipv6_may_be_written_in_brackets() {
+        assert_eq!(ok("[2001:db8::]/32").0, "2001:db8::/32");
+        assert_eq!(ok("[2001:db8::10]").0, "2001:db8::10/128");
+        assert_eq!(code_of(address("[2001:db8::10")), "E0102");
+    }
+
+    #[test]
+    fn ipv4_mapped_ranges_are_ipv4() {
+        assert_eq!(ok("::ffff:10.0.0.0/104").0, "10.0.0.0/8");
+        assert_eq!(ok("::ffff:192.0.2.1").0, "192.0.2.1/32");
+    }
+
+    #[test]
+    fn ipv4_compatible_addresses_are_e0102_except_the_unspecified_and_loopback() {
+        assert_eq!(code_of(address("::10.0.0.1")), "E0102");
+        assert_eq!(code_of(address("::a00:0/104")), "E0102");
+        assert_eq!(ok("::1").0, "::1/128");
+        assert_eq!(ok("::").0, "::/128");
+    }
+
+    #[test]
+    fn host_bits_are_cleared_with_w0101() {
+        assert_eq!(ok("10.1.2.3/8"), ("10.0.0.0/8".into(), vec!["W0101"]));
+    }
+
+    #[test]
+    fn ipv4_is_dotted_decimal_with_four_parts_and_no_leading_zeros() {
+        assert_eq!(code_of(address("127.1")), "E0102");
+        assert_eq!(code_of(address("010.0.0.1")), "E0102");
+        assert_eq!(code_of(address("0x7f.0.0.1")), "E0102");
+    }
+
+    #[test]
+    fn prefix_lengths_are_0_to_32_and_0_to_128() {
+        assert_eq!(ok("0.0.0.0/0").0, "0.0.0.0/0");
+        assert_eq!(ok("::/0").0, "::/0");
+        assert_eq!(code_of(address("10.0.0.0/33")), "E0102");
+        assert_eq!(code_of(address("fd00::/129")), "E0102");
+        assert_eq!(code_of(address("10.0.0.0/x")), "E0102");
+    }
+}

@@ -165,3 +165,128 @@ fn mixed_scripts(label: &str) -> Option<(&'static str, &'static str)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    /// The prefix labels joined by dots, `any_depth`, the anchor and the
+    /// warning codes.
+    fn ok(text: &str) -> (String, bool, String, Vec<&'static str>) {
+        let (d, warnings) = domain(text).expect("valid domain pattern");
+        let codes = warnings.iter().map(|w| w.0.as_str()).collect();
+        (d.prefix.join("."), d.any_depth, d.anchor, codes)
+    }
+
+    #[test]
+    fn patterns_are_lower_cased() {
+        assert_eq!(ok("Docs.RS"), ("".into(), false, "docs.rs".into(), vec![]));
+    }
+
+    #[test]
+    fn a_star_label_is_exactly_one_label() {
+        assert_eq!(
+            ok("*.example.com"),
+            ("*".into(), false, "example.com".into(), vec![])
+        );
+        assert_eq!(
+            ok("*.*.example.com"),
+            ("*.*".into(), false, "example.com".into(), vec![])
+        );
+    }
+
+    #[test]
+    fn a_star_inside_a_label_stays_in_the_prefix() {
+        assert_eq!(
+            ok("api-*.example.com"),
+            ("api-*".into(), false, "example.com".into(), vec![])
+        );
+        assert_eq!(ok("*cdn.example.net").0, "*cdn");
+    }
+
+    #[test]
+    fn double_star_is_allowed_only_as_the_whole_leftmost_label() {
+        assert_eq!(
+            ok("**.example.com"),
+            ("".into(), true, "example.com".into(), vec![])
+        );
+        assert_eq!(
+            ok("**.api-*.example.com"),
+            ("api-*".into(), true, "example.com".into(), vec![])
+        );
+        assert_eq!(ok("**"), ("".into(), true, String::new(), vec![]));
+        assert_eq!(ok("*"), ("*".into(), false, String::new(), vec![]));
+        assert_eq!(code_of(domain("a.**.com")), "E0101");
+        assert_eq!(code_of(domain("a**.com")), "E0101");
+    }
+
+    #[test]
+    fn one_trailing_dot_is_removed_with_w0104() {
+        assert_eq!(
+            ok("example.com."),
+            ("".into(), false, "example.com".into(), vec!["W0104"])
+        );
+        assert_eq!(code_of(domain("example.com..")), "E0101");
+        assert_eq!(code_of(domain(".")), "E0101");
+    }
+
+    #[test]
+    fn an_empty_label_is_e0101() {
+        assert_eq!(code_of(domain("api..example.com")), "E0101");
+        assert_eq!(code_of(domain(".example.com")), "E0101");
+    }
+
+    #[test]
+    fn unicode_labels_become_punycode_a_labels() {
+        assert_eq!(
+            ok("bücher.de"),
+            ("".into(), false, "xn--bcher-kva.de".into(), vec![])
+        );
+    }
+
+    #[test]
+    fn a_label_mixing_scripts_warns_w0105() {
+        // A Cyrillic `а` among Latin letters.
+        let (_, _, anchor, codes) = ok("p\u{430}ypal.com");
+        assert_eq!(codes, vec!["W0105"]);
+        assert!(anchor.starts_with("xn--"), "{anchor}");
+        // Japanese mixes Han and Kana by design.
+        assert_eq!(ok("日本ご.jp").3, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_star_cannot_stand_in_a_non_ascii_label() {
+        assert_eq!(code_of(domain("bü*.de")), "E0101");
+    }
+
+    #[test]
+    fn labels_hold_letters_digits_hyphen_underscore_and_star() {
+        assert_eq!(ok("my_host-1.example.com").2, "my_host-1.example.com");
+        assert_eq!(code_of(domain("ex!ample.com")), "E0101");
+        assert_eq!(code_of(domain("a b.com")), "E0101");
+    }
+
+    #[test]
+    fn a_label_holds_at_most_63_bytes() {
+        let max = format!("{}.com", "a".repeat(limits::MAX_LABEL_LEN));
+        assert_eq!(ok(&max).2, max);
+        let over = format!("{}.com", "a".repeat(limits::MAX_LABEL_LEN + 1));
+        assert_eq!(code_of(domain(&over)), "E0101");
+    }
+
+    #[test]
+    fn a_name_holds_at_most_253_bytes() {
+        let label = "a".repeat(62);
+        let max = format!("{label}.{label}.{label}.{label}.a"); // 4 * 63 + 1
+        assert_eq!(max.len(), limits::MAX_HOST_LEN);
+        assert_eq!(ok(&max).2, max);
+        assert_eq!(code_of(domain(&format!("a{max}"))), "E0101");
+    }
+
+    #[test]
+    fn a_numeric_last_label_is_e0101() {
+        assert_eq!(code_of(domain("foo.123")), "E0101");
+        assert_eq!(ok("foo.123a").2, "foo.123a");
+    }
+}

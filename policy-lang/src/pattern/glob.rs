@@ -82,3 +82,55 @@ pub fn expand_braces(text: &str) -> Result<Vec<String>, PatternError> {
     }
     Ok(vec![text.to_string()])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    #[test]
+    fn alternatives_expand_to_every_combination() {
+        assert_eq!(
+            expand_braces("{a,b}-{1,2}"),
+            Ok(vec!["a-1".into(), "a-2".into(), "b-1".into(), "b-2".into()])
+        );
+        assert_eq!(expand_braces("plain"), Ok(vec!["plain".into()]));
+    }
+
+    #[test]
+    fn braces_in_a_class_or_escaped_are_literal() {
+        assert_eq!(expand_braces("[{]x"), Ok(vec!["[{]x".into()]));
+        assert_eq!(expand_braces("\\{x"), Ok(vec!["\\{x".into()]));
+    }
+
+    #[test]
+    fn alternatives_are_not_nested() {
+        assert_eq!(code_of(expand_braces("{a,{b,c}}")), "E0205");
+    }
+
+    #[test]
+    fn braces_must_be_balanced() {
+        assert_eq!(code_of(expand_braces("{a,b")), "E0205");
+        assert_eq!(code_of(expand_braces("a}")), "E0205");
+    }
+
+    #[test]
+    fn at_most_256_expansions_per_pattern() {
+        // 4 * 4 * 4 * 4 = 256 is the limit; one more factor of 2 is over.
+        let at_limit = "{a,b,c,d}".repeat(4);
+        assert_eq!(
+            expand_braces(&at_limit).map(|v| v.len()),
+            Ok(limits::MAX_BRACE_EXPANSION)
+        );
+        assert_eq!(
+            code_of(expand_braces(&format!("{at_limit}{{x,y}}"))),
+            "E0205"
+        );
+    }
+
+    #[test]
+    fn a_glob_is_checked_with_the_matcher_syntax() {
+        assert_eq!(validate_glob("/a/[a-z]*", "a"), Ok(()));
+        assert_eq!(code_of(validate_glob("/a/[z-a]", "a")), "E0201");
+    }
+}

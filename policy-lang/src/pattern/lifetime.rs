@@ -53,3 +53,50 @@ pub fn lifetime(text: &str) -> Result<Lifetime, PatternError> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    #[test]
+    fn session_is_a_lifetime() {
+        assert_eq!(lifetime("session"), Ok(Lifetime::Session));
+    }
+
+    #[test]
+    fn a_duration_is_numbers_with_units_s_m_h_d() {
+        for (text, seconds) in [
+            ("90s", 90),
+            ("15m", 900),
+            ("1h", 3600),
+            ("2d", 172_800),
+            ("1h30m", 5400),
+        ] {
+            assert_eq!(lifetime(text), Ok(Lifetime::Seconds(seconds)), "{text}");
+        }
+    }
+
+    #[test]
+    fn zero_is_not_a_lifetime() {
+        assert_eq!(code_of(lifetime("0s")), "E0302");
+        assert_eq!(code_of(lifetime("0h0m")), "E0302");
+    }
+
+    #[test]
+    fn anything_else_is_e0302() {
+        for bad in ["1w", "90", "h", "", "1.5h", "Session", "1 h"] {
+            assert_eq!(code_of(lifetime(bad)), "E0302", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_lifetime_fits_in_32_bits_of_seconds() {
+        assert_eq!(lifetime("4294967295s"), Ok(Lifetime::Seconds(u32::MAX)));
+        let Err((code, message, _)) = lifetime("4294967296s") else {
+            panic!("overlong lifetime accepted");
+        };
+        assert_eq!(code.as_str(), "E0302");
+        assert_eq!(message, "lifetime `4294967296s` is too long");
+    }
+}

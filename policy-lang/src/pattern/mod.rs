@@ -47,3 +47,12 @@ fn too_long(text: &str) -> PatternError {
         None,
     )
 }
+
+/// The code of a failed parse, for the tests of every pattern module.
+#[cfg(test)]
+fn code_of<T: std::fmt::Debug>(r: Result<T, PatternError>) -> &'static str {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err((code, _, _)) => code.as_str(),
+    }
+}

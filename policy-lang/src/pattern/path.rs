@@ -76,3 +76,103 @@ pub fn path(text: &str) -> Result<Vec<PathPattern>, PatternError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    /// Each alternative as `(root, glob)`.
+    fn ok(text: &str) -> Vec<(String, String)> {
+        path(text)
+            .expect("valid path pattern")
+            .into_iter()
+            .map(|p| (p.root, p.glob))
+            .collect()
+    }
+
+    fn one(root: &str, glob: &str) -> Vec<(String, String)> {
+        vec![(root.to_string(), glob.to_string())]
+    }
+
+    #[test]
+    fn a_slash_starts_at_the_file_system_root() {
+        assert_eq!(ok("/usr/**"), one("", "usr/**"));
+        assert_eq!(ok("/"), one("", ""));
+    }
+
+    #[test]
+    fn a_tilde_is_the_root_named_home() {
+        assert_eq!(ok("~"), one("home", ""));
+        assert_eq!(ok("~/.ssh/**"), one("home", ".ssh/**"));
+        assert_eq!(ok("$home/.ssh/**"), one("home", ".ssh/**"));
+    }
+
+    #[test]
+    fn only_tilde_slash_names_the_home_root() {
+        assert_eq!(code_of(path("~user/x")), "E0202");
+    }
+
+    #[test]
+    fn a_named_root_is_a_letter_or_underscore_then_letters_digits_underscore_hyphen() {
+        assert_eq!(ok("$workspace/**"), one("workspace", "**"));
+        assert_eq!(ok("$_my-root2"), one("_my-root2", ""));
+        assert_eq!(code_of(path("$1st/x")), "E0206");
+        assert_eq!(code_of(path("$/x")), "E0206");
+        assert_eq!(code_of(path("$a.b/x")), "E0206");
+    }
+
+    #[test]
+    fn a_pattern_that_starts_otherwise_is_not_absolute() {
+        assert_eq!(code_of(path("src/**")), "E0202");
+        assert_eq!(code_of(path("")), "E0202");
+    }
+
+    #[test]
+    fn a_double_star_must_be_a_whole_segment() {
+        assert_eq!(ok("/src/**/*.rs"), one("", "src/**/*.rs"));
+        assert_eq!(code_of(path("/a/**b")), "E0201");
+        assert_eq!(code_of(path("/a/b**")), "E0201");
+    }
+
+    #[test]
+    fn repeated_double_stars_mean_one() {
+        assert_eq!(ok("/a/**/**/b"), one("", "a/**/b"));
+    }
+
+    #[test]
+    fn braces_are_expanded_when_checked() {
+        assert_eq!(
+            ok("/data/{raw,clean}/*.csv"),
+            vec![
+                (String::new(), "data/raw/*.csv".to_string()),
+                (String::new(), "data/clean/*.csv".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trailing_and_a_repeated_slash_are_ignored() {
+        assert_eq!(ok("/a//b/"), one("", "a/b"));
+    }
+
+    #[test]
+    fn dot_segments_are_e0204() {
+        assert_eq!(code_of(path("$workspace/../shared/**")), "E0204");
+        assert_eq!(code_of(path("/a/./b")), "E0204");
+        assert_eq!(ok("/a/.b/c."), one("", "a/.b/c."));
+    }
+
+    #[test]
+    fn a_glob_that_does_not_parse_is_e0201() {
+        assert_eq!(code_of(path("/srv/[z-a].csv")), "E0201");
+        assert_eq!(code_of(path("/srv/x\\")), "E0201");
+        assert_eq!(ok("/logs/[!.]*"), one("", "logs/[!.]*"));
+    }
+
+    #[test]
+    fn a_pattern_over_the_length_limit_is_e0003() {
+        let long = format!("/{}", "a".repeat(limits::MAX_PATTERN_LEN));
+        assert_eq!(code_of(path(&long)), "E0003");
+    }
+}

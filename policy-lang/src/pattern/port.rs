@@ -47,3 +47,45 @@ pub fn merge_ranges(mut ranges: Vec<(u16, u16)>) -> Vec<(u16, u16)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::code_of;
+    use super::*;
+
+    #[test]
+    fn a_port_is_a_one_port_range() {
+        assert_eq!(port_range("443"), Ok((443, 443)));
+    }
+
+    #[test]
+    fn a_range_is_inclusive() {
+        assert_eq!(port_range("8000-9000"), Ok((8000, 9000)));
+        assert_eq!(port_range("1-65535"), Ok((1, 65535)));
+    }
+
+    #[test]
+    fn ports_are_1_to_65535() {
+        assert_eq!(code_of(port_range("0")), "E0104");
+        assert_eq!(code_of(port_range("70000")), "E0104");
+        assert_eq!(code_of(port_range("99999999999")), "E0104");
+        assert_eq!(code_of(port_range("http")), "E0104");
+    }
+
+    #[test]
+    fn a_range_start_is_not_above_its_end() {
+        let Err((code, _, help)) = port_range("9000-8000") else {
+            panic!("reversed range accepted");
+        };
+        assert_eq!(code.as_str(), "E0104");
+        assert_eq!(help.as_deref(), Some("write `8000-9000`"));
+    }
+
+    #[test]
+    fn a_port_list_is_sorted_and_merged() {
+        assert_eq!(
+            merge_ranges(vec![(8443, 8443), (443, 443), (444, 500), (490, 600)]),
+            vec![(443, 600), (8443, 8443)]
+        );
+    }
+}
