@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use policy_eval::limits;
 
-use crate::ast::{Block, BlockKind, EffectKw, MetaKey, PolicyFile, RuleAst, Spanned};
+use crate::ast::{Block, BlockKind, MetaKey, PolicyFile, RuleAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex, Severity, Span};
 use crate::lint;
 use crate::model::{
@@ -214,7 +214,7 @@ impl<'s> Walker<'s> {
                 seen.insert(block.kind.value, block.kind.span);
             }
             if let Some(effect) = self.block(block) {
-                defaults[surface_of(block.kind.value) as usize] = effect;
+                defaults[block.kind.value.surface() as usize] = effect;
             }
         }
         self.derive_ids();
@@ -285,7 +285,7 @@ impl<'s> Walker<'s> {
             );
         }
         let default = self.default(&block.defaults);
-        let surface = surface_of(kind);
+        let surface = kind.surface();
         for rule in &block.rules {
             self.rule(surface, rule, None);
         }
@@ -360,20 +360,21 @@ impl<'s> Walker<'s> {
                     .with_help("keep one `default` line per block"),
             );
         }
-        let effect = match first.value.as_str() {
-            "allow" => Effect::Allow,
-            "deny" => Effect::Deny,
-            "ask" => Effect::Ask,
-            other => {
+        let effect = match Effect::from_word(&first.value) {
+            Some(effect) => effect,
+            None => {
+                let other = first.value.as_str();
                 let mut d = Diagnostic::new(
                     Code::UnknownEffect,
                     first.span,
                     format!("unknown effect `{other}`"),
                 );
-                d.help = Some(match did_you_mean(other, &["allow", "deny", "ask"]) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "a default is `allow`, `deny` or `ask`".to_string(),
-                });
+                d.help = Some(
+                    match did_you_mean(other, &Effect::ALL.map(Effect::as_str)) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "a default is `allow`, `deny` or `ask`".to_string(),
+                    },
+                );
                 self.diags.push(d);
                 return None;
             }
@@ -451,19 +452,15 @@ impl<'s> Walker<'s> {
         if self.over_rule_limit(rule.span) {
             return;
         }
-        let effect = match rule.effect.value {
-            EffectKw::Allow => Effect::Allow,
-            EffectKw::Deny => Effect::Deny,
-            EffectKw::Ask => Effect::Ask,
-        };
+        let effect = rule.effect.value;
         let first = rule.targets.first().map_or("", |t| t.value.as_str());
         let derived = match (surface, server) {
             (Surface::Mcp, Some(s)) => format!(
                 "mcp.{}.{}.{first}",
                 self.servers.get(s).map_or("", |s| s.name.as_str()),
-                effect_word(effect)
+                effect.as_str()
             ),
-            _ => format!("{}.{}.{first}", surface_word(surface), effect_word(effect)),
+            _ => format!("{}.{}.{first}", surface.as_str(), effect.as_str()),
         };
         let kind = match surface {
             Surface::Network => {
@@ -473,7 +470,7 @@ impl<'s> Walker<'s> {
             }
             Surface::Filesystem => {
                 let access = match &rule.access {
-                    Some(a) => Access(u8::from(a.value.0) | (u8::from(a.value.1) << 1)),
+                    Some(a) => a.value,
                     None => {
                         let at = rule.targets.first().map_or(rule.span, |t| t.span);
                         self.diags.push(
@@ -717,33 +714,5 @@ fn allows_everything(t: &NetTarget) -> bool {
     match t {
         NetTarget::Domain(d) => d.any_depth && d.prefix.is_empty() && d.anchor.is_empty(),
         NetTarget::Net(n) => n.prefix_len() == 0,
-    }
-}
-
-fn surface_of(kind: BlockKind) -> Surface {
-    match kind {
-        BlockKind::Network => Surface::Network,
-        BlockKind::Filesystem => Surface::Filesystem,
-        BlockKind::Credentials => Surface::Credential,
-        BlockKind::Mcp => Surface::Mcp,
-    }
-}
-
-/// The surface's name as used in ids and requests.
-pub fn surface_word(s: Surface) -> &'static str {
-    match s {
-        Surface::Network => "network",
-        Surface::Filesystem => "filesystem",
-        Surface::Credential => "credential",
-        Surface::Mcp => "mcp",
-    }
-}
-
-/// The effect's keyword.
-pub fn effect_word(e: Effect) -> &'static str {
-    match e {
-        Effect::Allow => "allow",
-        Effect::Deny => "deny",
-        Effect::Ask => "ask",
     }
 }

@@ -16,7 +16,7 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    CheckedPolicy, DomainPattern, Effect, Lifetime, NetTarget, PathPattern, RuleDef, RuleKind,
+    CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -478,14 +478,6 @@ fn relative_matches(glob_text: &str, relative: &str) -> bool {
         .is_some_and(|shorter| relative_matches(shorter, relative))
 }
 
-/// The lifetime a decision grants, for display.
-pub fn lifetime_text(l: Lifetime) -> String {
-    match l {
-        Lifetime::Session => "session".to_string(),
-        Lifetime::Seconds(s) => format!("{s}s"),
-    }
-}
-
 /// Why a matching rule did not decide a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -518,7 +510,7 @@ impl Outcome {
     /// One line for people about `loser`, as `polc explain` prints it.
     pub fn describe(self, policy: &CheckedPolicy, loser: usize) -> String {
         let rule = |i: usize| policy.rules.get(i);
-        let word = crate::check::effect_word;
+        let word = Effect::as_str;
         match self {
             Outcome::NotApplied(reason) => format!("matched but does not apply: {reason}"),
             Outcome::LostToEffect { winner } => match (rule(winner), rule(loser)) {

@@ -6,7 +6,7 @@ use crate::model::Lifetime;
 
 /// Parses `session` or a duration such as `90s`, `15m`, `1h30m`, `2d`.
 pub fn lifetime(text: &str) -> Result<Lifetime, PatternError> {
-    if text == "session" {
+    if text == Lifetime::SESSION_WORD {
         return Ok(Lifetime::Session);
     }
     let bad = || {
