@@ -4,7 +4,7 @@
 //! ids, count limits. Each pattern is parsed by one function of
 //! [`crate::pattern`], which both validates and normalizes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use policy_eval::limits;
 
@@ -19,6 +19,9 @@ use crate::pattern::{
     source_pin, PatternError,
 };
 use crate::syntax;
+
+mod counts;
+mod ids;
 
 /// The outcome of checking one source: the policy when there is no error,
 /// and every diagnostic (errors and warnings), sorted by position.
@@ -392,62 +395,6 @@ impl<'s> Walker<'s> {
         Some(effect)
     }
 
-    /// E0003 on the first rule that brings the number of distinct named path
-    /// roots (`~`, `$name`) over `limits::MAX_ROOT_BINDINGS`: a request
-    /// context cannot bind more, so every filesystem request would be invalid.
-    fn check_root_count(&mut self) {
-        let mut seen = HashSet::new();
-        let over = self.rules.iter().find_map(|r| match &r.kind {
-            RuleKind::Filesystem { paths, .. } => {
-                for p in paths.iter().filter(|p| !p.root.is_empty()) {
-                    seen.insert(p.root.as_str());
-                }
-                (seen.len() > limits::MAX_ROOT_BINDINGS).then_some(r.span)
-            }
-            _ => None,
-        });
-        if let Some(span) = over {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::TooLarge,
-                    span,
-                    format!(
-                        "policy uses more than {} named path roots; a request context binds at most {}",
-                        limits::MAX_ROOT_BINDINGS,
-                        limits::MAX_ROOT_BINDINGS
-                    ),
-                )
-                .with_help("write paths under fewer `$name` roots"),
-            );
-        }
-    }
-
-    /// Reports the first rule or pattern count limit exceeded (E0003); later
-    /// rules are then skipped.
-    fn count_limit(&mut self, span: Span, message: String) {
-        self.limit_reported = true;
-        self.diags.push(
-            Diagnostic::new(Code::TooLarge, span, message)
-                .with_help("split the policy into several"),
-        );
-    }
-
-    /// Whether `pending` more patterns would exceed `limits::MAX_PATTERNS`
-    /// (checked while expanding, so a hostile rule cannot build millions).
-    fn over_patterns(&self, pending: usize) -> bool {
-        self.patterns.saturating_add(pending) > limits::MAX_PATTERNS
-    }
-
-    /// Whether a count limit was exceeded, reporting `limits::MAX_RULES` at
-    /// `span` if one more rule would exceed it now.
-    fn over_rule_limit(&mut self, span: Span) -> bool {
-        if !self.limit_reported && self.rules.len() >= limits::MAX_RULES {
-            let message = format!("policy has more than {} rules", limits::MAX_RULES);
-            self.count_limit(span, message);
-        }
-        self.limit_reported
-    }
-
     fn rule(&mut self, surface: Surface, rule: &RuleAst, server: Option<usize>) {
         if self.over_rule_limit(rule.span) {
             return;
@@ -569,78 +516,6 @@ impl<'s> Walker<'s> {
             kind,
             derived,
         );
-    }
-
-    fn push_rule(
-        &mut self,
-        label: Option<&Spanned<String>>,
-        surface: Surface,
-        effect: Effect,
-        span: Span,
-        kind: RuleKind,
-        derived: String,
-    ) -> usize {
-        let start = label.map_or(span.start, |l| l.span.start.min(span.start));
-        let (line, column) = self.lines.line_col(self.source, start);
-        let rule_span = Span::new(start, span.end);
-        let id = match label {
-            Some(l) => {
-                // One hash lookup per name: the first rule given a name keeps
-                // it, every later one is reported against that first one.
-                if let Some(&first) = self.labels.get(&l.value) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::DuplicateRuleName,
-                            l.span,
-                            format!("rule name `{}` is used twice", l.value),
-                        )
-                        .with_note(first, "first used here")
-                        .with_help("give every rule a unique name"),
-                    );
-                } else {
-                    self.labels.insert(l.value.clone(), rule_span);
-                }
-                l.value.clone()
-            }
-            None => derived,
-        };
-        self.explicit.push(label.is_some());
-        self.rules.push(RuleDef {
-            id,
-            surface,
-            effect,
-            span: rule_span,
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-            kind,
-        });
-        self.rules.len() - 1
-    }
-
-    /// Makes derived ids unique: later repeats get `#2`, `#3`, ...; explicit
-    /// names are never renamed.
-    fn derive_ids(&mut self) {
-        let mut taken: HashMap<String, usize> = HashMap::new();
-        for (rule, explicit) in self.rules.iter().zip(&self.explicit) {
-            if *explicit {
-                taken.insert(rule.id.clone(), 1);
-            }
-        }
-        for (rule, explicit) in self.rules.iter_mut().zip(&self.explicit) {
-            if *explicit {
-                continue;
-            }
-            let base = rule.id.clone();
-            let mut n = taken.get(&base).copied().unwrap_or(0);
-            let mut id = base.clone();
-            while taken.contains_key(&id) {
-                n += 1;
-                id = format!("{base}#{n}");
-            }
-            taken.insert(base, n.max(1));
-            taken.insert(id.clone(), 1);
-            rule.id = id;
-        }
     }
 
     fn net_targets(&mut self, targets: &[Spanned<String>], effect: Effect) -> Vec<NetTarget> {
