@@ -496,6 +496,27 @@ mcp {
     }
 
     #[test]
+    fn access_words_in_either_order() {
+        let (file, diags) = parse(
+            "policy p\nfilesystem {\n  deny write read /a\n  deny read /b\n  deny write /c\n}\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let scopes: Vec<_> = file.blocks[0]
+            .rules
+            .iter()
+            .map(|r| r.access.as_ref().map(|a| a.value))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                Some(Access::READ_WRITE),
+                Some(Access::READ),
+                Some(Access::WRITE)
+            ]
+        );
+    }
+
+    #[test]
     fn reports_every_bad_line() {
         let src =
             "policy p\nnetwork {\n  alow a.com\n  allow b.com port x\n  allow c.com\n}\nbogus\n";
