@@ -7,8 +7,7 @@ use std::time::SystemTime;
 use policy_eval::event::Event;
 use policy_eval::json::{parse_request, JsonOutcome};
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_JSON_REQUEST_BYTES};
-use policy_eval::{effect_str, Decision, LoadError, Policy, Reason};
-use policy_lang::check::effect_word;
+use policy_eval::{Decision, LoadError, Policy, Reason};
 use policy_lang::model::CheckedPolicy;
 use policy_lang::reference;
 
@@ -251,12 +250,12 @@ pub fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut dyn Wr
             let _ = writeln!(
                 out,
                 "no rule applies; the surface default is `{}`",
-                effect_str(decision.effect)
+                decision.effect.as_str()
             );
         }
         Reason::Rule => {
             if let Some(r) = decision.rule.and_then(|i| rules.get(i as usize)) {
-                let title = format!("deciding rule `{}` ({})", r.id, effect_word(r.effect));
+                let title = format!("deciding rule `{}` ({})", r.id, r.effect.as_str());
                 let _ = writeln!(
                     out,
                     "{}",
@@ -272,7 +271,7 @@ pub fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut dyn Wr
             out,
             "- `{}` ({}, line {}): {}",
             r.id,
-            effect_word(r.effect),
+            r.effect.as_str(),
             r.line,
             outcome.describe(&loaded.checked, i)
         );

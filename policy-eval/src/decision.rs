@@ -140,25 +140,6 @@ impl Reason {
     }
 }
 
-/// Spelling of an effect in JSON and events.
-pub fn effect_str(effect: Effect) -> &'static str {
-    match effect {
-        Effect::Deny => "deny",
-        Effect::Ask => "ask",
-        Effect::Allow => "allow",
-    }
-}
-
-/// Spelling of a surface in JSON and events.
-pub fn surface_str(surface: Surface) -> &'static str {
-    match surface {
-        Surface::Network => "network",
-        Surface::Filesystem => "filesystem",
-        Surface::Credential => "credential",
-        Surface::Mcp => "mcp",
-    }
-}
-
 macro_rules! invalid_enum {
     ($( $(#[$doc:meta])* $name:ident => $msg:literal, )*) => {
         /// A problem with a request. An invalid request is always denied.

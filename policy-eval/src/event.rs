@@ -7,10 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::decision::{effect_str, surface_str, Context, Decision, Reason, Request};
+use crate::decision::{Context, Decision, Reason, Request};
 use crate::json::LifetimeJson;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
-use crate::model::Access;
 use crate::normalize::{self, Host};
 use crate::policy::Policy;
 
@@ -93,7 +92,7 @@ impl Event {
         time: SystemTime,
     ) -> Event {
         let mut e = Event::base(policy, decision, time);
-        e.surface = Some(surface_str(req.surface()));
+        e.surface = Some(req.surface().as_str());
         e.request = request_fields(req);
         e.user = ctx.user.map(str::to_owned);
         e.session = ctx.session.map(str::to_owned);
@@ -130,7 +129,7 @@ impl Event {
             },
             surface: None,
             request: Map::new(),
-            decision: effect_str(d.effect),
+            decision: d.effect.as_str(),
             rule,
             reason: d.reason.as_str(),
             message: match d.reason {
@@ -193,13 +192,7 @@ fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             let mut buf = [0u8; MAX_PATH_LEN];
             let p = normalize::path(path, &mut buf).map_or_else(|_| path.to_owned(), str::to_owned);
             put(&mut m, "path", p);
-            let a = match access {
-                Access::READ => "read",
-                Access::WRITE => "write",
-                Access::READ_WRITE => "read_write",
-                _ => "invalid",
-            };
-            put(&mut m, "access", a);
+            put(&mut m, "access", access.event_str());
         }
         Request::Credential { name, host, ip } => {
             put(&mut m, "name", name_field(name));

@@ -11,10 +11,11 @@ use std::borrow::Cow;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::decision::{effect_str, Context, Decision, Invalid, Request};
+use crate::decision::{Context, Decision, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
 use crate::model::{Access, Lifetime};
 use crate::policy::Policy;
+use crate::Surface;
 
 /// A request parsed from JSON, owning its strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,8 +286,8 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
     let Some(surface) = raw.surface.as_deref() else {
         return Err(Invalid::JsonMissingField);
     };
-    let request = match surface {
-        "network" => {
+    let request = match Surface::from_word(surface) {
+        Some(Surface::Network) => {
             if present(&[
                 raw.path.is_some(),
                 raw.access.is_some(),
@@ -303,7 +304,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 port: raw.port.map(|p| u32::try_from(p).unwrap_or(0)),
             }
         }
-        "filesystem" => {
+        Some(Surface::Filesystem) => {
             if present(&[
                 raw.host.is_some(),
                 raw.ip.is_some(),
@@ -318,18 +319,13 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
             let (Some(path), Some(access)) = (raw.path, raw.access) else {
                 return Err(Invalid::JsonMissingField);
             };
-            let access = match &*access {
-                "read" => Access::READ,
-                "write" => Access::WRITE,
-                "read write" => Access::READ_WRITE,
-                _ => return Err(Invalid::JsonAccess),
-            };
+            let access = Access::from_word(&access).ok_or(Invalid::JsonAccess)?;
             OwnedRequest::Filesystem {
                 path: path.into_owned(),
                 access,
             }
         }
-        "credential" => {
+        Some(Surface::Credential) => {
             if present(&[
                 raw.port.is_some(),
                 raw.path.is_some(),
@@ -349,7 +345,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 ip: owned(raw.ip),
             }
         }
-        "mcp" => {
+        Some(Surface::Mcp) => {
             if present(&[
                 raw.host.is_some(),
                 raw.ip.is_some(),
@@ -369,7 +365,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 source: owned(raw.source),
             }
         }
-        _ => return Err(Invalid::JsonSurface),
+        None => return Err(Invalid::JsonSurface),
     };
     Ok(ParsedRequest { request, context })
 }
@@ -391,7 +387,7 @@ pub enum LifetimeJson {
 impl From<Lifetime> for LifetimeJson {
     fn from(l: Lifetime) -> Self {
         match l {
-            Lifetime::Session => LifetimeJson::Session("session"),
+            Lifetime::Session => LifetimeJson::Session(Lifetime::SESSION_WORD),
             Lifetime::Seconds(s) => LifetimeJson::Seconds(s),
         }
     }
@@ -465,7 +461,7 @@ impl Policy {
             _ => None,
         };
         let v = DecisionJson {
-            decision: effect_str(d.effect),
+            decision: d.effect.as_str(),
             rule: d.rule.and_then(|i| self.rule(i)).map(|r| r.id.as_str()),
             reason: d.reason.as_str(),
             message,

@@ -38,6 +38,8 @@
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
 //! * [`event`]: structured decision events (JSON lines).
+//! * `words.rs`: the one spelling of each effect, surface, access scope and
+//!   lifetime ([`Effect::as_str`], [`Surface::from_word`], ...).
 #![forbid(unsafe_code)]
 
 pub mod addr;
@@ -53,8 +55,9 @@ pub mod limits;
 pub mod model;
 pub mod normalize;
 mod policy;
+mod words;
 
-pub use decision::{effect_str, surface_str, Context, Decision, Invalid, Reason, Request};
+pub use decision::{Context, Decision, Invalid, Reason, Request};
 pub use error::LoadError;
 pub use model::{Access, Artifact, Effect, Lifetime, Surface};
 pub use policy::Policy;

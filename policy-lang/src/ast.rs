@@ -3,6 +3,7 @@
 //! Every node keeps its byte span so the checker can point at it.
 
 pub use crate::diag::Span;
+use crate::model::{Access, Effect, Surface};
 
 /// A value with the span of the source text it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +28,30 @@ pub enum BlockKind {
 }
 
 impl BlockKind {
-    /// The keyword that opens the block.
+    /// Every block kind, in the order of [`Surface::ALL`].
+    pub const ALL: [BlockKind; 4] = [
+        BlockKind::Network,
+        BlockKind::Filesystem,
+        BlockKind::Credentials,
+        BlockKind::Mcp,
+    ];
+
+    /// The surface whose rules the block holds.
+    pub fn surface(self) -> Surface {
+        match self {
+            BlockKind::Network => Surface::Network,
+            BlockKind::Filesystem => Surface::Filesystem,
+            BlockKind::Credentials => Surface::Credential,
+            BlockKind::Mcp => Surface::Mcp,
+        }
+    }
+
+    /// The keyword that opens the block: the surface's word, except that
+    /// the credentials block is plural.
     pub fn keyword(self) -> &'static str {
         match self {
-            BlockKind::Network => "network",
-            BlockKind::Filesystem => "filesystem",
             BlockKind::Credentials => "credentials",
-            BlockKind::Mcp => "mcp",
+            other => other.surface().as_str(),
         }
     }
 }
@@ -47,17 +65,6 @@ pub enum MetaKey {
     Description,
     /// `owner "..."`
     Owner,
-}
-
-/// Effect keyword of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EffectKw {
-    /// `allow`
-    Allow,
-    /// `deny`
-    Deny,
-    /// `ask`
-    Ask,
 }
 
 /// One policy file.
@@ -94,13 +101,13 @@ pub struct RuleAst {
     /// `name:` before the effect.
     pub label: Option<Spanned<String>>,
     /// `allow`, `deny` or `ask`.
-    pub effect: Spanned<EffectKw>,
+    pub effect: Spanned<Effect>,
     /// Patterns after the effect (and after the access scope), unquoted.
     pub targets: Vec<Spanned<String>>,
     /// `port` items as written (network).
     pub ports: Vec<Spanned<String>>,
-    /// Access scope: (read, write) flags with the span of the keywords (filesystem).
-    pub access: Option<Spanned<(bool, bool)>>,
+    /// Access scope with the span of its keywords (filesystem).
+    pub access: Option<Spanned<Access>>,
     /// `to` destinations (credentials).
     pub destinations: Option<Vec<Spanned<String>>>,
     /// `for LIFETIME` (credentials).

@@ -1,7 +1,8 @@
 //! Front end and compiler of the agent policy language.
 //!
 //! Pipeline: [`syntax`] (pest grammar, every syntax error) → [`ast`] →
-//! [`check`] (validation, every semantic error, typed [`model`]) →
+//! [`check`] (validation, every semantic error, typed [`model`]; one
+//! parser per pattern kind in [`pattern`]) →
 //! `compile` (lookup tables in `policy_eval::model`). [`build::build`] runs
 //! the whole pipeline and loads the bytes; every caller uses it.
 //!
@@ -15,6 +16,7 @@ pub mod compile;
 pub mod diag;
 pub mod lint;
 pub mod model;
+pub mod pattern;
 pub mod reference;
 pub mod sets;
 pub mod syntax;

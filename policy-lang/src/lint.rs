@@ -8,7 +8,7 @@
 //! never missed when the heads differ only past a wildcard.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{CheckedPolicy, Effect, PathPattern, RuleDef, RuleKind};
+use crate::model::{Access, CheckedPolicy, Effect, PathPattern, RuleDef, RuleKind};
 use policy_eval::Surface;
 
 /// Every W0109 of the policy: a rule that applies to more combined requests
@@ -36,7 +36,7 @@ pub fn combined_requests(policy: &CheckedPolicy) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            RuleKind::Filesystem { access, paths } if access.0 != 3 => {
+            RuleKind::Filesystem { access, paths } if *access != Access::READ_WRITE => {
                 let granting = |o: &&RuleDef| match &o.kind {
                     RuleKind::Filesystem { paths: op, .. } => {
                         o.effect == Effect::Allow && paths_may_overlap(paths, op)
@@ -59,7 +59,7 @@ pub fn combined_requests(policy: &CheckedPolicy) -> Vec<Diagnostic> {
                     // An earlier single-access allow of the other access.
                     let other = rules.get(..i).unwrap_or_default().iter().find(|o| {
                         matches!(&o.kind, RuleKind::Filesystem { access: oa, .. }
-                            if oa.0 != 3 && oa.0 != access.0)
+                            if *oa != Access::READ_WRITE && oa != access)
                             && granting(o)
                     });
                     if other.is_some() {

@@ -16,7 +16,7 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
+    Access, CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -45,8 +45,10 @@ enum Part {
 /// decision decides.
 fn parts(req: &Request<'_>) -> &'static [Part] {
     match *req {
-        Request::Filesystem { access, .. } if access.0 == 3 => &[Part::Write, Part::Read],
-        Request::Filesystem { access, .. } if access.0 == 2 => &[Part::Write],
+        Request::Filesystem { access, .. } if access == Access::READ_WRITE => {
+            &[Part::Write, Part::Read]
+        }
+        Request::Filesystem { access, .. } if access == Access::WRITE => &[Part::Write],
         Request::Filesystem { .. } => &[Part::Read],
         Request::Credential { host, ip, .. } if host.is_some() || ip.is_some() => {
             &[Part::Send, Part::See]
@@ -113,7 +115,7 @@ fn part_matches(
             Ok((found, false))
         }
         Request::Filesystem { path, access } => {
-            if !(1..=3).contains(&access.0) {
+            if !Access::ALL.contains(&access) {
                 return Err(Invalid::Access);
             }
             let mut buf = [0u8; MAX_PATH_LEN];
@@ -510,7 +512,7 @@ impl Outcome {
     /// One line for people about `loser`, as `polc explain` prints it.
     pub fn describe(self, policy: &CheckedPolicy, loser: usize) -> String {
         let rule = |i: usize| policy.rules.get(i);
-        let word = crate::check::effect_word;
+        let word = Effect::as_str;
         match self {
             Outcome::NotApplied(reason) => format!("matched but does not apply: {reason}"),
             Outcome::LostToEffect { winner } => match (rule(winner), rule(loser)) {

@@ -10,8 +10,9 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser;
 
-use crate::ast::{Block, BlockKind, EffectKw, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned};
+use crate::ast::{Block, BlockKind, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
+use crate::model::{Access, Effect};
 
 mod generated {
     #![allow(missing_docs)]
@@ -22,29 +23,22 @@ mod generated {
 }
 use generated::{PolicyParser, Rule};
 
-/// Keywords, for "did you mean" hints on syntax errors.
-const KEYWORDS: &[&str] = &[
-    "policy",
-    "version",
-    "description",
-    "owner",
-    "network",
-    "filesystem",
-    "credentials",
-    "mcp",
-    "default",
-    "allow",
-    "deny",
-    "ask",
-    "port",
-    "ports",
-    "read",
-    "write",
-    "to",
-    "for",
-    "server",
-    "source",
-];
+/// Keywords, for "did you mean" hints on syntax errors (on a tie the first
+/// listed is suggested).
+fn keywords() -> Vec<&'static str> {
+    let mut words = vec!["policy", "version", "description", "owner"];
+    words.extend(BlockKind::ALL.map(BlockKind::keyword));
+    words.push("default");
+    words.extend(Effect::ALL.map(Effect::as_str));
+    words.extend(["port", "ports"]);
+    words.extend(
+        [Access::READ, Access::WRITE]
+            .into_iter()
+            .filter_map(Access::as_str),
+    );
+    words.extend(["to", "for", "server", "source"]);
+    words
+}
 
 /// Parses `source` into a syntax tree and the syntax errors found.
 ///
@@ -286,7 +280,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         span: whole,
         label: None,
         effect: Spanned {
-            value: EffectKw::Allow,
+            value: Effect::Allow,
             span: whole,
         },
         targets: Vec::new(),
@@ -299,11 +293,8 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         match item.as_rule() {
             Rule::label => rule.label = label(&item),
             Rule::effect => {
-                let value = match item.as_str() {
-                    "deny" => EffectKw::Deny,
-                    "ask" => EffectKw::Ask,
-                    _ => EffectKw::Allow,
-                };
+                // The grammar admits only the three effect words.
+                let value = Effect::from_word(item.as_str()).unwrap_or(Effect::Allow);
                 rule.effect = spanned(&item, value);
             }
             Rule::targets => rule.targets = targets(item),
@@ -315,8 +306,12 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
                     .collect();
             }
             Rule::access => {
-                let text = item.as_str();
-                let value = (text.contains("read"), text.contains("write"));
+                // `read`, `write`, `read write` or `write read`.
+                let value = item
+                    .clone()
+                    .into_inner()
+                    .filter_map(|kw| Access::from_word(kw.as_str()))
+                    .fold(Access(0), |all, one| Access(all.0 | one.0));
                 rule.access = Some(spanned(&item, value));
             }
             Rule::destinations => {
@@ -418,7 +413,7 @@ fn pest_error(
         format!("{expected}, found `{found}`")
     };
     let mut d = Diagnostic::new(Code::Syntax, Span::new(start, end), message);
-    if let Some(kw) = did_you_mean(&found, KEYWORDS) {
+    if let Some(kw) = did_you_mean(&found, &keywords()) {
         d = d.with_help(format!("did you mean `{kw}`?"));
     } else if found.starts_with('"') {
         d = d.with_help("close the string with `\"` on the same line");
@@ -479,7 +474,7 @@ mcp {
         let fs = &file.blocks[1];
         assert_eq!(
             fs.rules[0].access.as_ref().map(|a| a.value),
-            Some((true, true))
+            Some(Access::READ_WRITE)
         );
         let cred = &file.blocks[2];
         assert_eq!(cred.rules[0].destinations.as_ref().map(Vec::len), Some(2));
@@ -498,6 +493,27 @@ mcp {
         assert_eq!(gh.rules.len(), 2);
         assert_eq!(gh.rules[1].targets[0].value, "{delete,fork}_*");
         assert!(gh.closed);
+    }
+
+    #[test]
+    fn access_words_in_either_order() {
+        let (file, diags) = parse(
+            "policy p\nfilesystem {\n  deny write read /a\n  deny read /b\n  deny write /c\n}\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let scopes: Vec<_> = file.blocks[0]
+            .rules
+            .iter()
+            .map(|r| r.access.as_ref().map(|a| a.value))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                Some(Access::READ_WRITE),
+                Some(Access::READ),
+                Some(Access::WRITE)
+            ]
+        );
     }
 
     #[test]

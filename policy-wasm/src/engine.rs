@@ -7,7 +7,7 @@
 //! the explanation also lists every other matching rule and why it lost, from
 //! the reference interpreter, like `polc explain`.
 
-use policy_eval::{effect_str, surface_str, Decision, Invalid, LoadError, Policy, Reason};
+use policy_eval::{Decision, Invalid, LoadError, Policy, Reason};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -226,8 +226,8 @@ impl Engine {
         Some(RuleInfo {
             index: i,
             id: r.id.clone(),
-            surface: surface_str(r.surface),
-            effect: effect_str(r.effect),
+            surface: r.surface.as_str(),
+            effect: r.effect.as_str(),
             line: r.line,
             column: r.column,
             range: self.rule_range(i),
@@ -271,10 +271,10 @@ impl Engine {
             Reason::Invalid(why) => format!("the request is invalid: {}", why.message()),
             Reason::Default => format!(
                 "no rule applies; the surface default is `{}`",
-                effect_str(d.effect)
+                d.effect.as_str()
             ),
             Reason::Rule => match d.rule.and_then(|i| self.policy.rule(i)) {
-                Some(r) => format!("deciding rule `{}` ({})", r.id, effect_str(r.effect)),
+                Some(r) => format!("deciding rule `{}` ({})", r.id, r.effect.as_str()),
                 None => "a rule decided".to_string(),
             },
         }
