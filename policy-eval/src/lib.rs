@@ -38,9 +38,12 @@
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
 //! * [`event`]: structured decision events (JSON lines).
+//! * `cases` (feature `cases`): the test-case runner of `spec/tests.md`.
 #![forbid(unsafe_code)]
 
 pub mod addr;
+#[cfg(feature = "cases")]
+pub mod cases;
 pub mod codec;
 mod decision;
 mod error;
