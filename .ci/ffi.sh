@@ -146,7 +146,7 @@ fi
 step "Go module (policy-ffi/go): conformance vectors, 64 goroutines"
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS= GO111MODULE=on CGO_ENABLED=1
 export GOCACHE=${GOCACHE:-$ROOT/$OUT/gocache}
-export APOL_MANIFEST=$ROOT/$manifest APOL_REPO=$ROOT
+export APOL_VECTORS=$ROOT/$OUT/vectors.tsv APOL_REPO=$ROOT
 run "go vet" bash -c 'cd policy-ffi/go && go vet ./...'
 run "go test" bash -c 'cd policy-ffi/go && go test -count=1 -v ./...'
 

@@ -1,18 +1,19 @@
 // Conformance: every tests/conformance/*.tests.jsonl, tests/bypass/*.tests.jsonl
 // (the bypass corpus) and examples/*.tests.jsonl through the WASM builds in
-// Node, compared with the `expect` objects exactly like `polc test` (only the
-// keys of `expect`, exact JSON equality). Each policy is compiled by the full
-// build; its artifact bytes are loaded by both the full and the eval-only
-// build. A request that is a plain JSON object is decided as a JS object too.
-// When POLC names a native `polc`, every decision is also compared byte for
-// byte with `polc eval` on the artifact.
+// Node. The cases are parsed, sent and compared with their `expect` objects by
+// the one runner every runtime uses (policy_eval::cases, behind `parseTests`
+// and `runTests`), in each build: the full build from the artifact bytes and
+// from source, the eval-only build from the artifact bytes. Every other entry
+// point (a request that is a plain JSON object decided as a JS object too)
+// must give the same decision JSON byte for byte. When POLC names a native
+// `polc`, every decision is also compared byte for byte with `polc eval` on
+// the artifact.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isDeepStrictEqual } from "node:util";
 import { evalOnly, full, repoDir } from "./wasm.mjs";
 
 const polc = process.env.POLC && existsSync(process.env.POLC) ? process.env.POLC : null;
@@ -36,9 +37,6 @@ function asObject(text) {
     return null;
   }
 }
-
-/** Keys of `expect` whose values differ from the decision's. */
-const wrongKeys = (expect, actual) => Object.keys(expect).filter((k) => !isDeepStrictEqual(actual[k], expect[k]));
 
 const corpus = [...policies("tests/conformance"), ...policies("tests/bypass"), ...policies("examples")];
 test("every corpus is present", () => {
@@ -66,7 +64,14 @@ for (const rel of corpus) {
     const evalBytes = evalOnly.load(compiled.artifact);
     const withSource = full.fromSource(source);
     assert.ok(fromBytes.ok && evalBytes.ok && withSource.ok);
-    const cases = full.parseTests(readFileSync(testsPath, "utf8"));
+    const text = readFileSync(testsPath, "utf8");
+    const cases = full.parseTests(text);
+    // The runner in each build: every case decided and compared with `expect`.
+    const reports = {
+      "full (artifact)": fromBytes.evaluator.runTests(text),
+      "eval-only (artifact)": evalBytes.evaluator.runTests(text),
+      "full (source)": withSource.evaluator.runTests(text),
+    };
 
     // The native runtime's decisions on the same artifact, one per line.
     let native = null;
@@ -81,12 +86,22 @@ for (const rel of corpus) {
       native = new Map(lineSafe.map((c, i) => [c.line, out[i]]));
     }
 
-    for (const c of cases) {
+    cases.forEach((c, i) => {
       test(`line ${c.line}: ${c.name}`, () => {
         assert.equal(c.error, null, `malformed test line: ${c.error}`);
+        for (const [build, report] of Object.entries(reports)) {
+          const r = report.cases[i];
+          assert.equal(r.line, c.line, `${build}: runTests and parseTests disagree on the lines`);
+          assert.ok(
+            r.passed,
+            `${build}\n  request:  ${c.input}\n  expected: ${JSON.stringify(c.expect)}\n  actual:   ${JSON.stringify(r.actual)}\n  wrong: ${r.wrong.join(", ")}`,
+          );
+        }
+        // Every entry point gives the decision JSON the eval-only build gives
+        // from the artifact bytes, byte for byte.
+        const reference = evalBytes.evaluator.decideJson(c.input);
         const results = {
           "full (artifact)": fromBytes.evaluator.decideJson(c.input),
-          "eval-only (artifact)": evalBytes.evaluator.decideJson(c.input),
           "full (source)": withSource.evaluator.decide(c.input).json,
         };
         // A request that is an object whose JSON text is exactly the input
@@ -95,20 +110,19 @@ for (const rel of corpus) {
         const object = asObject(c.input);
         if (object !== null) results["eval-only (object)"] = evalBytes.evaluator.decide(object).json;
         for (const [build, json] of Object.entries(results)) {
-          const actual = JSON.parse(json);
-          const wrong = wrongKeys(c.expect, actual);
-          assert.deepEqual(wrong, [], `${build}\n  request:  ${c.input}\n  expected: ${JSON.stringify(c.expect)}\n  actual:   ${json}`);
+          assert.equal(json, reference, `${build} differs from eval-only (artifact) on ${c.input}`);
         }
         if (native && native.has(c.line)) {
-          assert.equal(results["eval-only (artifact)"], native.get(c.line), `native polc eval differs on ${c.input}`);
+          assert.equal(reference, native.get(c.line), `native polc eval differs on ${c.input}`);
         }
       });
-    }
+    });
 
-    test("runTests in the page agrees", () => {
-      const report = withSource.evaluator.runTests(readFileSync(testsPath, "utf8"));
-      assert.equal(report.failed, 0, JSON.stringify(report.cases.filter((x) => !x.passed), null, 1));
-      assert.equal(report.passed, cases.length);
+    test("runTests counts every case in every build", () => {
+      for (const [build, report] of Object.entries(reports)) {
+        assert.equal(report.passed, cases.length, `${build}: ${report.summary}`);
+        assert.equal(report.summary, `tests: ${cases.length} passed, 0 failed`);
+      }
     });
   });
 }

@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use policy_eval::cases::{Case, CaseError, TestsFile};
 use policy_eval::event::Event;
 use policy_eval::json::{parse_request, JsonOutcome};
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_JSON_REQUEST_BYTES};
@@ -318,16 +319,13 @@ pub fn test(policies: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> u
                 continue;
             }
         };
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let place = format!("{}:{}", tests.display(), n + 1);
-            match run_case(&loaded, line) {
-                Ok(()) => passed += 1,
-                Err(report) => {
+        let file = TestsFile::parse(tests.display().to_string(), &text);
+        for case in &file.cases {
+            match case_report(&loaded.policy, case) {
+                None => passed += 1,
+                Some(report) => {
                     failed += 1;
-                    let _ = writeln!(out, "FAIL {place}\n{report}");
+                    let _ = writeln!(out, "FAIL {}\n{report}", file.place(case));
                 }
             }
         }
@@ -339,43 +337,30 @@ pub fn test(policies: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> u
     code
 }
 
-/// Runs one test line: `{"name", "request" | "raw", "expect"}`; the keys of
-/// `expect` are compared with the decision JSON.
-fn run_case(loaded: &FromSource, line: &str) -> Result<(), String> {
-    let case: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("  malformed test line: {e}"))?;
-    let name = case["name"].as_str().unwrap_or("(unnamed)");
-    let input = match (&case["raw"], &case["request"]) {
-        (serde_json::Value::String(raw), _) => raw.clone(),
-        (_, req) if req.is_object() => req.to_string(),
-        _ => {
-            return Err(format!(
-                "  {name}: test needs `request` (object) or `raw` (string)"
-            ))
-        }
+/// Runs one case of a tests file (`policy_eval::cases`); `None` when it
+/// passed, else the failure report (spec/tests.md, "Output and exit code").
+fn case_report(policy: &Policy, case: &Case) -> Option<String> {
+    let name = &case.name;
+    let vector = match &case.vector {
+        Ok(v) => v,
+        Err(e @ CaseError::Json(_)) => return Some(format!("  {e}")),
+        Err(e) => return Some(format!("  {name}: {e}")),
     };
-    let Some(expect) = case["expect"].as_object() else {
-        return Err(format!("  {name}: test needs `expect` (object)"));
-    };
-    let outcome = loaded.policy.decide_json_detailed(&input);
-    let actual_text = loaded.policy.decision_json(&outcome.decision);
-    let actual: serde_json::Value = serde_json::from_str(&actual_text).unwrap_or_default();
-    let wrong: Vec<&String> = expect
-        .keys()
-        .filter(|k| actual.get(k.as_str()) != expect.get(k.as_str()))
-        .collect();
-    if wrong.is_empty() {
-        return Ok(());
+    let outcome = vector.run(policy);
+    if outcome.passed() {
+        return None;
     }
     let rule = outcome
         .decision
         .rule
-        .and_then(|i| loaded.checked.rules.get(i as usize))
+        .and_then(|i| policy.rule(i))
         .map(|r| format!("`{}` at line {}", r.id, r.line))
         .unwrap_or_else(|| "none".to_string());
-    Err(format!(
-        "  {name}\n  request:  {input}\n  expected: {}\n  actual:   {actual_text}\n  deciding rule: {rule}",
-        serde_json::Value::Object(expect.clone())
+    Some(format!(
+        "  {name}\n  request:  {}\n  expected: {}\n  actual:   {}\n  deciding rule: {rule}",
+        vector.request,
+        vector.expect_json(),
+        outcome.json
     ))
 }
 

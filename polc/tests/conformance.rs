@@ -13,9 +13,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::policies;
+use policy_eval::cases::TestsFile;
 use policy_eval::json::parse_request;
-use policy_eval::Policy;
-use policy_lang::check::check_bytes;
 use policy_lang::reference;
 
 fn run(files: &[PathBuf]) -> (u8, String, usize) {
@@ -67,36 +66,34 @@ fn bypass_vectors_pass() {
 /// over the checked rules) must decide exactly as the compiled tables do,
 /// invalid requests included. Returns the number of cases compared.
 fn agree_with_reference(policy: &Path) -> usize {
-    let source = std::fs::read(policy).expect("read policy");
-    let checked = check_bytes(&source)
-        .policy
-        .unwrap_or_else(|| panic!("{}: does not check", policy.display()));
-    let text = String::from_utf8(source).expect("utf8");
-    let compiled = policy_lang::compile::compile(&checked, &text).expect("compile");
-    let runtime = Policy::from_artifact(compiled.artifact).expect("load");
+    let source = std::fs::read_to_string(policy).expect("read policy");
+    let build = policy_lang::build(&source);
+    let (Some(checked), Some(runtime)) = (build.checked, build.policy) else {
+        panic!(
+            "{}: does not build: {:?}",
+            policy.display(),
+            build.diagnostics
+        );
+    };
     let tests = policy.with_extension("tests.jsonl");
-    let cases = std::fs::read_to_string(&tests).expect("read tests");
+    let text = std::fs::read_to_string(&tests).expect("read tests");
+    let file = TestsFile::parse(tests.display().to_string(), &text);
     let mut compared = 0;
-    for (n, line) in cases.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let case: serde_json::Value = serde_json::from_str(line).expect("test line");
-        let input = match (&case["raw"], &case["request"]) {
-            (serde_json::Value::String(raw), _) => raw.clone(),
-            (_, req) => req.to_string(),
-        };
-        let Ok(parsed) = parse_request(&input) else {
+    for case in &file.cases {
+        let place = file.place(case);
+        let vector = case
+            .vector
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{place}: {e}"));
+        let input = &vector.request;
+        let Ok(parsed) = parse_request(input) else {
             continue;
         };
         let compiled = parsed.with(|r, c| runtime.decide(r, c));
         let reference = parsed.with(|r, c| reference::decide(&checked, r, c));
         assert_eq!(
-            compiled,
-            reference,
-            "{}:{}: the compiled tables and the reference interpreter disagree on {input}",
-            tests.display(),
-            n + 1
+            compiled, reference,
+            "{place}: the compiled tables and the reference interpreter disagree on {input}"
         );
         compared += 1;
     }
@@ -112,4 +109,51 @@ fn reference_interpreter_agrees_on_every_vector() {
         }
     }
     assert!(compared >= 800, "only {compared} vectors compared");
+}
+
+/// `polc test` renders what the runner (`policy_eval::cases`) found:
+/// malformed lines, missing keys and wrong values, exactly as
+/// `spec/tests.md` shows them.
+#[test]
+fn failure_reports_are_rendered_exactly() {
+    let dir = std::env::temp_dir().join(format!("polc-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("m.policy");
+    std::fs::write(
+        &policy,
+        "policy mini\nnetwork {\n  web: allow example.com port 443\n}\n",
+    )
+    .unwrap();
+    let request = r#""request":{"surface":"network","port":443,"host":"example.com"}"#;
+    let lines = [
+        format!(r#"{{"name":"https ok",{request},"expect":{{"decision":"allow","rule":"web"}}}}"#),
+        String::new(),
+        "{not json".into(),
+        r#"{"name":"no expect","raw":"x"}"#.into(),
+        r#"{"name":"no req","request":"x","expect":{}}"#.into(),
+        "[1,2]".into(),
+        format!(r#"{{"name":"wrong",{request},"expect":{{"rule":null,"decision":"deny"}}}}"#),
+        r#"{"name":"lifetime","raw":"{x","expect":{"lifetime":null}}"#.into(),
+    ];
+    std::fs::write(dir.join("m.tests.jsonl"), lines.join("\n") + "\n").unwrap();
+    let (code, out, passed) = run(std::slice::from_ref(&policy));
+    let tests = dir.join("m.tests.jsonl").display().to_string();
+    let want = format!(
+        "FAIL {tests}:3\n  malformed test line: key must be a string at line 1 column 2\n\
+         FAIL {tests}:4\n  no expect: test needs `expect` (object)\n\
+         FAIL {tests}:5\n  no req: test needs `request` (object) or `raw` (string)\n\
+         FAIL {tests}:6\n  (unnamed): test needs `request` (object) or `raw` (string)\n\
+         FAIL {tests}:7\n  wrong\n  \
+         request:  {{\"host\":\"example.com\",\"port\":443,\"surface\":\"network\"}}\n  \
+         expected: {{\"decision\":\"deny\",\"rule\":null}}\n  \
+         actual:   {{\"decision\":\"allow\",\"rule\":\"web\",\"reason\":\"rule\"}}\n  \
+         deciding rule: `web` at line 3\n\
+         FAIL {tests}:8\n  lifetime\n  request:  {{x\n  expected: {{\"lifetime\":null}}\n  \
+         actual:   {{\"decision\":\"deny\",\"rule\":null,\"reason\":\"invalid\",\
+         \"message\":\"request is not well-formed JSON\"}}\n  deciding rule: none\n\
+         tests: 1 passed, 6 failed\n"
+    );
+    assert_eq!((code, passed), (1, 1));
+    assert_eq!(out, want);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

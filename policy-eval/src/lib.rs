@@ -40,9 +40,12 @@
 //! * [`event`]: structured decision events (JSON lines).
 //! * `words.rs`: the one spelling of each effect, surface, access scope and
 //!   lifetime ([`Effect::as_str`], [`Surface::from_word`], ...).
+//! * `cases` (feature `cases`): the test-case runner of `spec/tests.md`.
 #![forbid(unsafe_code)]
 
 pub mod addr;
+#[cfg(feature = "cases")]
+pub mod cases;
 pub mod codec;
 mod decision;
 mod error;

@@ -1,8 +1,8 @@
 package policy
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,9 +17,12 @@ import (
 
 // The conformance vectors: .ci/ffi.sh compiles every
 // tests/conformance/NAME.policy, tests/bypass/NAME.policy (the bypass
-// corpus) and examples/NAME.policy to an artifact and lists
-// `TESTS.jsonl<TAB>ARTIFACT` pairs, relative to the workspace, in
-// target/ffi/manifest.tsv. The tests files are read here directly.
+// corpus) and examples/NAME.policy to an artifact and flattens their tests
+// files into target/ffi/vectors.tsv with the one test-case runner
+// (policy_eval::cases, through policy-ffi/examples/ffi_vectors.rs; format in
+// spec/tests.md, "Flattened vectors"). The Go tests read that file, as the C
+// suite does, so they send exactly the request bytes every runtime sends;
+// they never parse a tests file themselves.
 
 func repo() string {
 	if r := os.Getenv("APOL_REPO"); r != "" {
@@ -29,10 +32,11 @@ func repo() string {
 }
 
 type vector struct {
-	where    string
+	where    string // FILE:LINE of the case
 	dir      string // the tests file's directory: tests/conformance, tests/bypass, examples
 	artifact string
 	input    string
+	rust     string // the Rust runtime's decision JSON, reproduced byte for byte
 	expect   map[string]json.RawMessage
 }
 
@@ -50,75 +54,60 @@ var (
 func vectors(t testing.TB) suite {
 	loadOnce.Do(func() { loaded, loadErr = readVectors() })
 	if loadErr != nil {
-		t.Fatalf("%v (run .ci/ffi.sh first: it builds the artifacts)", loadErr)
+		t.Fatalf("%v (run .ci/ffi.sh first: it builds the artifacts and the vectors)", loadErr)
 	}
 	return loaded
 }
 
+// readVectors reads the flattened vectors: FILE:LINE, artifact, request in
+// hex, Rust decision JSON, then one `"key":VALUE` fragment per expected key.
 func readVectors() (suite, error) {
 	s := suite{policies: map[string]*Policy{}}
-	manifest := os.Getenv("APOL_MANIFEST")
-	if manifest == "" {
-		manifest = filepath.Join(repo(), "target", "ffi", "manifest.tsv")
+	path := os.Getenv("APOL_VECTORS")
+	if path == "" {
+		path = filepath.Join(repo(), "target", "ffi", "vectors.tsv")
 	}
-	m, err := os.ReadFile(manifest)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		return s, err
 	}
-	for _, entry := range strings.Split(strings.TrimSpace(string(m)), "\n") {
-		parts := strings.Split(entry, "\t")
-		if len(parts) != 2 {
-			return s, fmt.Errorf("%s: bad line %q", manifest, entry)
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 4 {
+			return s, fmt.Errorf("%s: malformed vector line (%d fields): %q", path, len(f), line)
 		}
-		tests, artifact := parts[0], parts[1]
-		bytes_, err := os.ReadFile(filepath.Join(repo(), artifact))
+		where, artifact := f[0], f[1]
+		file := where
+		if i := strings.LastIndexByte(where, ':'); i >= 0 {
+			file = where[:i]
+		}
+		input, err := hex.DecodeString(f[2])
 		if err != nil {
-			return s, err
+			return s, fmt.Errorf("%s: bad hex: %w", where, err)
 		}
-		p, err := Load(bytes_)
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", artifact, err)
-		}
-		s.policies[artifact] = p
-		f, err := os.Open(filepath.Join(repo(), tests))
-		if err != nil {
-			return s, err
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Bytes()
-			if len(bytes.TrimSpace(line)) == 0 {
-				continue
+		v := vector{where: where, dir: filepath.Dir(file), artifact: artifact, input: string(input), rust: f[3],
+			expect: map[string]json.RawMessage{}}
+		for _, frag := range f[4:] {
+			var member map[string]json.RawMessage
+			if err := json.Unmarshal([]byte("{"+frag+"}"), &member); err != nil || len(member) != 1 {
+				return s, fmt.Errorf("%s: malformed expect fragment %q", where, frag)
 			}
-			var c struct {
-				Name    string                     `json:"name"`
-				Request json.RawMessage            `json:"request"`
-				Raw     *string                    `json:"raw"`
-				Expect  map[string]json.RawMessage `json:"expect"`
+			for k, want := range member {
+				v.expect[k] = want
 			}
-			if err := json.Unmarshal(line, &c); err != nil {
-				f.Close()
-				return s, fmt.Errorf("%s:%d: %w", tests, n, err)
-			}
-			v := vector{where: fmt.Sprintf("%s:%d (%s)", tests, n, c.Name), dir: filepath.Dir(tests), artifact: artifact, expect: c.Expect}
-			if c.Raw != nil {
-				v.input = *c.Raw
-			} else {
-				// As polc test: the request object, re-serialized compactly.
-				var buf bytes.Buffer
-				if err := json.Compact(&buf, c.Request); err != nil {
-					f.Close()
-					return s, fmt.Errorf("%s:%d: %w", tests, n, err)
-				}
-				v.input = buf.String()
-			}
-			s.vectors = append(s.vectors, v)
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return s, err
+		if s.policies[artifact] == nil {
+			bytes_, err := os.ReadFile(filepath.Join(repo(), artifact))
+			if err != nil {
+				return s, err
+			}
+			p, err := Load(bytes_)
+			if err != nil {
+				return s, fmt.Errorf("%s: %w", artifact, err)
+			}
+			s.policies[artifact] = p
 		}
+		s.vectors = append(s.vectors, v)
 	}
 	return s, nil
 }
@@ -144,10 +133,15 @@ func (v *vector) check(p *Policy) string {
 	if err != nil {
 		return fmt.Sprintf("%s: %v", v.where, err)
 	}
+	if got != v.rust {
+		return fmt.Sprintf("%s\n  request:  %s\n  Go gives   %s\n  Rust gives %s", v.where, v.input, got, v.rust)
+	}
 	var actual map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(got), &actual); err != nil {
 		return fmt.Sprintf("%s: decision is not JSON: %s", v.where, got)
 	}
+	// Only the expected keys, each for exact JSON equality; a key the
+	// decision lacks never matches (spec/tests.md).
 	for k, want := range v.expect {
 		have, ok := actual[k]
 		if !ok || !sameJSON(have, want) {
@@ -181,10 +175,10 @@ func TestConformanceVectors(t *testing.T) {
 	for _, d := range dirs {
 		t.Logf("  %s: %d vectors, %d failed", d, total[d], bad[d])
 	}
-	// A manifest that silently lost a corpus must not pass.
+	// A vectors file that silently lost a corpus must not pass.
 	for _, d := range []string{filepath.Join("tests", "conformance"), filepath.Join("tests", "bypass"), "examples"} {
 		if total[d] == 0 {
-			t.Errorf("no vectors from %s in the manifest", d)
+			t.Errorf("no vectors from %s in the vectors file", d)
 		}
 	}
 	t.Logf("conformance: %d vectors, %d failed", len(s.vectors), failed)
@@ -493,7 +487,7 @@ func examplePolicy(t testing.TB) *Policy {
 	s := vectors(t)
 	p := s.policies[filepath.Join("target", "ffi", "examples", "coding-agent.apol")]
 	if p == nil {
-		t.Fatal("examples/coding-agent.policy not in the manifest")
+		t.Fatal("examples/coding-agent.policy not in the vectors file")
 	}
 	return p
 }

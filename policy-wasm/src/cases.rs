@@ -1,12 +1,15 @@
-//! Policy test files (`spec/tests.md`): one JSON object per non-blank line,
-//! `{"name", "request" | "raw", "expect"}`.
+//! Policy test files (`spec/tests.md`) for the console and the JS tests:
+//! the runner of `policy_eval::cases` (the one `polc test`, the C and the Go
+//! tests use), with results shaped for JavaScript.
 //!
-//! Parsed with `serde_json` exactly as `polc test` parses them, so the text
-//! sent to the JSON entry point is byte for byte the same as in the native
-//! run: a `request` object is re-serialized by `serde_json` (keys sorted),
-//! which JavaScript's `JSON.stringify` would not reproduce (key order and
-//! number spelling change which error a malformed request reports).
+//! So the text sent to the JSON entry point is byte for byte the same as in
+//! every native run: a `request` object is re-serialized by `serde_json`
+//! (keys sorted), which JavaScript's `JSON.stringify` would not reproduce
+//! (key order and number spelling change which error a malformed request
+//! reports).
 
+use policy_eval::cases::TestsFile;
+use policy_eval::Policy;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -65,88 +68,62 @@ pub struct TestReport {
 
 /// Parses every non-blank line of a tests file.
 pub fn parse(jsonl: &str) -> Vec<ParsedCase> {
-    jsonl
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| parse_line(n + 1, l))
-        .collect()
-}
-
-fn parse_line(line: usize, text: &str) -> ParsedCase {
-    let mut case = ParsedCase {
-        line,
-        name: "(unnamed)".to_string(),
-        input: None,
-        expect: None,
-        error: None,
-    };
-    let value: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            case.error = Some(format!("malformed test line: {e}"));
-            return case;
-        }
-    };
-    if let Some(name) = value.get("name").and_then(Value::as_str) {
-        case.name = name.to_string();
-    }
-    let input = match (value.get("raw"), value.get("request")) {
-        (Some(Value::String(raw)), _) => raw.clone(),
-        (_, Some(req)) if req.is_object() => req.to_string(),
-        _ => {
-            case.error = Some("test needs `request` (object) or `raw` (string)".into());
-            return case;
-        }
-    };
-    let Some(expect) = value.get("expect").and_then(Value::as_object) else {
-        case.error = Some("test needs `expect` (object)".into());
-        return case;
-    };
-    case.input = Some(input);
-    case.expect = Some(expect.clone());
-    case
-}
-
-/// The keys of `expect` whose values differ from `actual`'s.
-pub fn wrong_keys(expect: &Map<String, Value>, actual: &Value) -> Vec<String> {
-    expect
-        .iter()
-        .filter(|(k, v)| actual.get(k.as_str()) != Some(*v))
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
-/// Runs a tests file; `decide` gives the decision JSON and deciding rule.
-pub fn run(jsonl: &str, decide: impl Fn(&str) -> (String, Option<RuleInfo>)) -> TestReport {
-    let cases: Vec<CaseResult> = parse(jsonl)
+    TestsFile::parse("", jsonl)
+        .cases
         .into_iter()
         .map(|c| {
-            let (Some(input), Some(expect)) = (c.input, c.expect) else {
-                return CaseResult {
-                    line: c.line,
-                    name: c.name,
-                    passed: false,
-                    input: None,
-                    expected: None,
-                    actual: None,
-                    wrong: Vec::new(),
-                    rule: None,
-                    error: c.error,
-                };
+            let (input, expect, error) = match c.vector {
+                Ok(v) => (Some(v.request), Some(v.expect), None),
+                Err(e) => (None, None, Some(e.to_string())),
             };
-            let (json, rule) = decide(&input);
-            let actual: Value = serde_json::from_str(&json).unwrap_or_default();
-            let wrong = wrong_keys(&expect, &actual);
+            ParsedCase {
+                line: c.line,
+                name: c.name,
+                input,
+                expect,
+                error,
+            }
+        })
+        .collect()
+}
+
+/// Runs a tests file against `policy`; `rule_info` describes the deciding
+/// rule.
+pub fn run(
+    jsonl: &str,
+    policy: &Policy,
+    rule_info: impl Fn(u32) -> Option<RuleInfo>,
+) -> TestReport {
+    let cases: Vec<CaseResult> = TestsFile::parse("", jsonl)
+        .cases
+        .into_iter()
+        .map(|c| {
+            let vector = match c.vector {
+                Ok(v) => v,
+                Err(e) => {
+                    return CaseResult {
+                        line: c.line,
+                        name: c.name,
+                        passed: false,
+                        input: None,
+                        expected: None,
+                        actual: None,
+                        wrong: Vec::new(),
+                        rule: None,
+                        error: Some(e.to_string()),
+                    }
+                }
+            };
+            let outcome = vector.run(policy);
             CaseResult {
                 line: c.line,
                 name: c.name,
-                passed: wrong.is_empty(),
-                input: Some(input),
-                expected: Some(expect),
-                actual: Some(actual),
-                wrong,
-                rule,
+                passed: outcome.passed(),
+                rule: outcome.decision.rule.and_then(&rule_info),
+                input: Some(vector.request),
+                expected: Some(vector.expect),
+                actual: Some(outcome.actual),
+                wrong: outcome.wrong,
                 error: None,
             }
         })
@@ -163,7 +140,20 @@ pub fn run(jsonl: &str, decide: impl Fn(&str) -> (String, Option<RuleInfo>)) -> 
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
     use super::*;
+    use policy_eval::{Artifact, Effect};
+
+    /// A policy without rules: everything gets the default, deny.
+    fn empty_policy() -> Policy {
+        let art = Artifact {
+            candidates: vec![vec![]],
+            defaults: [Effect::Deny; 4],
+            ..Artifact::default()
+        };
+        Policy::from_artifact(art).unwrap()
+    }
 
     #[test]
     fn request_objects_are_serialized_like_polc_with_sorted_keys() {
@@ -184,9 +174,11 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_failures_with_a_reason() {
-        let r = run("{not json\n{\"name\":\"x\",\"expect\":{}}\n", |_| {
-            (String::new(), None)
-        });
+        let r = run(
+            "{not json\n{\"name\":\"x\",\"expect\":{}}\n",
+            &empty_policy(),
+            |_| None,
+        );
         assert_eq!((r.passed, r.failed), (0, 2));
         assert!(r.cases[0]
             .error
@@ -194,24 +186,22 @@ mod tests {
             .unwrap()
             .starts_with("malformed"));
         assert!(r.cases[1].error.as_deref().unwrap().contains("`request`"));
+        assert_eq!(r.cases[1].name, "x");
     }
 
     #[test]
     fn only_expected_keys_are_compared() {
+        let p = empty_policy();
         let line = r#"{"name":"n","raw":"","expect":{"decision":"deny","rule":null}}"#;
-        let r = run(line, |_| {
-            (
-                r#"{"decision":"deny","rule":null,"reason":"invalid","message":"m"}"#.into(),
-                None,
-            )
-        });
+        let r = run(line, &p, |_| None);
         assert_eq!(r.summary, "tests: 1 passed, 0 failed");
-        let r = run(line, |_| {
-            (
-                r#"{"decision":"deny","rule":"x","reason":"rule"}"#.into(),
-                None,
-            )
-        });
-        assert_eq!(r.cases[0].wrong, vec!["rule".to_string()]);
+        let actual = r.cases[0].actual.as_ref().unwrap();
+        assert_eq!(actual["reason"], "invalid");
+        let line =
+            r#"{"name":"n","raw":"","expect":{"decision":"deny","reason":"rule","lifetime":null}}"#;
+        let r = run(line, &p, |_| None);
+        assert_eq!(r.summary, "tests: 0 passed, 1 failed");
+        assert_eq!(r.cases[0].wrong, ["lifetime", "reason"]);
+        assert_eq!(r.cases[0].input.as_deref(), Some(""));
     }
 }

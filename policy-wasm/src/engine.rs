@@ -192,11 +192,7 @@ impl Engine {
 
     /// Runs a policy tests file (`spec/tests.md`) like `polc test` does.
     pub fn run_tests(&self, jsonl: &str) -> TestReport {
-        cases::run(jsonl, |input| {
-            let outcome = self.policy.decide_json_detailed(input);
-            let rule = outcome.decision.rule.and_then(|i| self.rule_info(i));
-            (self.policy.decision_json(&outcome.decision), rule)
-        })
+        cases::run(jsonl, &self.policy, |i| self.rule_info(i))
     }
 
     /// Metadata of the loaded policy.

@@ -4,8 +4,9 @@
  *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS]]
  *
  * 1. conformance: every case of VECTORS.tsv (written by .ci/ffi.sh with
- *    `cargo run -p policy-ffi --example ffi_vectors`; format in
- *    policy-ffi/examples/ffi_vectors.rs) goes through apol_decide_json (and
+ *    `cargo run -p policy-ffi --example ffi_vectors`, the test-case runner
+ *    policy_eval::cases; format in spec/tests.md, "Flattened vectors"; the
+ *    Go tests read the same file) goes through apol_decide_json (and
  *    apol_decide_json_alloc); the decision must equal the Rust runtime's byte
  *    for byte and contain every `"key":value` fragment the case expects.
  *    The cases come from tests/conformance, tests/bypass and examples; the
