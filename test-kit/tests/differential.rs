@@ -7,9 +7,9 @@
 
 use policy_eval::{Context, Policy, Request};
 use policy_lang::{check, compile, reference};
-use policy_suite::fuzz::same;
+use test_kit::fuzz::same;
 // The generator vocabulary is shared with the `differential` fuzz target.
-use policy_suite::fuzz::vocab::*;
+use test_kit::fuzz::vocab::*;
 use proptest::prelude::*;
 use proptest::sample::select;
 

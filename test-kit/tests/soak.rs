@@ -215,7 +215,7 @@ fn eight_threads_share_one_policy_without_drift_or_growth() {
 
     // Compile the example once, load it from bytes, and precompute the
     // reference interpreter's answers.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let source = std::fs::read_to_string(root.join("examples/coding-agent.policy")).unwrap();
     let checked = check::check_source(&source)
         .policy

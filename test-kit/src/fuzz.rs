@@ -1054,55 +1054,55 @@ pub const FIXED_POLICIES: &[(&str, &str)] = &[
     ("fixed", FIXED_POLICY),
     (
         "examples/coding-agent.policy",
-        include_str!("../examples/coding-agent.policy"),
+        include_str!("../../examples/coding-agent.policy"),
     ),
     (
         "credentials.policy",
-        include_str!("../tests/conformance/credentials.policy"),
+        include_str!("../../tests/conformance/credentials.policy"),
     ),
     (
         "defaults.policy",
-        include_str!("../tests/conformance/defaults.policy"),
+        include_str!("../../tests/conformance/defaults.policy"),
     ),
     (
         "filesystem-roots.policy",
-        include_str!("../tests/conformance/filesystem-roots.policy"),
+        include_str!("../../tests/conformance/filesystem-roots.policy"),
     ),
     (
         "filesystem.policy",
-        include_str!("../tests/conformance/filesystem.policy"),
+        include_str!("../../tests/conformance/filesystem.policy"),
     ),
     (
         "mcp.policy",
-        include_str!("../tests/conformance/mcp.policy"),
+        include_str!("../../tests/conformance/mcp.policy"),
     ),
     (
         "network-addresses.policy",
-        include_str!("../tests/conformance/network-addresses.policy"),
+        include_str!("../../tests/conformance/network-addresses.policy"),
     ),
     (
         "network-any.policy",
-        include_str!("../tests/conformance/network-any.policy"),
+        include_str!("../../tests/conformance/network-any.policy"),
     ),
     (
         "network-domains.policy",
-        include_str!("../tests/conformance/network-domains.policy"),
+        include_str!("../../tests/conformance/network-domains.policy"),
     ),
     (
         "network-ports.policy",
-        include_str!("../tests/conformance/network-ports.policy"),
+        include_str!("../../tests/conformance/network-ports.policy"),
     ),
     (
         "odd-input.policy",
-        include_str!("../tests/conformance/odd-input.policy"),
+        include_str!("../../tests/conformance/odd-input.policy"),
     ),
     (
         "precedence.policy",
-        include_str!("../tests/conformance/precedence.policy"),
+        include_str!("../../tests/conformance/precedence.policy"),
     ),
     (
         "rule-ids.policy",
-        include_str!("../tests/conformance/rule-ids.policy"),
+        include_str!("../../tests/conformance/rule-ids.policy"),
     ),
 ];
 
