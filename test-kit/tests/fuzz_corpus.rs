@@ -120,6 +120,6 @@ fn targets_match_the_fuzz_crate() {
 /// load (the targets would panic on every input otherwise).
 #[test]
 fn fixed_policies_load() {
-    let fixed = test_kit::fuzz::fixed();
-    assert_eq!(fixed.len(), test_kit::fuzz::FIXED_POLICIES.len());
+    let fixed = test_kit::fixed::fixed();
+    assert_eq!(fixed.len(), test_kit::fixed::FIXED_POLICIES.len());
 }
