@@ -39,7 +39,7 @@ fn quick() -> bool {
     std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1")
 }
 
-/// Builds `src` ([`policy_lang::build`]: loaded from its bytes); panics on
+/// Builds `src` ([`policy_lang::build()`]: loaded from its bytes); panics on
 /// errors or on compile warnings (W0107).
 fn built(src: &str) -> (Policy, Vec<u8>) {
     let b = policy_lang::build(src);

@@ -144,7 +144,7 @@ struct Build {
     warnings: usize,
 }
 
-/// Builds `src` with [`policy_lang::build`], the one pipeline production
+/// Builds `src` with [`policy_lang::build()`], the one pipeline production
 /// uses (check, compile, encode, load back): the artifact bytes and the
 /// number of compile warnings (W0107). The timed "compile" figure is this
 /// whole build.

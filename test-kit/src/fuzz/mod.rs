@@ -9,17 +9,17 @@
 //!
 //! | target | input | checks |
 //! | --- | --- | --- |
-//! | [`parse_check`](front::parse_check) | any bytes | the front end never panics; spans lie inside the source |
-//! | [`compile`](front::compile) | policy text, or bytes decoded into a generated policy | a clean policy compiles, loads, round-trips and decides like the reference |
-//! | [`artifact_load`](artifact::artifact_load) | an artifact, or a mutation program over fixed artifacts | loading never panics; whatever loads decides consistently |
-//! | [`json_request`](json::json_request) | a JSON request | `decide_json` never panics, its output is well formed and agrees with the reference interpreter |
+//! | [`parse_check`] | any bytes | the front end never panics; spans lie inside the source |
+//! | [`compile`] | policy text, or bytes decoded into a generated policy | a clean policy compiles, loads, round-trips and decides like the reference |
+//! | [`artifact_load`] | an artifact, or a mutation program over fixed artifacts | loading never panics; whatever loads decides consistently |
+//! | [`json_request`] | a JSON request | `decide_json` never panics, its output is well formed and agrees with the reference interpreter |
 //! | [`differential`](differential::differential) | bytes decoded into a policy and requests | compiled tables (direct and after a round trip) decide like the reference |
 //!
 //! Policies and requests come from the one generator ([`crate::gen`]),
 //! decoded from the input by [`Bytes::wild`]; the differential property test
 //! (`tests/differential.rs`) runs the same generator through proptest and
 //! the same comparison ([`differential::compare`]). Every policy built from
-//! source goes through [`policy_lang::build`] and is decided as loaded from
+//! source goes through [`policy_lang::build()`] and is decided as loaded from
 //! its bytes, as production loads it.
 
 // A failed check must stop the fuzzer with a message: panicking is the point
