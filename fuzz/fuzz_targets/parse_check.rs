@@ -1,4 +1,4 @@
-//! Body: [`policy_suite::fuzz::parse_check`] (replayed on stable by `tests/fuzz_corpus.rs`).
+//! Body: [`test_kit::fuzz::parse_check`] (replayed on stable by `test-kit/tests/fuzz_corpus.rs`).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| policy_suite::fuzz::parse_check(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| test_kit::fuzz::parse_check(data));

@@ -103,7 +103,9 @@ fn every_code_has_a_failing_policy() {
     let missing: Vec<&str> = policy_lang::diag::Code::ALL
         .iter()
         .map(|c| c.as_str())
-        .filter(|c| !matches!(*c, "E0002" | "E0003" | "E0006" | "E0007") && !covered.iter().any(|k| k == c))
+        .filter(|c| {
+            !matches!(*c, "E0002" | "E0003" | "E0006" | "E0007") && !covered.iter().any(|k| k == c)
+        })
         .collect();
     assert!(
         missing.is_empty(),

@@ -7,8 +7,8 @@
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use policy_eval::{Access, Context, Effect, Policy, Reason, Request};
-use policy_lang::{check, compile, reference};
+use policy_eval::{Access, Context, Effect, Reason, Request};
+use policy_lang::{build, reference};
 
 const SOURCE: &str = r#"policy holes
 network {
@@ -31,19 +31,17 @@ credentials {
 /// (effect, deciding rule id) from both the loaded artifact and the
 /// reference interpreter, which must agree.
 fn decide(req: &Request<'_>) -> (Effect, Option<String>) {
-    let checked = check::check_source(SOURCE).policy.expect("policy checks");
-    let bytes = compile::compile(&checked, SOURCE)
-        .expect("compiles")
-        .artifact
-        .to_bytes();
-    let policy = Policy::from_bytes(&bytes).expect("loads");
+    let b = build(SOURCE);
+    let (Some(checked), Some(policy)) = (&b.checked, &b.policy) else {
+        panic!("the policy builds: {:?}", b.diagnostics);
+    };
     let roots = [("workspace", "/w")];
     let ctx = Context {
         roots: &roots,
         ..Context::default()
     };
     let got = policy.decide(req, &ctx);
-    let want = reference::decide(&checked, req, &ctx);
+    let want = reference::decide(checked, req, &ctx);
     assert_eq!(
         (got.effect, got.rule, got.lifetime),
         (want.effect, want.rule, want.lifetime),

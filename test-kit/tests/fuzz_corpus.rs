@@ -1,7 +1,7 @@
 //! Replays the fuzz corpora on stable: every committed seed
 //! (`fuzz/corpus/<target>/`) and every saved crash
 //! (`fuzz/regressions/<target>/`) goes through the same target body the
-//! cargo-fuzz binary calls (`policy_suite::fuzz`), so a crash found once is
+//! cargo-fuzz binary calls (`test_kit::fuzz`), so a crash found once is
 //! a regression test of `cargo test` from then on.
 
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
@@ -10,10 +10,10 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use policy_suite::fuzz::{Target, TARGETS};
+use test_kit::fuzz::{Target, TARGETS};
 
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
 }
 
 /// The files of `dir`, sorted; none when it does not exist.
@@ -103,15 +103,15 @@ fn targets_match_the_fuzz_crate() {
     let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         bins, names,
-        "fuzz/Cargo.toml [[bin]]s vs policy_suite::fuzz::TARGETS"
+        "fuzz/Cargo.toml [[bin]]s vs test_kit::fuzz::TARGETS"
     );
     for name in names {
         let body =
             std::fs::read_to_string(fuzz_dir().join("fuzz_targets").join(format!("{name}.rs")))
                 .unwrap();
         assert!(
-            body.contains(&format!("policy_suite::fuzz::{name}(data)")),
-            "fuzz_targets/{name}.rs must call policy_suite::fuzz::{name}"
+            body.contains(&format!("test_kit::fuzz::{name}(data)")),
+            "fuzz_targets/{name}.rs must call test_kit::fuzz::{name}"
         );
     }
 }
@@ -120,6 +120,6 @@ fn targets_match_the_fuzz_crate() {
 /// load (the targets would panic on every input otherwise).
 #[test]
 fn fixed_policies_load() {
-    let fixed = policy_suite::fuzz::fixed();
-    assert_eq!(fixed.len(), policy_suite::fuzz::FIXED_POLICIES.len());
+    let fixed = test_kit::fixed::fixed();
+    assert_eq!(fixed.len(), test_kit::fixed::FIXED_POLICIES.len());
 }

@@ -25,7 +25,8 @@ use std::time::Instant;
 
 use policy_eval::json::{parse_request, ParsedRequest};
 use policy_eval::{Context, Decision, Policy, Reason, Request};
-use policy_lang::{check, compile, reference};
+use policy_lang::{build, reference};
+use test_kit::fuzz::same;
 
 // ---------------------------------------------------------------------------
 // Counting allocator: live heap bytes (all threads) and allocations made by
@@ -175,17 +176,6 @@ fn cases(root: &Path) -> Vec<Case> {
         .collect()
 }
 
-/// Decisions compare on everything but the exact invalid-request variant,
-/// which depends on the order fields are validated in (as in
-/// `tests/differential.rs`).
-fn same(a: &Decision, b: &Decision) -> bool {
-    let kind = |r: &Reason| std::mem::discriminant(r);
-    a.effect == b.effect
-        && a.rule == b.rule
-        && kind(&a.reason) == kind(&b.reason)
-        && a.lifetime == b.lifetime
-}
-
 /// What one thread saw.
 #[derive(Default)]
 struct Tally {
@@ -213,18 +203,15 @@ fn eight_threads_share_one_policy_without_drift_or_growth() {
     let per_thread = total.div_ceil(THREADS as u64);
     let warmup = (per_thread / 20).clamp(1_000, 100_000);
 
-    // Compile the example once, load it from bytes, and precompute the
+    // Build the example once (loaded from its bytes), and precompute the
     // reference interpreter's answers.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let source = std::fs::read_to_string(root.join("examples/coding-agent.policy")).unwrap();
-    let checked = check::check_source(&source)
-        .policy
-        .expect("example checks clean");
-    let bytes = compile::compile(&checked, &source)
-        .expect("compiles")
-        .artifact
-        .to_bytes();
-    let policy = Arc::new(Policy::from_bytes(&bytes).expect("loads"));
+    let b = build(&source);
+    let (Some(checked), Some(policy)) = (b.checked, b.policy) else {
+        panic!("the example builds: {:?}", b.diagnostics);
+    };
+    let policy = Arc::new(policy);
     let cases = cases(root);
     let roots: Vec<Vec<(&str, &str)>> = cases
         .iter()

@@ -1,0 +1,321 @@
+//! Decision, compile and load benchmarks (see `benches/README.md`).
+//!
+//! Policies come from the sized builders of the one generator
+//! (`test_kit::gen::sized`, a seeded xorshift generator), so every run
+//! measures the same source text; each is built with `policy_lang::build`
+//! and decided as loaded from its bytes. Each `decide/<surface>/<rules>` benchmark
+//! cycles through a fixed set of [`REQUESTS`] requests (hits and misses), one
+//! request per iteration, so no single request stays hot.
+//!
+//! `BENCH_QUICK=1` shortens warm-up and measurement to 200 ms each, for CI.
+
+// Benchmark setup fails loudly: a generated policy that does not compile is a
+// bug in this file, and a panic is the clearest report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::OnceCell;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use policy_eval::{Access, Context, Policy, Request};
+use policy_lang::diag::Code;
+use test_kit::gen::sized::{fixture_source, mixed_source, policy_source, Kind, REQUESTS};
+use test_kit::gen::Req;
+
+/// Rule counts of the `decide/*` benchmarks.
+const SIZES: [usize; 3] = [10, 1_000, 10_000];
+/// Rule counts of the `hazard/*` benchmarks (shapes the compiler cannot
+/// index, measured to show their linear cost).
+const HAZARD_SIZES: [usize; 2] = [10, 1_000];
+/// Rules in the compile / load benchmarks (a mix of all four shapes).
+const BIG: usize = 10_000;
+/// Rules behind the JSON entry point benchmark.
+const JSON_RULES: usize = 1_000;
+/// Root bindings used by every request.
+const ROOTS: &[(&str, &str)] = &[("home", "/home/u"), ("workspace", "/home/u/w")];
+
+fn quick() -> bool {
+    std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// Builds `src` ([`policy_lang::build()`]: loaded from its bytes); panics on
+/// errors or on compile warnings (W0107).
+fn built(src: &str) -> (Policy, Vec<u8>) {
+    let b = policy_lang::build(src);
+    assert!(
+        !b.diagnostics.iter().any(|d| d.code == Code::SlowGlobGroup),
+        "generated policy warns: {:?}",
+        b.diagnostics
+    );
+    let (Some(policy), Some(bytes)) = (b.policy, b.bytes) else {
+        panic!("generated policy has errors: {:?}", b.diagnostics);
+    };
+    (policy, bytes)
+}
+
+/// A one-surface policy of `n` rules and its requests.
+fn fixture(kind: Kind, n: usize) -> (Policy, Vec<Req>) {
+    let (src, requests) = fixture_source(kind, n);
+    (built(&src).0, requests)
+}
+
+// ---------------------------------------------------------------------------
+// Benchmarks
+// ---------------------------------------------------------------------------
+
+fn bench_decide(c: &mut Criterion) {
+    for kind in Kind::ALL {
+        decide_group(c, "decide", kind, &SIZES);
+    }
+}
+
+fn bench_hazards(c: &mut Criterion) {
+    for kind in Kind::HAZARDS {
+        // Path globs stay within the W0107 limit (256 per prefix).
+        let sizes = match kind {
+            Kind::PathGlobs => [10, 250],
+            _ => HAZARD_SIZES,
+        };
+        decide_group(c, "hazard", kind, &sizes);
+    }
+}
+
+/// Benchmarks `<prefix>/<kind>/<n>` for each size: one decision per
+/// iteration, cycling through the fixture's requests.
+fn decide_group(c: &mut Criterion, prefix: &str, kind: Kind, sizes: &[usize]) {
+    let ctx = Context {
+        roots: ROOTS,
+        ..Default::default()
+    };
+    let name = format!("{prefix}/{}", kind.name());
+    let mut group = c.benchmark_group(&name);
+    for &n in sizes {
+        // Built on first use, so a filtered run (`cargo bench -- path`) skips
+        // the fixtures it does not measure.
+        let mut fixture_cell: Option<(Policy, Vec<Req>)> = None;
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let (policy, owned) = fixture_cell.get_or_insert_with(|| {
+                let (policy, owned) = fixture(kind, n);
+                let hits = owned
+                    .iter()
+                    .filter(|r| policy.decide(&r.as_request(), &ctx).rule.is_some())
+                    .count();
+                eprintln!(
+                    "{name}/{n}: {hits} of {REQUESTS} requests decided by a rule, \
+                     {} artifact bytes",
+                    policy.artifact().to_bytes().len()
+                );
+                (policy, owned)
+            });
+            let reqs: Vec<Request<'_>> = owned.iter().map(Req::as_request).collect();
+            let mut i = 0usize;
+            b.iter(|| {
+                let r = &reqs[i & (REQUESTS - 1)];
+                i = i.wrapping_add(1);
+                policy.decide(black_box(r), black_box(&ctx))
+            });
+        });
+    }
+    group.finish();
+}
+
+fn bench_compile_load(c: &mut Criterion) {
+    // Built on first use, so a filtered run skips it.
+    let mixed: OnceCell<(String, Vec<u8>)> = OnceCell::new();
+    let mixed = || {
+        mixed.get_or_init(|| {
+            let src = mixed_source(BIG);
+            let bytes = built(&src).1;
+            eprintln!(
+                "artifact/mixed/{BIG}: {} bytes ({} source bytes)",
+                bytes.len(),
+                src.len()
+            );
+            (src, bytes)
+        })
+    };
+    let mut group = c.benchmark_group("compile");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("check+compile", BIG), |b| {
+        let src = &mixed().0;
+        b.iter(|| {
+            let checked = policy_lang::check::check_source(black_box(src));
+            let policy = checked.policy.expect("checks");
+            policy_lang::compile::compile(&policy, src).expect("compiles")
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("load");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("from_bytes", BIG), |b| {
+        let bytes = &mixed().1;
+        b.iter(|| Policy::from_bytes(black_box(bytes)).expect("loads"));
+    });
+    group.finish();
+}
+
+/// The JSON fixture: a 1,000-rule domain policy and one request it decides
+/// by a rule, as JSON text and as the owned request.
+fn json_fixture() -> (Policy, String, Req) {
+    let (policy, reqs) = fixture(Kind::Domain, JSON_RULES);
+    let ctx = Context::default();
+    let req = reqs
+        .into_iter()
+        .find(|r| policy.decide(&r.as_request(), &ctx).rule.is_some())
+        .expect("a hit");
+    let Req::Network {
+        host: Some(host),
+        port,
+        ..
+    } = &req
+    else {
+        panic!("domain requests are network requests");
+    };
+    let port = port.map_or(String::new(), |p| format!(",\"port\":{p}"));
+    let json = format!("{{\"surface\":\"network\",\"host\":\"{host}\"{port}}}");
+    eprintln!("json/{JSON_RULES}: {json} -> {}", policy.decide_json(&json));
+    (policy, json, req)
+}
+
+fn bench_json(c: &mut Criterion) {
+    let fix: OnceCell<(Policy, String, Req)> = OnceCell::new();
+    let fix = || fix.get_or_init(json_fixture);
+    let ctx = Context::default();
+    let mut group = c.benchmark_group("json");
+    group.bench_function(BenchmarkId::new("decide_json", JSON_RULES), |b| {
+        let (policy, json, _) = fix();
+        b.iter(|| policy.decide_json(black_box(json)));
+    });
+    group.bench_function(BenchmarkId::new("decide_same_request", JSON_RULES), |b| {
+        let (policy, _, req) = fix();
+        let req = req.as_request();
+        b.iter(|| policy.decide(black_box(&req), black_box(&ctx)));
+    });
+    group.finish();
+}
+
+/// The `cost` fixture: a few domain rules and extension rules (one of them
+/// multi-dot), and the requests of the `cost` group by name.
+fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
+    let src = policy_source(
+        "bench-cost",
+        &[
+            (
+                "network",
+                "  allow api.github.com port 443\n  allow **.example.com\n  deny evil.com\n"
+                    .to_string(),
+            ),
+            (
+                "filesystem",
+                "  allow read /srv/**\n  allow read /srv/**/*.rs\n  deny read /srv/**/*.pem\n  \
+                 deny read /srv/**/*.tar.gz\n  ask read /**/*.env\n"
+                    .to_string(),
+            ),
+        ],
+    );
+    let policy = built(&src).0;
+    let net = |host: String| Req::Network {
+        host: Some(host),
+        ip: None,
+        port: Some(443),
+    };
+    // 340 distinct ideographs (3 bytes each) in one label: 1,024 bytes, the
+    // longest host examined at all, and the worst case for Punycode, whose
+    // encoder loops over the label once per distinct character.
+    let ideographs: String = (0x4E00..0x4E00 + 340).filter_map(char::from_u32).collect();
+    // Other 1 KB shapes, refused by the same count: 17 short labels of 19
+    // ideographs (1,017 bytes), a label of 340 Ethiopic syllables (1,020
+    // bytes); and 1 KB of ASCII labels, which never reaches IDNA.
+    let labels = vec![&ideographs[..19 * 3]; 17].join("\u{3002}");
+    let unlisted: String = (0..340)
+        .filter_map(|i| char::from_u32(0x1200 + i % 0x48))
+        .collect();
+    let requests = vec![
+        ("host_normal", net("api.github.com".into())),
+        ("host_unicode_short", net("bücher.example.com".into())),
+        ("host_unicode_1kb", net(format!("{ideographs}.com"))),
+        ("host_unicode_1kb_labels", net(labels)),
+        ("host_unicode_1kb_ethiopic", net(unlisted)),
+        ("host_ascii_1kb", net(vec!["a".repeat(63); 16].join("."))),
+        (
+            "path_normal",
+            Req::Filesystem {
+                path: "/srv/app/src/main.rs".into(),
+                access: Access::READ,
+            },
+        ),
+        (
+            "path_254_dots",
+            Req::Filesystem {
+                path: format!("/srv/app/{}", ".".repeat(254)),
+                access: Access::READ,
+            },
+        ),
+    ];
+    (policy, requests)
+}
+
+/// Hostile requests against a normal decision, in one group so the ratios
+/// can be read from one run: a 1 KiB non-ASCII host (refused before IDNA)
+/// and a last path segment of 254 dots (the extension probe), next to a
+/// typical host and path, and a short legitimate Unicode host for scale.
+fn bench_cost(c: &mut Criterion) {
+    let fix: OnceCell<(Policy, Vec<(&'static str, Req)>)> = OnceCell::new();
+    let fix = || {
+        fix.get_or_init(|| {
+            let (policy, requests) = cost_fixture();
+            let ctx = Context::default();
+            for (name, r) in &requests {
+                eprintln!("cost/{name}: {:?}", policy.decide(&r.as_request(), &ctx));
+            }
+            (policy, requests)
+        })
+    };
+    let ctx = Context::default();
+    let mut group = c.benchmark_group("cost");
+    for name in [
+        "host_normal",
+        "host_unicode_short",
+        "host_unicode_1kb",
+        "host_unicode_1kb_labels",
+        "host_unicode_1kb_ethiopic",
+        "host_ascii_1kb",
+        "path_normal",
+        "path_254_dots",
+    ] {
+        group.bench_function(name, |b| {
+            let (policy, requests) = fix();
+            let req = requests
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, r)| r.as_request())
+                .expect("a cost request");
+            b.iter(|| policy.decide(black_box(&req), black_box(&ctx)));
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    let c = Criterion::default();
+    if quick() {
+        c.warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(200))
+            .sample_size(10)
+    } else {
+        c.warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3))
+            .sample_size(50)
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost
+}
+criterion_main!(benches);

@@ -1,0 +1,180 @@
+//! Whole random policies over the [`vocab`](super::vocab) patterns, and
+//! random requests of every surface.
+
+use policy_eval::Access;
+
+use super::vocab::*;
+use super::{Case, Generated, Req, Source};
+
+/// Choices for one policy, and what was taken from raw input.
+struct Writer<'s, S: Source> {
+    s: &'s mut S,
+    wild: bool,
+    labels: usize,
+}
+
+impl<S: Source> Writer<'_, S> {
+    /// A pattern from `table`, or (1 in 32, when the source has raw input)
+    /// raw text.
+    fn pattern(&mut self, table: &[&str]) -> String {
+        if self.s.ratio(1, 32) {
+            if let Some(raw) = self.s.raw_text() {
+                self.wild = true;
+                return raw;
+            }
+        }
+        self.s.choose(table).to_string()
+    }
+
+    /// One or two quoted patterns.
+    fn list(&mut self, table: &[&str]) -> String {
+        let n = 1 + self.s.below(2);
+        let out: Vec<String> = (0..n)
+            .map(|_| format!("\"{}\"", self.pattern(table)))
+            .collect();
+        out.join(", ")
+    }
+
+    /// Sometimes a label (unique), so rule ids are explicit.
+    fn label(&mut self) -> String {
+        if self.s.ratio(1, 4) {
+            self.labels += 1;
+            format!("r{}: ", self.labels)
+        } else {
+            String::new()
+        }
+    }
+
+    /// `0..=max` rule lines.
+    fn rules(&mut self, max: usize, mut one: impl FnMut(&mut Self) -> String) -> String {
+        let n = self.s.below(max + 1);
+        (0..n).map(|_| one(self)).collect()
+    }
+}
+
+/// A random policy: four blocks with their defaults, up to 6 network, 6
+/// filesystem, 5 credential and 4 tool rules over the vocabulary patterns,
+/// a `github` server (pinned or not) and an `fs` server; optional metadata
+/// lines and rule labels; and, when the source has raw input, 1 pattern in
+/// 32 taken from it ([`Generated::wild`]).
+pub fn policy(s: &mut impl Source) -> Generated {
+    let mut g = Writer {
+        s,
+        wild: false,
+        labels: 0,
+    };
+    let mut meta = String::new();
+    if g.s.ratio(1, 4) {
+        meta.push_str("version 1.0.0\ndescription \"generated\"\nowner fuzz\n");
+    }
+    let net = g.rules(6, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let targets = g.list(DOMAINS);
+        let ports = g.s.choose(PORT_LISTS);
+        format!("  {label}{effect} {targets}{ports}\n")
+    });
+    let fs = g.rules(6, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let access = g.s.choose(ACCESS);
+        let targets = g.list(PATHS);
+        format!("  {label}{effect} {access} {targets}\n")
+    });
+    let cred = g.rules(5, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let names = g.list(NAMES);
+        let to = if g.s.ratio(1, 2) {
+            format!(" to {}", g.list(DOMAINS))
+        } else {
+            String::new()
+        };
+        let life = g.s.choose(LIFETIMES);
+        format!("  {label}{effect} {names}{to}{life}\n")
+    });
+    let tools = g.rules(4, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let tools = g.list(TOOLS);
+        format!("    {label}{effect} {tools}\n")
+    });
+    let pin = if g.s.ratio(1, 2) {
+        format!(" source \"{}\"", SOURCES[0])
+    } else {
+        String::new()
+    };
+    let [dn, df, dc, dm] = [(); 4].map(|()| g.s.choose(EFFECTS));
+    let source = format!(
+        "policy random\n{meta}network {{\n  default {dn}\n{net}}}\nfilesystem {{\n  default {df}\n{fs}}}\ncredentials {{\n  default {dc}\n{cred}}}\nmcp {{\n  default {dm}\n  server github{pin} {{\n{tools}  }}\n  server fs {{\n    allow *\n  }}\n}}\n"
+    );
+    Generated {
+        source,
+        wild: g.wild,
+    }
+}
+
+/// A string field: from `table`, or (1 in 8, when the source has raw input)
+/// raw text.
+fn field(s: &mut impl Source, table: &[&str]) -> String {
+    if s.ratio(1, 8) {
+        if let Some(raw) = s.raw_text() {
+            return raw;
+        }
+    }
+    s.choose(table).to_string()
+}
+
+/// An optional string field (present half the time).
+fn opt(s: &mut impl Source, table: &[&str]) -> Option<String> {
+    s.ratio(1, 2).then(|| field(s, table))
+}
+
+/// A random request of any surface, and the root bindings to decide it
+/// with (mostly all bound). Network requests may carry a host, an address
+/// and a port (out of range or raw ones included); filesystem requests read,
+/// write or both; credential requests may name a destination host and
+/// address; MCP requests may name a tool and a source.
+pub fn case(s: &mut impl Source) -> Case {
+    let req = match s.below(4) {
+        0 => {
+            let host = opt(s, HOSTS);
+            let ip = opt(s, IPS);
+            let port = if !s.ratio(1, 2) {
+                None
+            } else if s.ratio(1, 8) {
+                Some(s.raw_u32().unwrap_or_else(|| s.choose(PORTS)))
+            } else {
+                Some(s.choose(PORTS))
+            };
+            Req::Network { host, ip, port }
+        }
+        1 => {
+            let path = field(s, REQ_PATHS);
+            let access = s.choose(&[Access::READ, Access::WRITE, Access::READ_WRITE]);
+            Req::Filesystem { path, access }
+        }
+        2 => {
+            let name = field(s, REQ_NAMES);
+            let host = opt(s, HOSTS);
+            let ip = opt(s, IPS);
+            Req::Credential { name, host, ip }
+        }
+        _ => {
+            let server = field(s, SERVERS);
+            let tool = opt(s, REQ_TOOLS);
+            let source = opt(s, SOURCES);
+            Req::Mcp {
+                server,
+                tool,
+                source,
+            }
+        }
+    };
+    let roots = if s.ratio(3, 4) {
+        ROOTS[0]
+    } else {
+        s.choose(ROOTS)
+    };
+    Case { req, roots }
+}

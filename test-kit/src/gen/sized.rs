@@ -1,0 +1,498 @@
+//! Sized builders for the benchmarks: policies of `n` rules of one shape
+//! and [`REQUESTS`] requests that hit and miss them, from a seeded
+//! generator, so every run measures the same source text.
+
+use std::fmt::Write as _;
+
+use policy_eval::Access;
+
+use super::{Req, Source};
+
+/// Requests per fixture (a power of two: benchmarks mask the index).
+pub const REQUESTS: usize = 64;
+
+const WORDS: [&str; 16] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    "kilo", "lima", "mike", "november", "oscar", "papa",
+];
+
+// ---------------------------------------------------------------------------
+// Deterministic generator
+// ---------------------------------------------------------------------------
+
+/// xorshift64*: tiny, seeded, good enough to scatter patterns.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-ish in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// A word of a fixed list.
+    pub fn word(&mut self) -> &'static str {
+        WORDS[self.below(WORDS.len())]
+    }
+
+    /// An effect: mostly allow, some deny, a few ask.
+    pub fn effect(&mut self) -> &'static str {
+        match self.below(10) {
+            0..=6 => "allow",
+            7..=8 => "deny",
+            _ => "ask",
+        }
+    }
+}
+
+/// The four request kinds, each with its own generated policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Domain rules (exact, `*.`, `**.` and label globs, some port-limited).
+    Domain,
+    /// IPv4 and IPv6 CIDR rules.
+    Cidr,
+    /// Path rules (literal, prefix, extension, mixed, under roots).
+    Path,
+    /// MCP tool rules in pinned and unpinned servers.
+    Mcp,
+    /// Worst case: `n` label globs under one domain anchor.
+    AnchorGlobs,
+    /// Worst case: `n` general tool globs in one MCP server.
+    ToolGlobs,
+    /// Worst case: `n` general path globs under one literal prefix.
+    PathGlobs,
+}
+
+impl Kind {
+    /// The four indexed shapes of the `decide/*` benchmarks.
+    pub const ALL: [Kind; 4] = [Kind::Domain, Kind::Cidr, Kind::Path, Kind::Mcp];
+    /// The worst cases of the `hazard/*` benchmarks.
+    pub const HAZARDS: [Kind; 3] = [Kind::AnchorGlobs, Kind::ToolGlobs, Kind::PathGlobs];
+
+    /// The benchmark name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Domain => "domain",
+            Kind::Cidr => "cidr",
+            Kind::Path => "path",
+            Kind::Mcp => "mcp",
+            Kind::AnchorGlobs => "domain_globs_one_anchor",
+            Kind::ToolGlobs => "tool_globs_one_server",
+            Kind::PathGlobs => "path_globs_one_prefix",
+        }
+    }
+
+    /// The seed of its fixtures.
+    pub fn seed(self) -> u64 {
+        match self {
+            Kind::Domain => 1,
+            Kind::Cidr => 2,
+            Kind::Path => 3,
+            Kind::Mcp => 4,
+            Kind::AnchorGlobs => 5,
+            Kind::ToolGlobs => 6,
+            Kind::PathGlobs => 7,
+        }
+    }
+}
+
+/// A generated block body (rule lines) and requests against it.
+pub struct Block {
+    /// Lines inside the surface block (network, filesystem or mcp).
+    pub body: String,
+    /// [`REQUESTS`] requests against them, hits and misses.
+    pub requests: Vec<Req>,
+}
+
+/// `n` domain rules: exact `host{i}.{word}.com`, `*.z{i}.{word}.com`,
+/// `**.z{i}.{word}.com` and `api-*.z{i}.{word}.com`, a third of them limited to
+/// port 443. Distinct anchors, so no anchor holds more than one glob.
+fn gen_domains(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    let mut rules = Vec::with_capacity(n);
+    for i in 0..n {
+        let word = rng.word();
+        let shape = rng.below(4);
+        let pattern = match shape {
+            0 => format!("host{i}.{word}.com"),
+            1 => format!("*.z{i}.{word}.com"),
+            2 => format!("**.z{i}.{word}.com"),
+            _ => format!("api-*.z{i}.{word}.com"),
+        };
+        let port = if rng.below(3) == 0 { " port 443" } else { "" };
+        let _ = writeln!(body, "  {} {pattern}{port}", rng.effect());
+        rules.push((shape, word));
+    }
+    let mut requests = Vec::with_capacity(REQUESTS);
+    for k in 0..REQUESTS {
+        let i = rng.below(n);
+        let (shape, word) = rules[i];
+        let host = match (k % 4, shape) {
+            // Misses: an unknown name under a known word, and a near miss
+            // (one label too many for `*.`, wrong prefix for `api-*`).
+            (3, _) if k % 8 == 3 => format!("www.nohost{k}.{word}.com"),
+            (3, 0) => format!("host{i}.{word}.org"),
+            (3, 1) => format!("a.b.z{i}.{word}.com"),
+            (3, 2) => format!("z{i}x.{word}.com"),
+            (3, _) => format!("web-1.z{i}.{word}.com"),
+            // Hits.
+            (_, 0) => format!("host{i}.{word}.com"),
+            (_, 1) => format!("www.z{i}.{word}.com"),
+            (_, 2) => format!("a.b.z{i}.{word}.com"),
+            (_, _) => format!("api-eu.z{i}.{word}.com"),
+        };
+        let port = match k % 5 {
+            0 => Some(80),
+            1 => None,
+            _ => Some(443),
+        };
+        requests.push(Req::Network {
+            host: Some(host),
+            ip: None,
+            port,
+        });
+    }
+    Block { body, requests }
+}
+
+/// First octet no generated IPv4 rule covers (requests there miss).
+const MISS_V4_OCTET: u32 = 203;
+
+/// `n` address rules: IPv4 CIDRs of prefix /8 to /32 (outside
+/// `203.0.0.0/8`) and, one in eight, IPv6 CIDRs in `2001:db8::/32` of prefix
+/// /32 to /128. Misses ask about `203.0.0.0/8` and `2001:db9::/32`.
+fn gen_cidrs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    // (is_v6, network, prefix) per rule.
+    let mut rules: Vec<(bool, u128, u32)> = Vec::with_capacity(n);
+    for _ in 0..n {
+        if rng.below(8) == 0 {
+            let len = 32 + rng.below(97) as u32;
+            let raw = (0x2001_0db8u128 << 96)
+                | (u128::from(rng.next_u64()) << 32)
+                | u128::from(rng.next_u64() as u32);
+            let net = raw & (!0u128).checked_shl(128 - len).unwrap_or(0);
+            let addr = std::net::Ipv6Addr::from(net);
+            let _ = writeln!(body, "  {} {addr}/{len}", rng.effect());
+            rules.push((true, net, len));
+        } else {
+            let len = 8 + rng.below(25) as u32;
+            let mut raw = rng.next_u64() as u32;
+            if raw >> 24 == MISS_V4_OCTET {
+                raw ^= 1 << 24;
+            }
+            let net = raw & (!0u32).checked_shl(32 - len).unwrap_or(0);
+            let addr = std::net::Ipv4Addr::from(net);
+            let _ = writeln!(body, "  {} {addr}/{len}", rng.effect());
+            rules.push((false, u128::from(net), len));
+        }
+    }
+    let mut requests = Vec::with_capacity(REQUESTS);
+    for k in 0..REQUESTS {
+        let ip = if k % 4 == 3 {
+            // Misses: addresses in ranges no rule covers.
+            if k % 8 == 3 {
+                let low = rng.next_u64() as u32 & 0x00ff_ffff;
+                std::net::Ipv4Addr::from((MISS_V4_OCTET << 24) | low).to_string()
+            } else {
+                std::net::Ipv6Addr::from((0x2001_0db9u128 << 96) | u128::from(rng.next_u64()))
+                    .to_string()
+            }
+        } else {
+            let (v6, net, len) = rules[rng.below(n)];
+            if v6 {
+                let host = u128::from(rng.next_u64()) & (!0u128).checked_shr(len).unwrap_or(0);
+                std::net::Ipv6Addr::from(net | host).to_string()
+            } else {
+                let host = (rng.next_u64() as u32) & (!0u32).checked_shr(len).unwrap_or(0);
+                std::net::Ipv4Addr::from(net as u32 | host).to_string()
+            }
+        };
+        requests.push(Req::Network {
+            host: None,
+            ip: Some(ip),
+            port: Some(443),
+        });
+    }
+    Block { body, requests }
+}
+
+/// `n` path rules: literal `/srv/d{i}/f.txt`, prefix `/srv/d{i}/**`,
+/// extension `/srv/**/*.e{i}`, mixed `/srv/d{i}/**/k/*.key` (one glob per
+/// literal prefix), and a few under `$workspace` and `~`.
+fn gen_paths(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    let mut shapes = Vec::with_capacity(n);
+    for i in 0..n {
+        let shape = match rng.below(10) {
+            0..=1 => 0,
+            2..=3 => 1,
+            4..=5 => 2,
+            6..=7 => 3,
+            8 => 4,
+            _ => 5,
+        };
+        let pattern = match shape {
+            0 => format!("/srv/d{i}/f.txt"),
+            1 => format!("/srv/d{i}/**"),
+            2 => format!("/srv/**/*.e{i}"),
+            3 => format!("/srv/d{i}/**/k/*.key"),
+            4 => format!("$workspace/w{i}/**"),
+            _ => format!("~/h{i}/*.conf"),
+        };
+        let access = match rng.below(3) {
+            0 => "read",
+            1 => "write",
+            _ => "read write",
+        };
+        let _ = writeln!(body, "  {} {access} {pattern}", rng.effect());
+        shapes.push(shape);
+    }
+    let mut requests = Vec::with_capacity(REQUESTS);
+    for k in 0..REQUESTS {
+        let i = rng.below(n);
+        let path = match (k % 4, shapes[i]) {
+            (3, _) if k % 8 == 3 => format!("/usr/lib/x{k}/libz.so.1"),
+            (3, 4) => format!("/home/u/w/other{i}/src/main.rs"),
+            (3, _) => format!("/srv/d{i}/a/b/c/notes.md"),
+            (_, 0) => format!("/srv/d{i}/f.txt"),
+            (_, 1) => format!("/srv/d{i}/a/b/c.txt"),
+            (_, 2) => format!("/srv/x/y/file.e{i}"),
+            (_, 3) => format!("/srv/d{i}/q/k/id.key"),
+            (_, 4) => format!("/home/u/w/w{i}/src/main.rs"),
+            (_, _) => format!("/home/u/h{i}/app.conf"),
+        };
+        requests.push(Req::Filesystem {
+            path,
+            access: Access::READ,
+        });
+    }
+    Block { body, requests }
+}
+
+/// MCP servers `s0`..`s3` (two pinned by source) sharing `n` tool rules:
+/// per server two general globs (`*_admin`, `*secret*`), then exact
+/// `get_{i}`, prefix `list_{i}_*`, exact pairs `create_{i}, update_{i}` and
+/// prefix `delete_{i}*`.
+fn gen_mcp(n: usize, rng: &mut Rng) -> Block {
+    const SERVERS: usize = 4;
+    let source = |j: usize| j.is_multiple_of(2).then(|| format!("ghcr.io/acme/s{j}:v1"));
+    let mut blocks = vec![String::new(); SERVERS];
+    // Per rule: (server, shape), shape 0/1 general, 2.. by position.
+    let mut rules = Vec::with_capacity(n);
+    for i in 0..n {
+        let j = i % SERVERS;
+        let shape = match i / SERVERS {
+            0 => 0,
+            1 => 1,
+            _ => 2 + rng.below(4),
+        };
+        let tools = match shape {
+            0 => "*_admin".to_string(),
+            1 => "*secret*".to_string(),
+            2 => format!("get_{i}"),
+            3 => format!("list_{i}_*"),
+            4 => format!("create_{i}, update_{i}"),
+            _ => format!("delete_{i}*"),
+        };
+        let _ = writeln!(blocks[j], "    {} {tools}", rng.effect());
+        rules.push((j, shape));
+    }
+    let mut body = String::new();
+    for (j, block) in blocks.iter().enumerate() {
+        match source(j) {
+            Some(s) => {
+                let _ = writeln!(body, "  server s{j} source \"{s}\" {{");
+            }
+            None => {
+                let _ = writeln!(body, "  server s{j} {{");
+            }
+        }
+        body.push_str(block);
+        body.push_str("  }\n");
+    }
+    let mut requests = Vec::with_capacity(REQUESTS);
+    for k in 0..REQUESTS {
+        let i = rng.below(n);
+        let (j, shape) = rules[i];
+        let (server, tool) = match (k % 4, shape) {
+            (3, _) if k % 8 == 3 => (format!("zz{k}"), format!("get_{i}")),
+            (3, _) => (format!("s{j}"), format!("merge_{i}")),
+            (_, 0) => (format!("s{j}"), "reset_admin".to_string()),
+            (_, 1) => (format!("s{j}"), "read_secret_value".to_string()),
+            (_, 2) => (format!("s{j}"), format!("get_{i}")),
+            (_, 3) => (format!("s{j}"), format!("list_{i}_issues")),
+            (_, 4) => (format!("s{j}"), format!("update_{i}")),
+            (_, _) => (format!("s{j}"), format!("delete_{i}_branch")),
+        };
+        let source = if server.starts_with("zz") {
+            None
+        } else {
+            source(j)
+        };
+        requests.push(Req::Mcp {
+            server,
+            tool: Some(tool),
+            source,
+        });
+    }
+    Block { body, requests }
+}
+
+/// Worst case for domains: `api{i}-*.shared.example.com`, all under the one
+/// anchor `shared.example.com`, so every request under it tests each glob.
+fn gen_anchor_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  {} api{i}-*.shared.example.com", rng.effect());
+    }
+    let requests = (0..REQUESTS)
+        .map(|k| {
+            let host = match k % 4 {
+                3 => format!("www{k}.shared.example.com"),
+                _ => format!("api{}-eu.shared.example.com", rng.below(n)),
+            };
+            Req::Network {
+                host: Some(host),
+                ip: None,
+                port: Some(443),
+            }
+        })
+        .collect();
+    Block { body, requests }
+}
+
+/// Worst case for names: `n` suffix globs `*_t{i}` in one server, which no
+/// hash holds, so every tool request tests each of them.
+fn gen_tool_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::from("  server s0 {\n");
+    for i in 0..n {
+        let _ = writeln!(body, "    {} *_t{i}", rng.effect());
+    }
+    body.push_str("  }\n");
+    let requests = (0..REQUESTS)
+        .map(|k| {
+            let tool = match k % 4 {
+                3 => format!("other_{k}"),
+                _ => format!("run_t{}", rng.below(n)),
+            };
+            Req::Mcp {
+                server: "s0".into(),
+                tool: Some(tool),
+                source: None,
+            }
+        })
+        .collect();
+    Block { body, requests }
+}
+
+/// Worst case for paths within the W0107 limit: `n` (at most 256) globs
+/// `/data/**/x{i}*.log` sharing the literal prefix `/data`.
+fn gen_path_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  {} read /data/**/x{i}*.log", rng.effect());
+    }
+    let requests = (0..REQUESTS)
+        .map(|k| match k % 4 {
+            3 => Req::Filesystem {
+                path: format!("/data/a/b/y{k}.log"),
+                access: Access::READ,
+            },
+            _ => Req::Filesystem {
+                path: format!("/data/a/b/x{}-1.log", rng.below(n)),
+                access: Access::READ,
+            },
+        })
+        .collect();
+    Block { body, requests }
+}
+
+/// `n` rules of `kind` and requests against them.
+pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
+    if n == 0 {
+        return Block {
+            body: String::new(),
+            requests: Vec::new(),
+        };
+    }
+    match kind {
+        Kind::Domain => gen_domains(n, rng),
+        Kind::Cidr => gen_cidrs(n, rng),
+        Kind::Path => gen_paths(n, rng),
+        Kind::Mcp => gen_mcp(n, rng),
+        Kind::AnchorGlobs => gen_anchor_globs(n, rng),
+        Kind::ToolGlobs => gen_tool_globs(n, rng),
+        Kind::PathGlobs => gen_path_globs(n, rng),
+    }
+}
+
+/// The block a kind's rules go in.
+pub fn block(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Domain | Kind::Cidr | Kind::AnchorGlobs => "network",
+        Kind::Path | Kind::PathGlobs => "filesystem",
+        Kind::Mcp | Kind::ToolGlobs => "mcp",
+    }
+}
+
+/// A whole policy file holding the given surface blocks.
+pub fn policy_source(name: &str, blocks: &[(&str, String)]) -> String {
+    let mut src = format!("policy {name}\nversion 1.0.0\n");
+    for (block, body) in blocks {
+        let _ = write!(src, "\n{block} {{\n  default deny\n{body}}}\n");
+    }
+    src
+}
+
+impl Source for Rng {
+    fn below(&mut self, n: usize) -> usize {
+        Rng::below(self, n)
+    }
+}
+
+/// A one-surface policy of `n` rules of `kind`, and requests against it;
+/// the same text on every run.
+pub fn fixture_source(kind: Kind, n: usize) -> (String, Vec<Req>) {
+    let mut rng = Rng::new(kind.seed() * 1_000_003 + n as u64);
+    let g = generate(kind, n, &mut rng);
+    let src = policy_source(
+        &format!("bench-{}-{n}", kind.name()),
+        &[(block(kind), g.body)],
+    );
+    (src, g.requests)
+}
+
+/// A policy of `n` rules, a quarter of each of [`Kind::ALL`].
+pub fn mixed_source(n: usize) -> String {
+    let mut rng = Rng::new(0xB16);
+    let mut network = String::new();
+    let mut blocks = Vec::new();
+    for kind in Kind::ALL {
+        let g = generate(kind, n / 4, &mut rng);
+        match kind {
+            Kind::Domain | Kind::Cidr => network.push_str(&g.body),
+            _ => blocks.push((block(kind), g.body)),
+        }
+    }
+    blocks.insert(0, ("network", network));
+    policy_source(&format!("bench-mixed-{n}"), &blocks)
+}

@@ -1,0 +1,233 @@
+//! The generator vocabulary: patterns that check clean, and request fields
+//! that hit them, miss them, or are hostile.
+
+/// Rule effects.
+pub const EFFECTS: &[&str] = &["allow", "deny", "ask"];
+
+/// Network targets (domains, addresses, sets), also `to` destinations.
+pub const DOMAINS: &[&str] = &[
+    "example.com",
+    "*.example.com",
+    "**.example.com",
+    "api-*.example.com",
+    "a.*.example.com",
+    "*",
+    "**.com",
+    "b.example.com",
+    "bücher.example",
+    "**.a-*.test.org",
+    "*-x*.example.com",
+    "10.0.0.0/8",
+    "10.1.0.0/16",
+    "127.0.0.1",
+    "::1",
+    "fc00::/7",
+    "@private",
+    "@loopback",
+    "@metadata",
+    "192.168.1.0/24",
+    "::ffff:192.168.0.0/112",
+    "169.254.169.254",
+    "@link-local",
+    "64:ff9b::/96",
+    "2002::/16",
+    "2001:db8::/32",
+];
+
+/// Request hosts.
+pub const HOSTS: &[&str] = &[
+    "example.com",
+    "EXAMPLE.com.",
+    "example.com..",
+    "b.example.com",
+    "x.b.example.com",
+    "api-1.example.com",
+    "api-.example.com",
+    "a.q.example.com",
+    "a.b.q.example.com",
+    "com",
+    "q-xy.example.com",
+    "bücher.example",
+    "xn--bcher-kva.example",
+    "z.a-1.test.org",
+    "test.org",
+    "localhost",
+    "x.localhost",
+    "metadata.google.internal",
+    "127.0.0.1",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "::ffff:10.1.2.3",
+    "[::1]",
+    "10.0.0.5",
+    "",
+    "a..b",
+    "evil.com/x",
+    "user@example.com",
+    "example.com:443",
+    "fe80::1%eth0",
+    "[64:ff9b::a9fe:a9fe]",
+    "2002:a00:1::1",
+];
+
+/// Request IP addresses.
+pub const IPS: &[&str] = &[
+    "10.1.2.3",
+    "10.2.0.1",
+    "127.0.0.1",
+    "169.254.169.254",
+    "fd00::1",
+    "::ffff:192.168.1.7",
+    "8.8.8.8",
+    "::1",
+    "192.168.0.9",
+    "1.2.3",
+    "garbage",
+    // IPv6 forms embedding IPv4 (NAT64, local-use NAT64, SIIT, 6to4,
+    // Teredo, ISATAP), and other local addresses.
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b::10.1.2.3",
+    "64:ff9b:1::c0a8:107",
+    "::ffff:0:10.0.0.1",
+    "2002:7f00:1::1",
+    "2001:0:4136:e378:8000:63bf:3f57:fefd",
+    "2001:db8::5efe:10.1.2.3",
+    "fe80::1",
+    "fec0::1",
+    "100.100.100.200",
+];
+
+/// Port clauses of network rules.
+pub const PORT_LISTS: &[&str] = &["", " port 443", " ports 80, 443", " port 8000-9000"];
+
+/// Request ports.
+pub const PORTS: &[u32] = &[22, 80, 443, 8080, 8500, 0, 70000];
+
+/// Path patterns.
+pub const PATHS: &[&str] = &[
+    "/etc/**",
+    "/etc/passwd",
+    "~/.ssh/**",
+    "$workspace/**",
+    "$workspace/src/*.rs",
+    "/**/*.key",
+    "~/{a,b}/**",
+    "/tmp/?x",
+    "/var/[a-c]*/log",
+    "$workspace/**/target/**",
+    "/",
+    "~",
+    "/x/**/y/*.pem",
+    "/tmp/*",
+    "/srv/**/*.tar.gz",
+];
+
+/// Filesystem rule access clauses.
+pub const ACCESS: &[&str] = &["read", "write", "read write"];
+
+/// Request paths.
+pub const REQ_PATHS: &[&str] = &[
+    "/etc/passwd",
+    "/etc",
+    "/etc/x/../passwd",
+    "/home/u/.ssh/id_rsa",
+    "/home/u/.ssh",
+    "/home/u/w/src/main.rs",
+    "/home/u/w/src/a/main.rs",
+    "/home/u/w/a/target/x",
+    "/home/u/w/target",
+    "/home/u/a/f",
+    "/tmp/ax",
+    "/tmp/abx",
+    "/var/b1/log",
+    "/var/d/log",
+    "relative/x",
+    "/a\0b",
+    "//etc//passwd/",
+    "/home/u/w/../.ssh/k",
+    "/x/y.key",
+    "/x/.key",
+    "/x/q/y/z.pem",
+    "/x/y/z.pem",
+    "/",
+    "~/x",
+    "/srv/a/b.tar.gz",
+];
+
+/// Secret name patterns.
+pub const NAMES: &[&str] = &[
+    "GITHUB_TOKEN",
+    "NPM_*",
+    "AWS_*",
+    "*_KEY",
+    "?PI",
+    "*",
+    "{A,B}_X",
+];
+
+/// Request secret names.
+pub const REQ_NAMES: &[&str] = &[
+    "GITHUB_TOKEN",
+    "github_token",
+    "NPM_TOKEN",
+    "AWS_SECRET",
+    "MY_KEY",
+    "API",
+    "A_X",
+    "AWS_a/b",
+    "bad name",
+    "",
+];
+
+/// Credential lifetimes.
+pub const LIFETIMES: &[&str] = &["", " for session", " for 1h", " for 90s"];
+
+/// Tool name patterns.
+pub const TOOLS: &[&str] = &[
+    "get_*",
+    "list_*",
+    "delete_*",
+    "create_issue",
+    "*",
+    "?et_x",
+    "*secret*",
+    "*_admin",
+];
+
+/// Request tool names.
+pub const REQ_TOOLS: &[&str] = &[
+    "get_me",
+    "delete_a/b",
+    "list_/x",
+    "GET_ME",
+    "list_x",
+    "delete_repo",
+    "create_issue",
+    "set_x",
+    "bad tool",
+    "read_secret_value",
+    "reset_admin",
+];
+
+/// Request server names.
+pub const SERVERS: &[&str] = &["github", "GitHub", "fs", "other"];
+
+/// Request server sources (the first is the pin of the generated policy).
+pub const SOURCES: &[&str] = &["ghcr.io/github/mcp:1", "ghcr.io/evil/mcp:1"];
+
+/// Root bindings: all bound (the usual case), `$workspace` unbound,
+/// none, and odd ones (trailing slashes, relative, `/`, bound twice).
+pub const ROOTS: &[&[(&str, &str)]] = &[
+    &[("home", "/home/u"), ("workspace", "/home/u/w")],
+    &[("home", "/home/u")],
+    &[],
+    &[("home", "/home/u/"), ("workspace", "/home/u/w/./")],
+    &[("home", "relative"), ("workspace", "/home/u/w")],
+    &[("home", "/"), ("workspace", "/")],
+    &[
+        ("home", "/home/u"),
+        ("workspace", "/home/u/w"),
+        ("workspace", "/elsewhere"),
+    ],
+];

@@ -1,0 +1,15 @@
+//! Test support of the workspace (unpublished): the one generator of
+//! policies and requests ([`gen`]), the bodies of the cargo-fuzz targets
+//! ([`fuzz`]), and the fixed policies they decide with ([`fixed`]).
+//!
+//! The crate's own `tests/` are the cross-crate suites (differential,
+//! combined requests, fuzz corpus replay, golden artifacts, soak) and its
+//! `benches/decide.rs` the criterion benchmark (`cargo bench --bench
+//! decide` from the workspace root). The data they read (vectors, fixtures,
+//! golden artifacts) stays in the repository's `tests/`. `fuzz/` forwards
+//! each target to [`fuzz`], and `tests/fuzz_corpus.rs` replays the corpora
+//! through the same functions on stable.
+
+pub mod fixed;
+pub mod fuzz;
+pub mod gen;
