@@ -3,9 +3,9 @@
 //!
 //! The decision itself always comes from the compiled tables
 //! ([`Policy::decide_json_detailed`]), so every build decides exactly like the
-//! native runtime. With the source at hand (full build, [`Engine::from_source`])
-//! the explanation also lists every other matching rule and why it lost, from
-//! the reference interpreter, like `polc explain`.
+//! native runtime. With the source at hand (full build, `front::from_source`)
+//! the explanation also lists every other matching rule and why it lost:
+//! `policy_lang::explain`, the data `polc explain` renders as text.
 
 use policy_eval::{effect_str, surface_str, Decision, Invalid, LoadError, Policy};
 use serde::Serialize;
