@@ -1,6 +1,6 @@
 //! Reading what commands take as input, in one place: a policy file (source
 //! or artifact, told apart by the artifact's magic bytes), read only within
-//! the size limit of its kind, and built with [`policy_lang::build`].
+//! the size limit of its kind, and built with [`policy_lang::build()`].
 
 use std::io::{Read, Write};
 use std::path::Path;

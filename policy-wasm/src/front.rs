@@ -1,4 +1,4 @@
-//! `check` and `compile` for the full build, through [`policy_lang::build`]:
+//! `check` and `compile` for the full build, through [`policy_lang::build()`]:
 //! diagnostics as [`DiagnosticJson`] (the shape `polc check --format json`
 //! prints), with the positions an editor needs (1-based line and character
 //! column, and UTF-16 offsets for JavaScript strings).
@@ -66,7 +66,7 @@ fn summary(checked: Option<&CheckedPolicy>) -> Option<Summary> {
 }
 
 /// Checks a source: every diagnostic, positioned. Compiles it too
-/// ([`policy_lang::build`]), so that the table budget (E0006) and compile
+/// ([`policy_lang::build()`]), so that the table budget (E0006) and compile
 /// warnings are reported as `polc check` reports them.
 pub fn check(source: &str) -> CheckOutput {
     let build = policy_lang::build(source);
@@ -89,7 +89,7 @@ pub fn check(source: &str) -> CheckOutput {
     }
 }
 
-/// Checks, compiles and loads a source ([`policy_lang::build`]); the engine
+/// Checks, compiles and loads a source ([`policy_lang::build()`]); the engine
 /// keeps the source for explanations. Without errors the output carries the
 /// artifact bytes.
 pub fn from_source(source: &str) -> (CompileOutput, Option<Engine>) {
