@@ -105,12 +105,7 @@ function renderDiagnostics() {
     li.addEventListener("click", () => reveal(d));
     list.append(li);
   }
-  if (r.error) {
-    const li = document.createElement("li");
-    li.textContent = `error: ${r.error}`;
-    list.append(li);
-  }
-  const errors = r.diagnostics.filter((d) => d.severity === "error").length + (r.error ? 1 : 0);
+  const errors = r.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = r.diagnostics.length - r.diagnostics.filter((d) => d.severity === "error").length;
   const plural = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
   $("#diag-summary").textContent =

@@ -1,52 +1,49 @@
 //! Rendering of diagnostics: human (rustc-style snippets through
-//! annotate-snippets) and JSON (one object per line, for CI).
+//! annotate-snippets) and JSON (one object per line, for CI), and the
+//! rules `polc explain` shows.
+
+use std::io::Write;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
-use policy_lang::diag::{Diagnostic, LineIndex, Severity};
+use policy_lang::diag::{Diagnostic, DiagnosticJson, LineIndex, Severity};
 use serde::Serialize;
 
-/// One diagnostic as `polc check --format json` prints it.
+use crate::Format;
+
+/// One diagnostic as `polc check --format json` prints it: the file name
+/// as given on the command line, then the fields of [`DiagnosticJson`]
+/// (the shape the WASM `check` returns).
 #[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
+pub struct FileDiagnostic<'a> {
     /// File name as given on the command line.
     pub file: &'a str,
-    /// 1-based line of the primary span start.
-    pub line: usize,
-    /// 1-based column (characters) of the primary span start.
-    pub column: usize,
-    /// 1-based line of the primary span end.
-    pub end_line: usize,
-    /// 1-based column of the primary span end (exclusive).
-    pub end_column: usize,
-    /// Stable code, e.g. `E0101`.
-    pub code: &'static str,
-    /// `error` or `warning`.
-    pub severity: &'static str,
-    /// What is wrong.
-    pub message: &'a str,
-    /// How to fix it, when known.
-    pub help: Option<&'a str>,
+    /// The diagnostic.
+    #[serde(flatten)]
+    pub diagnostic: DiagnosticJson,
 }
 
-/// Converts a diagnostic to its JSON form.
-pub fn to_json<'a>(
-    file: &'a str,
-    source: &str,
-    lines: &LineIndex,
-    d: &'a Diagnostic,
-) -> JsonDiagnostic<'a> {
-    let (line, column) = lines.line_col(source, d.span.start);
-    let (end_line, end_column) = lines.line_col(source, d.span.end);
-    JsonDiagnostic {
-        file,
-        line,
-        column,
-        end_line,
-        end_column,
-        code: d.code.as_str(),
-        severity: d.severity().as_str(),
-        message: &d.message,
-        help: d.help.as_deref(),
+/// Prints the diagnostics of one file, in `format`.
+pub(crate) fn print_diagnostics(
+    name: &str,
+    bytes: &[u8],
+    diagnostics: &[Diagnostic],
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) {
+    let source = String::from_utf8_lossy(bytes);
+    let lines = LineIndex::new(&source);
+    for d in diagnostics {
+        let _ = match format {
+            Format::Json => {
+                let j = FileDiagnostic {
+                    file: name,
+                    diagnostic: DiagnosticJson::new(&source, &lines, d),
+                };
+                writeln!(out, "{}", serde_json::to_string(&j).unwrap_or_default())
+            }
+            Format::Human => writeln!(out, "{}\n", human(name, &source, d, color)),
+        };
     }
 }
 

@@ -515,3 +515,51 @@ fn sources_and_artifacts_within_their_limits_are_read_whole() {
         )
     );
 }
+
+#[test]
+fn json_diagnostics_carry_utf16_offsets_and_notes() {
+    // The shape of the WASM diagnostics, with the file name first.
+    let path = tmp("dup.policy");
+    std::fs::write(
+        &path,
+        "policy d\n# é\nnetwork {\n  web: allow a.com\n  web: allow b.com\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = polc(&["check", "--format", "json", path.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    let d: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let mut keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "column",
+            "end",
+            "end_column",
+            "end_line",
+            "file",
+            "help",
+            "line",
+            "message",
+            "notes",
+            "severity",
+            "start"
+        ]
+    );
+    assert!(out.starts_with(r#"{"file":"#), "{out}");
+    assert_eq!(d["code"], "E0015");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(3))
+    );
+    // `é` is two bytes but one UTF-16 unit: offset 44, byte 45.
+    assert_eq!(
+        (d["start"].as_u64(), d["end"].as_u64()),
+        (Some(44), Some(47))
+    );
+    let note = &d["notes"][0];
+    assert_eq!(note["message"], "first used here");
+    assert_eq!(note["range"]["line"], 4);
+    assert_eq!(note["range"]["start"], 25);
+}

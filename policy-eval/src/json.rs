@@ -469,4 +469,21 @@ impl Policy {
         };
         serde_json::to_string(&v).unwrap_or_else(|_| FALLBACK.to_string())
     }
+
+    /// Why `d` was decided, in one sentence for people: the deciding rule,
+    /// the surface default, or why the request is invalid. The summary of
+    /// `polc explain` and of the WASM explanations (both builds).
+    pub fn decision_summary(&self, d: &Decision) -> String {
+        match d.reason {
+            crate::Reason::Invalid(why) => format!("the request is invalid: {}", why.message()),
+            crate::Reason::Default => format!(
+                "no rule applies; the surface default is `{}`",
+                d.effect.as_str()
+            ),
+            crate::Reason::Rule => match d.rule.and_then(|i| self.rule(i)) {
+                Some(r) => format!("deciding rule `{}` ({})", r.id, r.effect.as_str()),
+                None => "a rule decided".to_string(),
+            },
+        }
+    }
 }

@@ -1,6 +1,11 @@
 //! Diagnostics as data: the front end produces them, only the CLI renders them.
+//!
+//! [`DiagnosticJson`] is the one serialized form, shared by `polc check
+//! --format json` and the WASM `check`/`compile` results.
 
 use std::fmt;
+
+use serde::Serialize;
 
 /// A byte range in the policy source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -155,6 +160,99 @@ impl Diagnostic {
     /// Severity, from the code.
     pub fn severity(&self) -> Severity {
         self.code.severity()
+    }
+}
+
+/// A range of a policy source in the units tools need: 1-based lines and
+/// columns (columns count characters, as `polc` prints them) and UTF-16
+/// offsets (JavaScript string indexes, LSP positions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SourceRange {
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column (in characters) of the start.
+    pub column: usize,
+    /// 1-based line of the end (exclusive position).
+    pub end_line: usize,
+    /// 1-based column (in characters) of the end (exclusive position).
+    pub end_column: usize,
+    /// Start as a UTF-16 offset.
+    pub start: usize,
+    /// End as a UTF-16 offset, exclusive.
+    pub end: usize,
+}
+
+impl SourceRange {
+    /// The range of byte span `span` of `source` (offsets clamped to the
+    /// source and floored to a character boundary).
+    pub fn new(source: &str, lines: &LineIndex, span: Span) -> SourceRange {
+        let (line, column) = lines.line_col(source, span.start);
+        let (end_line, end_column) = lines.line_col(source, span.end);
+        SourceRange {
+            line,
+            column,
+            end_line,
+            end_column,
+            start: utf16(source, span.start),
+            end: utf16(source, span.end),
+        }
+    }
+}
+
+/// UTF-16 offset of byte offset `at` (clamped, floored to a char boundary).
+fn utf16(source: &str, at: usize) -> usize {
+    let at = floor_char_boundary(source, at.min(source.len()));
+    source.get(..at).map_or(0, |s| s.encode_utf16().count())
+}
+
+/// A diagnostic as JSON: what `polc check --format json` prints (one per
+/// line, with the file name added) and what the WASM `check` and `compile`
+/// return. Field names are part of `spec/wasm.md` and `spec/language.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiagnosticJson {
+    /// Stable code, e.g. `E0101`.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+    /// The primary span (flattened: `line`, `column`, `end_line`,
+    /// `end_column`, `start`, `end`).
+    #[serde(flatten)]
+    pub range: SourceRange,
+    /// Secondary locations (e.g. the first definition of a duplicate).
+    pub notes: Vec<NoteJson>,
+}
+
+/// A secondary location of a [`DiagnosticJson`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoteJson {
+    /// The note.
+    pub message: String,
+    /// Where it points.
+    pub range: SourceRange,
+}
+
+impl DiagnosticJson {
+    /// The JSON form of `d`, positioned in `source` (indexed by `lines`).
+    pub fn new(source: &str, lines: &LineIndex, d: &Diagnostic) -> DiagnosticJson {
+        DiagnosticJson {
+            code: d.code.as_str(),
+            severity: d.severity().as_str(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            range: SourceRange::new(source, lines, d.span),
+            notes: d
+                .notes
+                .iter()
+                .map(|(span, message)| NoteJson {
+                    message: message.clone(),
+                    range: SourceRange::new(source, lines, *span),
+                })
+                .collect(),
+        }
     }
 }
 

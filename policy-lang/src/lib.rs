@@ -14,6 +14,7 @@ pub mod build;
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod explain;
 pub mod lint;
 pub mod model;
 pub mod pattern;

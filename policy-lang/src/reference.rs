@@ -5,7 +5,7 @@
 //! (`policy_eval::normalize`); matching is written independently here, on
 //! `globset` and `ipnet`, so property tests comparing it with the compiled
 //! tables check the tables, not a copy of themselves. It is slow on purpose:
-//! clarity over speed. `polc explain` uses it to list every matching rule.
+//! clarity over speed. [`crate::explain`] uses it to list every matching rule.
 
 use std::net::IpAddr;
 
@@ -478,82 +478,4 @@ fn relative_matches(glob_text: &str, relative: &str) -> bool {
     glob_text
         .strip_suffix("/**")
         .is_some_and(|shorter| relative_matches(shorter, relative))
-}
-
-/// Why a matching rule did not decide a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// A pattern matched but a condition (port, access, destination) did not.
-    NotApplied(&'static str),
-    /// A rule with a stronger effect decided.
-    LostToEffect {
-        /// The deciding rule.
-        winner: usize,
-    },
-    /// A rule with the same effect, earlier in the source, decided.
-    LostToOrder {
-        /// The deciding rule.
-        winner: usize,
-    },
-    /// It applies, but no rule decided (the decision came from elsewhere).
-    Matched,
-}
-
-impl Outcome {
-    /// `not_applied`, `lost` or `matched`.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Outcome::NotApplied(_) => "not_applied",
-            Outcome::LostToEffect { .. } | Outcome::LostToOrder { .. } => "lost",
-            Outcome::Matched => "matched",
-        }
-    }
-
-    /// One line for people about `loser`, as `polc explain` prints it.
-    pub fn describe(self, policy: &CheckedPolicy, loser: usize) -> String {
-        let rule = |i: usize| policy.rules.get(i);
-        let word = Effect::as_str;
-        match self {
-            Outcome::NotApplied(reason) => format!("matched but does not apply: {reason}"),
-            Outcome::LostToEffect { winner } => match (rule(winner), rule(loser)) {
-                (Some(w), Some(l)) => {
-                    format!("lost: `{}` beats `{}`", word(w.effect), word(l.effect))
-                }
-                _ => "lost".to_string(),
-            },
-            Outcome::LostToOrder { winner } => match rule(winner) {
-                Some(w) => format!("lost: same effect, `{}` comes first in the source", w.id),
-                None => "lost".to_string(),
-            },
-            Outcome::Matched => "matched".to_string(),
-        }
-    }
-}
-
-/// Every rule that matched the request but did not decide it, in source
-/// order, with the reason: the explanation `polc explain` and the console
-/// show next to `decision` (which comes from the compiled policy).
-pub fn explain(
-    policy: &CheckedPolicy,
-    req: &Request<'_>,
-    ctx: &Context<'_>,
-    decision: &Decision,
-) -> Vec<(usize, Outcome)> {
-    let winner = decision.rule.map(|i| i as usize);
-    let won = winner.and_then(|w| policy.rules.get(w).map(|r| (w, r.effect)));
-    matches(policy, req, ctx)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| Some(m.rule) != winner)
-        .filter_map(|m| {
-            let effect = policy.rules.get(m.rule)?.effect;
-            let outcome = match (m.not_applied, won) {
-                (Some(reason), _) => Outcome::NotApplied(reason),
-                (None, Some((w, e))) if e != effect => Outcome::LostToEffect { winner: w },
-                (None, Some((w, _))) => Outcome::LostToOrder { winner: w },
-                (None, None) => Outcome::Matched,
-            };
-            Some((m.rule, outcome))
-        })
-        .collect()
 }

@@ -3,11 +3,11 @@
 //!
 //! The decision itself always comes from the compiled tables
 //! ([`Policy::decide_json_detailed`]), so every build decides exactly like the
-//! native runtime. With the source at hand (full build, [`crate::front::from_source`])
-//! the explanation also lists every other matching rule and why it lost, from
-//! the reference interpreter, like `polc explain`.
+//! native runtime. With the source at hand (full build, `front::from_source`)
+//! the explanation also lists every other matching rule and why it lost:
+//! `policy_lang::explain`, the data `polc explain` renders as text.
 
-use policy_eval::{Decision, Invalid, LoadError, Policy, Reason};
+use policy_eval::{Decision, Invalid, LoadError, Policy};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -32,22 +32,17 @@ pub struct RuleInfo {
     pub range: Option<Range>,
 }
 
-/// A range of the policy source, in the units an editor needs.
+/// A range of the policy source, in the units an editor needs: the
+/// front end's [`policy_lang::diag::SourceRange`] (the positions of
+/// diagnostics too).
+#[cfg(feature = "compiler")]
+pub use policy_lang::diag::SourceRange as Range;
+
+/// A range of the policy source. The eval-only build has no source, so no
+/// range: the type has no values and `RuleInfo::range` is always `None`.
+#[cfg(not(feature = "compiler"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Range {
-    /// 1-based line of the start.
-    pub line: usize,
-    /// 1-based column (in characters) of the start.
-    pub column: usize,
-    /// 1-based line of the end (exclusive position).
-    pub end_line: usize,
-    /// 1-based column (in characters) of the end (exclusive position).
-    pub end_column: usize,
-    /// Start as a UTF-16 offset (a JavaScript string index).
-    pub start: usize,
-    /// End as a UTF-16 offset, exclusive.
-    pub end: usize,
-}
+pub enum Range {}
 
 /// Why a decision was made, for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -234,7 +229,7 @@ impl Engine {
     fn rule_range(&self, i: u32) -> Option<Range> {
         let s = self.source.as_ref()?;
         let r = s.checked.rules.get(i as usize)?;
-        Some(crate::front::range(&s.text, &s.lines, r.span))
+        Some(Range::new(&s.text, &s.lines, r.span))
     }
 
     #[cfg(not(feature = "compiler"))]
@@ -243,68 +238,54 @@ impl Engine {
     }
 
     fn explain(&self, input: Option<&str>, decision: &Decision) -> Explanation {
-        let summary = self.summary(decision);
         #[cfg(feature = "compiler")]
         if let Some(s) = &self.source {
-            let (matches, agrees) = self.matches(s, input, decision);
-            return Explanation {
-                summary,
-                matches: Some(matches),
-                reference_agrees: Some(agrees),
-            };
+            return self.explain_source(s, input, decision);
         }
         let _ = input;
         Explanation {
-            summary,
+            summary: self.policy.decision_summary(decision),
             matches: None,
             reference_agrees: None,
         }
     }
 
-    /// The first line of `polc explain`'s explanation.
-    fn summary(&self, d: &Decision) -> String {
-        match d.reason {
-            Reason::Invalid(why) => format!("the request is invalid: {}", why.message()),
-            Reason::Default => format!(
-                "no rule applies; the surface default is `{}`",
-                d.effect.as_str()
-            ),
-            Reason::Rule => match d.rule.and_then(|i| self.policy.rule(i)) {
-                Some(r) => format!("deciding rule `{}` ({})", r.id, r.effect.as_str()),
-                None => "a rule decided".to_string(),
-            },
-        }
-    }
-
-    /// Every other matching rule and why it lost, as `polc explain` lists
-    /// them, and whether the reference interpreter agrees with `decision`.
+    /// The explanation of [`policy_lang::explain`]: every other matching
+    /// rule and why it lost, as `polc explain` lists them, and whether the
+    /// reference interpreter agrees with `decision`.
     #[cfg(feature = "compiler")]
-    fn matches(
-        &self,
-        s: &Source,
-        input: Option<&str>,
-        decision: &Decision,
-    ) -> (Vec<RuleMatch>, bool) {
-        use policy_lang::reference;
-        let Some(Ok(parsed)) = input.map(policy_eval::json::parse_request) else {
-            return (Vec::new(), matches!(decision.reason, Reason::Invalid(_)));
+    fn explain_source(&self, s: &Source, input: Option<&str>, decision: &Decision) -> Explanation {
+        use policy_lang::explain;
+        let ex = match input.map(policy_eval::json::parse_request) {
+            Some(Ok(parsed)) => {
+                parsed.with(|r, c| explain::explain(&s.checked, &self.policy, r, c, *decision))
+            }
+            // Refused before parsing: invalid, nothing matched.
+            _ => explain::Explanation {
+                summary: self.policy.decision_summary(decision),
+                decision: *decision,
+                deciding: None,
+                matches: Vec::new(),
+                reference: None,
+            },
         };
-        let (found, expected) = parsed.with(|r, c| {
-            (
-                reference::explain(&s.checked, r, c, decision),
-                reference::decide(&s.checked, r, c),
-            )
-        });
-        let agrees = (expected.effect, expected.rule) == (decision.effect, decision.rule);
-        let mut out = Vec::new();
-        for (i, outcome) in found {
-            let (outcome, why) = (outcome.kind(), outcome.describe(&s.checked, i));
-            let Some(rule) = u32::try_from(i).ok().and_then(|i| self.rule_info(i)) else {
-                continue;
-            };
-            out.push(RuleMatch { rule, outcome, why });
+        let matches = ex
+            .matches
+            .iter()
+            .filter_map(|m| {
+                let rule = u32::try_from(m.rule).ok().and_then(|i| self.rule_info(i))?;
+                Some(RuleMatch {
+                    rule,
+                    outcome: m.outcome.kind(),
+                    why: m.why.clone(),
+                })
+            })
+            .collect();
+        Explanation {
+            reference_agrees: Some(ex.reference_agrees()),
+            summary: ex.summary,
+            matches: Some(matches),
         }
-        (out, agrees)
     }
 }
 

@@ -1,41 +1,13 @@
-//! `check` and `compile` for the full build: diagnostics as data, with the
-//! positions an editor needs (1-based line and character column like `polc`,
-//! and UTF-16 offsets for JavaScript strings).
+//! `check` and `compile` for the full build, through [`policy_lang::build()`]:
+//! diagnostics as [`DiagnosticJson`] (the shape `polc check --format json`
+//! prints), with the positions an editor needs (1-based line and character
+//! column, and UTF-16 offsets for JavaScript strings).
 
-use policy_eval::Policy;
-use policy_lang::check::{check_source, CheckResult};
-use policy_lang::diag::{floor_char_boundary, Diagnostic, LineIndex, Severity, Span};
+use policy_lang::diag::{Diagnostic, DiagnosticJson, LineIndex, Severity};
+use policy_lang::model::CheckedPolicy;
 use serde::Serialize;
 
-use crate::engine::{Engine, Range, Source};
-
-/// One diagnostic, positioned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DiagnosticInfo {
-    /// Stable code, e.g. `E0101` (documented in `spec/language.md`).
-    pub code: &'static str,
-    /// `error` or `warning`.
-    pub severity: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it, when known.
-    pub help: Option<String>,
-    /// Where it points (flattened: `line`, `column`, `end_line`,
-    /// `end_column`, `start`, `end`).
-    #[serde(flatten)]
-    pub range: Range,
-    /// Secondary locations (e.g. the first definition of a duplicate).
-    pub notes: Vec<Note>,
-}
-
-/// A secondary location of a diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
-    /// The note.
-    pub message: String,
-    /// Where it points.
-    pub range: Range,
-}
+use crate::engine::{Engine, Source};
 
 /// Name, version and size of a policy that checked without errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,8 +29,9 @@ pub struct CheckOutput {
     pub errors: usize,
     /// Number of warnings.
     pub warnings: usize,
-    /// Every diagnostic, sorted by position.
-    pub diagnostics: Vec<DiagnosticInfo>,
+    /// Every diagnostic: check diagnostics sorted by position, then compile
+    /// diagnostics (W0107, E0006).
+    pub diagnostics: Vec<DiagnosticJson>,
     /// The policy, when there is no error.
     pub policy: Option<Summary>,
 }
@@ -68,74 +41,37 @@ pub struct CheckOutput {
 pub struct CompileOutput {
     /// The artifact was produced.
     pub ok: bool,
-    /// Check diagnostics, then compiler warnings.
-    pub diagnostics: Vec<DiagnosticInfo>,
-    /// A problem that is not a diagnostic (the table budget, or the runtime
-    /// refusing the compiled artifact).
-    pub error: Option<String>,
-    /// The policy, when compiled.
+    /// Check diagnostics, then compile diagnostics (W0107 and the table
+    /// budget, E0006).
+    pub diagnostics: Vec<DiagnosticJson>,
+    /// The policy, when it checked without errors.
     pub policy: Option<Summary>,
     /// The artifact bytes (passed to JavaScript as a `Uint8Array`).
     #[serde(skip)]
     pub artifact: Option<Vec<u8>>,
 }
 
-/// A [`Range`] for a byte span of `src`.
-pub fn range(src: &str, lines: &LineIndex, span: Span) -> Range {
-    let (line, column) = lines.line_col(src, span.start);
-    let (end_line, end_column) = lines.line_col(src, span.end);
-    Range {
-        line,
-        column,
-        end_line,
-        end_column,
-        start: utf16(src, span.start),
-        end: utf16(src, span.end),
-    }
+fn diagnostics(src: &str, lines: &LineIndex, ds: &[Diagnostic]) -> Vec<DiagnosticJson> {
+    ds.iter()
+        .map(|d| DiagnosticJson::new(src, lines, d))
+        .collect()
 }
 
-/// UTF-16 offset of byte offset `at` (clamped, floored to a char boundary).
-fn utf16(src: &str, at: usize) -> usize {
-    let at = floor_char_boundary(src, at.min(src.len()));
-    src.get(..at).map_or(0, |s| s.encode_utf16().count())
-}
-
-fn diagnostic(src: &str, lines: &LineIndex, d: &Diagnostic) -> DiagnosticInfo {
-    let r = range(src, lines, d.span);
-    DiagnosticInfo {
-        code: d.code.as_str(),
-        severity: d.severity().as_str(),
-        message: d.message.clone(),
-        help: d.help.clone(),
-        range: r,
-        notes: d
-            .notes
-            .iter()
-            .map(|(span, message)| Note {
-                message: message.clone(),
-                range: range(src, lines, *span),
-            })
-            .collect(),
-    }
-}
-
-fn diagnostics(src: &str, lines: &LineIndex, ds: &[Diagnostic]) -> Vec<DiagnosticInfo> {
-    ds.iter().map(|d| diagnostic(src, lines, d)).collect()
-}
-
-fn summary(result: &CheckResult) -> Option<Summary> {
-    result.policy.as_ref().map(|p| Summary {
+fn summary(checked: Option<&CheckedPolicy>) -> Option<Summary> {
+    checked.map(|p| Summary {
         name: p.name.clone(),
         version: p.version.clone(),
         rules: p.rules.len(),
     })
 }
 
-/// Checks a source: every diagnostic, positioned.
+/// Checks a source: every diagnostic, positioned. Compiles it too
+/// ([`policy_lang::build()`]), so that the table budget (E0006) and compile
+/// warnings are reported as `polc check` reports them.
 pub fn check(source: &str) -> CheckOutput {
-    let result = check_source(source);
+    let build = policy_lang::build(source);
     let lines = LineIndex::new(source);
-    let errors = result
+    let errors = build
         .diagnostics
         .iter()
         .filter(|d| d.severity() == Severity::Error)
@@ -143,43 +79,32 @@ pub fn check(source: &str) -> CheckOutput {
     CheckOutput {
         ok: errors == 0,
         errors,
-        warnings: result.diagnostics.len() - errors,
-        diagnostics: diagnostics(source, &lines, &result.diagnostics),
-        policy: summary(&result),
+        warnings: build.diagnostics.len() - errors,
+        diagnostics: diagnostics(source, &lines, &build.diagnostics),
+        policy: if errors == 0 {
+            summary(build.checked.as_ref())
+        } else {
+            None
+        },
     }
 }
 
-/// Checks, compiles and loads a source; the engine keeps the source for
-/// explanations. Without errors the output carries the artifact bytes.
+/// Checks, compiles and loads a source ([`policy_lang::build()`]); the engine
+/// keeps the source for explanations. Without errors the output carries the
+/// artifact bytes.
 pub fn from_source(source: &str) -> (CompileOutput, Option<Engine>) {
-    let result = check_source(source);
+    let build = policy_lang::build(source);
     let lines = LineIndex::new(source);
     let mut out = CompileOutput {
         ok: false,
-        diagnostics: diagnostics(source, &lines, &result.diagnostics),
-        error: None,
-        policy: summary(&result),
+        diagnostics: diagnostics(source, &lines, &build.diagnostics),
+        policy: summary(build.checked.as_ref()),
         artifact: None,
     };
-    let Some(checked) = result.policy else {
+    let (false, Some(checked), Some(policy), Some(bytes)) =
+        (build.has_errors(), build.checked, build.policy, build.bytes)
+    else {
         return (out, None);
-    };
-    let compiled = match policy_lang::compile::compile(&checked, source) {
-        Ok(c) => c,
-        Err(e) => {
-            out.error = Some(e.to_string());
-            return (out, None);
-        }
-    };
-    out.diagnostics
-        .extend(diagnostics(source, &lines, &compiled.warnings));
-    let bytes = compiled.artifact.to_bytes();
-    let policy = match Policy::from_artifact(compiled.artifact) {
-        Ok(p) => p,
-        Err(e) => {
-            out.error = Some(format!("compiled artifact refused: {e}"));
-            return (out, None);
-        }
     };
     out.ok = true;
     out.artifact = Some(bytes);

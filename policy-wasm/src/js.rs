@@ -114,7 +114,8 @@ export interface TestReport {
 #[cfg(feature = "compiler")]
 #[wasm_bindgen(typescript_custom_section)]
 const TS_COMPILER: &'static str = r#"
-/** One diagnostic (codes in spec/language.md), positioned like SourceRange. */
+/** One diagnostic (codes in spec/language.md), positioned like SourceRange;
+ * the same object `polc check --format json` prints (without `file`). */
 export interface Diagnostic {
   code: string;
   severity: "error" | "warning";
@@ -137,11 +138,11 @@ export interface CheckResult {
   policy: PolicySummary | null;
 }
 
-/** `compile(source)`: the artifact bytes, or diagnostics and/or `error`. */
+/** `compile(source)`: the artifact bytes, or the diagnostics that prevent
+ * it (the table budget is E0006 like any other). */
 export interface CompileResult {
   ok: boolean;
   diagnostics: Diagnostic[];
-  error: string | null;
   policy: PolicySummary | null;
   artifact: Uint8Array | null;
 }

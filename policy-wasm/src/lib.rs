@@ -14,7 +14,9 @@
 //! * [`engine`]: a loaded policy deciding JSON requests, with an explanation.
 //! * [`cases`]: policy test files (`spec/tests.md`), parsed exactly as
 //!   `polc test` parses them.
-//! * [`front`] (full build): `check` and `compile` with diagnostics as data.
+//! * [`front`] (full build): `check` and `compile` through
+//!   `policy_lang::build`, diagnostics as `policy_lang::diag::DiagnosticJson`
+//!   (the objects `polc check --format json` prints).
 //! * [`request`]: the JSON text of a request from a JavaScript value,
 //!   refusing what JSON cannot carry as it is (lone surrogates, NaN,
 //!   `toJSON`).
