@@ -28,9 +28,9 @@ use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
 use arbitrary::{Arbitrary, Unstructured};
-use policy_eval::codec::{crc32, HEADER_LEN, MAGIC};
 use policy_eval::event::Event;
 use policy_eval::json::parse_request;
+use policy_eval::wire::{crc32, HEADER_LEN, MAGIC};
 use policy_eval::{Access, Context, Decision, Policy, Reason, Request};
 use policy_lang::check::{self, CheckResult};
 use policy_lang::compile::CompileError;

@@ -112,7 +112,7 @@ proptest! {
             let (req, roots): (Request<'_>, &[(&str, &str)]) = match r {
                 Req::Net(host, ip, port) => (Request::Network { host, ip, port }, &full),
                 Req::Fs(path, access, bind) => {
-                    let access = policy_eval::model::Access(access);
+                    let access = policy_eval::artifact::Access(access);
                     (Request::Filesystem { path, access }, if bind { &full } else { &full[..1] })
                 }
                 Req::Cred(name, host, ip) => (Request::Credential { name, host, ip }, &full),

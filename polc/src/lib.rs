@@ -11,8 +11,8 @@ use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use policy_eval::codec::MAGIC;
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_POLICY_SOURCE_BYTES};
+use policy_eval::wire::MAGIC;
 use policy_lang::check::{check_bytes, source_too_large, CheckResult};
 use policy_lang::diag::{LineIndex, Severity};
 

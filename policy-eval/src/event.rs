@@ -7,12 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::artifact::Access;
 use crate::decision::{effect_str, surface_str, Context, Decision, Reason, Request};
 use crate::json::LifetimeJson;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
-use crate::model::Access;
+use crate::load::Policy;
 use crate::normalize::{self, Host};
-use crate::policy::Policy;
 
 /// Version of the event schema.
 pub const EVENT_SCHEMA: u32 = 1;

@@ -9,9 +9,9 @@
 //! # Architecture invariants
 //!
 //! * **No dependency on the parser.** This crate knows nothing of the policy
-//!   language; `policy-lang` builds a [`model::Artifact`] and encodes it with
-//!   [`model::Artifact::to_bytes`]. The byte format is defined in
-//!   `spec/artifact.md` (and [`codec`]), never by a serde derive.
+//!   language; `policy-lang` builds an [`artifact::Artifact`] and encodes it
+//!   with [`artifact::Artifact::to_bytes`]. The byte format is defined in
+//!   `spec/artifact.md` (and [`wire`]), never by a serde derive.
 //! * **Loading validates everything.** [`Policy::from_bytes`] and
 //!   [`Policy::from_artifact`] check framing, checksum and every table and
 //!   cross-reference, and never panic: a bad artifact is a [`LoadError`].
@@ -29,10 +29,10 @@
 //!
 //! # Code map
 //!
-//! * [`model`]: the artifact's logical tables (contract with the compiler).
-//! * [`codec`]: artifact encoder and decoder, CRC-32.
-//! * [`Policy`] (`policy.rs`): validation and load-time indexes.
-//! * `eval.rs`: [`Policy::decide`].
+//! * [`artifact`]: the artifact's logical tables (contract with the compiler).
+//! * [`wire`]: artifact encoder and decoder, CRC-32.
+//! * [`Policy`] (`load.rs`): validation and load-time indexes.
+//! * `decide.rs`: [`Policy::decide`].
 //! * [`normalize`]: request normalization shared with the compiler.
 //! * [`addr`]: IPv4 addresses embedded in IPv6 ones; local addresses.
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
@@ -41,23 +41,23 @@
 #![forbid(unsafe_code)]
 
 pub mod addr;
-pub mod codec;
+pub mod artifact;
+mod decide;
 mod decision;
 mod error;
-mod eval;
 pub mod event;
 pub mod glob;
 mod hash;
 pub mod json;
 pub mod limits;
-pub mod model;
+mod load;
 pub mod normalize;
-mod policy;
+pub mod wire;
 
+pub use artifact::{Access, Artifact, Effect, Lifetime, Surface};
 pub use decision::{effect_str, surface_str, Context, Decision, Invalid, Reason, Request};
 pub use error::LoadError;
-pub use model::{Access, Artifact, Effect, Lifetime, Surface};
-pub use policy::Policy;
+pub use load::Policy;
 
 #[cfg(test)]
 mod tests;

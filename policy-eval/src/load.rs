@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
+use crate::artifact::{Artifact, Condition, Effect, NameTables, Rule, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::{FxMap, Roll, RollMap};
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_SOURCE_LEN, MAX_TABLE_ENTRIES};
-use crate::model::{Artifact, Condition, Effect, NameTables, Rule, Surface};
 use crate::normalize::{is_normalized_domain, is_normalized_name, is_normalized_relative_path};
 
 /// A loaded policy: the artifact plus hash indexes and parsed globs.
@@ -488,7 +488,7 @@ impl Policy {
             .iter()
             .map(|r| r.effect as u8 | (u8::from(r.cond == Condition::None) << 2))
             .collect();
-        let v4_buckets = crate::eval::v4_buckets(&art.network.v4);
+        let v4_buckets = crate::decide::v4_buckets(&art.network.v4);
         Ok(Policy {
             rule_bits,
             v4_buckets,
@@ -552,7 +552,7 @@ fn check_intervals<T: Copy + Ord + Default + std::fmt::Display>(
     Ok(())
 }
 
-fn root_index(r: &crate::model::FsRoot, ck: &Checker) -> Result<RootIndex, LoadError> {
+fn root_index(r: &crate::artifact::FsRoot, ck: &Checker) -> Result<RootIndex, LoadError> {
     const T: &str = "filesystem";
     let bad = |what: &str, k: &str| {
         Err(LoadError::table(

@@ -5,13 +5,13 @@
 //! length, CRC-32) and the shape of every table; the semantic validation is
 //! [`crate::Policy::from_artifact`].
 
-use crate::error::LoadError;
-use crate::limits::MAX_ARTIFACT_BYTES;
-use crate::model::{
+use crate::artifact::{
     Access, Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob,
     DomainPattern, Effect, FsRoot, FsTables, Lifetime, McpServer, McpTables, Meta, NameTables,
     NetworkTables, Rule, Surface,
 };
+use crate::error::LoadError;
+use crate::limits::MAX_ARTIFACT_BYTES;
 
 /// The 8 magic bytes opening every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";

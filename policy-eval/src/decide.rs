@@ -14,15 +14,15 @@
 use std::net::IpAddr;
 
 use crate::addr;
+use crate::artifact::{
+    Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
+};
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::glob::Glob;
 use crate::hash::Roll;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
-use crate::model::{
-    Access, Candidates, Condition, Destinations, DomainPattern, Effect, Rule, Surface,
-};
+use crate::load::{has_bit, DirIndex, NameIndex, Policy, RootIndex, V4_BUCKET_BITS};
 use crate::normalize::{self, Host};
-use crate::policy::{has_bit, DirIndex, NameIndex, Policy, RootIndex, V4_BUCKET_BITS};
 
 /// The best (effect, rule index) found so far, and the weakest effect that
 /// may still count: [`Effect::Ask`] while probing addresses embedded in an
