@@ -152,9 +152,10 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Normalizes the `ip` field: every IPv4 spelling of [`host`], IPv6 with or
-/// without brackets, zone ids invalid, mapped and compatible IPv6 as IPv4.
-/// Anything that is not an IP literal is invalid.
+/// Normalizes the `ip` field: every IPv4 spelling of
+/// [`host`](fn@super::host), IPv6 with or without brackets, zone ids
+/// invalid, mapped and compatible IPv6 as IPv4. Anything that is not an IP
+/// literal is invalid.
 pub fn ip(input: &str) -> Result<IpAddr, Invalid> {
     if input.is_empty() || input.len() > MAX_HOST_INPUT_LEN {
         return Err(Invalid::IpInvalid);

@@ -2,13 +2,13 @@
 //! and the reference interpreter, so every component agrees on what a host,
 //! IP address, path or name means.
 //!
-//! Allocation: [`host`] writes into a caller buffer and allocates only on the
-//! IDNA path (non-ASCII input, or an ASCII label starting with `xn--`, which
-//! is validated by UTS 46). [`ip`], [`path`], [`name`] and [`port`] never
-//! allocate.
+//! Allocation: [`host()`] writes into a caller buffer and allocates only on
+//! the IDNA path (non-ASCII input, or an ASCII label starting with `xn--`,
+//! which is validated by UTS 46). [`ip()`], [`path()`], [`name()`] and
+//! [`port()`] never allocate.
 //!
-//! Every function fails closed: anything ambiguous is [`Invalid`], and an
-//! invalid request is denied.
+//! Every function fails closed: anything ambiguous is
+//! [`Invalid`](crate::Invalid), and an invalid request is denied.
 //!
 //! One submodule per kind of value, re-exported here: `host` (domains and
 //! IDNA), `ip` (addresses, ports), `path`, `name` (names, MCP sources).
