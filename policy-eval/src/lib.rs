@@ -29,11 +29,23 @@
 //!
 //! # Code map
 //!
-//! * [`artifact`]: the artifact's logical tables (contract with the compiler).
-//! * [`wire`]: artifact encoder and decoder, CRC-32.
-//! * [`Policy`] (`load.rs`): validation and load-time indexes.
-//! * `decide.rs`: [`Policy::decide`].
-//! * [`normalize`]: request normalization shared with the compiler.
+//! A policy is loaded once (`load.rs`) and decides many requests
+//! (`decide.rs`). Each lookup shape is one module under `table/` that
+//! validates and indexes its tables at load and probes them at decide;
+//! `load` and `decide` depend on the tables, never the other way round.
+//!
+//! * [`artifact`]: the artifact's plain tables (contract with the compiler).
+//! * [`wire`]: the byte format (`spec/artifact.md`): encoder, decoder, CRC-32.
+//! * [`Policy`] (`load.rs`): [`Policy::from_bytes`], runs each table's
+//!   validation and index building.
+//! * `decide.rs`: [`Policy::decide`]: normalize, probe each table, finish
+//!   (combine by precedence).
+//! * `table/`: one module per lookup shape: `domain` (anchors, label globs),
+//!   `ip` (address intervals, IPv4 buckets), `path` (roots, directory index,
+//!   extensions, globs), `name` (secret, server and tool names), `rules`
+//!   (rules, candidate lists and their conditions, the precedence scan).
+//! * [`normalize`]: request normalization shared with the compiler (`host`,
+//!   `path`, `name` submodules, re-exported).
 //! * [`addr`]: IPv4 addresses embedded in IPv6 ones; local addresses.
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
@@ -52,6 +64,7 @@ pub mod json;
 pub mod limits;
 mod load;
 pub mod normalize;
+mod table;
 pub mod wire;
 
 pub use artifact::{Access, Artifact, Effect, Lifetime, Surface};
