@@ -160,6 +160,7 @@ impl McpIndex {
 
     /// The index of server `server` (normalized) if it is approved and its
     /// pin, if any, equals `source`.
+    #[inline]
     pub(crate) fn approved(
         &self,
         art: &Artifact,
