@@ -240,7 +240,7 @@ impl RootIndex {
 }
 
 /// Probes the general globs grouped under `dir`.
-#[inline]
+#[inline(always)]
 fn probe_globs(dir: &DirIndex, rel: &str, scan: &Scan, best: &mut Best) {
     for (g, c) in &dir.globs {
         if g.is_match(rel) {

@@ -264,8 +264,8 @@ pub(crate) struct Scan<'a> {
 impl Scan<'_> {
     /// Considers the first rule of candidate list `list` that applies.
     ///
-    /// `#[inline]`: the probes of every table call it, from other modules
-    /// (it was inlined when they shared one file).
+    /// Always inlined: the probes of every table call it from other modules,
+    /// and it was inlined into them when they shared one file.
     #[inline(always)]
     pub(crate) fn consider(&self, best: &mut Best, list: Candidates) {
         let Some(list) = self.candidates.get(list as usize) else {
