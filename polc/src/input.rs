@@ -5,8 +5,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use policy_eval::codec::MAGIC;
 use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_POLICY_SOURCE_BYTES};
+use policy_eval::wire::MAGIC;
 use policy_eval::{LoadError, Policy};
 use policy_lang::check::source_too_large;
 use policy_lang::model::CheckedPolicy;

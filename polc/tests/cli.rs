@@ -468,7 +468,7 @@ fn oversized_sources_are_refused_from_their_size_without_being_read() {
 
 #[test]
 fn oversized_artifacts_are_refused_from_their_size_without_being_read() {
-    let magic = policy_eval::codec::MAGIC;
+    let magic = policy_eval::wire::MAGIC;
     let limit = MAX_ARTIFACT_BYTES as u64;
     for size in [limit + 1, 16 << 30] {
         let path = sparse("over.apol", &magic, size);

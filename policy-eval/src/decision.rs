@@ -1,6 +1,6 @@
 //! Requests, contexts and decisions: the values crossing the `decide` call.
 
-use crate::model::{Access, Effect, Lifetime, Surface};
+use crate::artifact::{Access, Effect, Lifetime, Surface};
 
 /// One request to decide. Strings are raw: [`crate::Policy::decide`]
 /// normalizes them (see `spec/requests.md`).

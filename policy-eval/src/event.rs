@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use crate::decision::{Context, Decision, Reason, Request};
 use crate::json::LifetimeJson;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::load::Policy;
 use crate::normalize::{self, Host};
-use crate::policy::Policy;
 
 /// Version of the event schema.
 pub const EVENT_SCHEMA: u32 = 1;

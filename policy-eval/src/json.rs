@@ -11,10 +11,10 @@ use std::borrow::Cow;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::artifact::{Access, Lifetime};
 use crate::decision::{Context, Decision, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
-use crate::model::{Access, Lifetime};
-use crate::policy::Policy;
+use crate::load::Policy;
 use crate::Surface;
 
 /// A request parsed from JSON, owning its strings.

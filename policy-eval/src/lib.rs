@@ -9,9 +9,9 @@
 //! # Architecture invariants
 //!
 //! * **No dependency on the parser.** This crate knows nothing of the policy
-//!   language; `policy-lang` builds a [`model::Artifact`] and encodes it with
-//!   [`model::Artifact::to_bytes`]. The byte format is defined in
-//!   `spec/artifact.md` (and [`codec`]), never by a serde derive.
+//!   language; `policy-lang` builds an [`artifact::Artifact`] and encodes it
+//!   with [`artifact::Artifact::to_bytes`]. The byte format is defined in
+//!   `spec/artifact.md` (and [`wire`]), never by a serde derive.
 //! * **Loading validates everything.** [`Policy::from_bytes`] and
 //!   [`Policy::from_artifact`] check framing, checksum and every table and
 //!   cross-reference, and never panic: a bad artifact is a [`LoadError`].
@@ -29,11 +29,23 @@
 //!
 //! # Code map
 //!
-//! * [`model`]: the artifact's logical tables (contract with the compiler).
-//! * [`codec`]: artifact encoder and decoder, CRC-32.
-//! * [`Policy`] (`policy.rs`): validation and load-time indexes.
-//! * `eval.rs`: [`Policy::decide`].
-//! * [`normalize`]: request normalization shared with the compiler.
+//! A policy is loaded once (`load.rs`) and decides many requests
+//! (`decide.rs`). Each lookup shape is one module under `table/` that
+//! validates and indexes its tables at load and probes them at decide;
+//! `load` and `decide` depend on the tables, never the other way round.
+//!
+//! * [`artifact`]: the artifact's plain tables (contract with the compiler).
+//! * [`wire`]: the byte format (`spec/artifact.md`): encoder, decoder, CRC-32.
+//! * [`Policy`] (`load.rs`): [`Policy::from_bytes`], runs each table's
+//!   validation and index building.
+//! * `decide.rs`: [`Policy::decide`]: normalize, probe each table, finish
+//!   (combine by precedence).
+//! * `table/`: one module per lookup shape: `domain` (anchors, label globs),
+//!   `ip` (address intervals, IPv4 buckets), `path` (roots, directory index,
+//!   extensions, globs), `name` (secret, server and tool names), `rules`
+//!   (rules, candidate lists and their conditions, the precedence scan).
+//! * [`normalize`]: request normalization shared with the compiler (`host`,
+//!   `path`, `name` submodules, re-exported).
 //! * [`addr`]: IPv4 addresses embedded in IPv6 ones; local addresses.
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
@@ -44,26 +56,27 @@
 #![forbid(unsafe_code)]
 
 pub mod addr;
+pub mod artifact;
 #[cfg(feature = "cases")]
 pub mod cases;
-pub mod codec;
+mod decide;
 mod decision;
 mod error;
-mod eval;
 pub mod event;
 pub mod glob;
 mod hash;
 pub mod json;
 pub mod limits;
-pub mod model;
+mod load;
 pub mod normalize;
-mod policy;
+mod table;
+pub mod wire;
 mod words;
 
+pub use artifact::{Access, Artifact, Effect, Lifetime, Surface};
 pub use decision::{Context, Decision, Invalid, Reason, Request};
 pub use error::LoadError;
-pub use model::{Access, Artifact, Effect, Lifetime, Surface};
-pub use policy::Policy;
+pub use load::Policy;
 
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use policy_eval::model::*;
+use policy_eval::artifact::*;
 use policy_eval::{Context, Policy, Request};
 
 struct Counting;

@@ -13,12 +13,12 @@ pub extern "C" fn apol_version() -> *const c_char {
 /// Oldest artifact format version this library loads.
 #[no_mangle]
 pub extern "C" fn apol_artifact_format_min() -> u32 {
-    policy_eval::codec::FORMAT_VERSION
+    policy_eval::wire::FORMAT_VERSION
 }
 
 /// Newest artifact format version this library loads. Artifacts of
 /// versions outside `[min, max]` are refused with `APOL_ERR_ARTIFACT`.
 #[no_mangle]
 pub extern "C" fn apol_artifact_format_max() -> u32 {
-    policy_eval::codec::FORMAT_VERSION
+    policy_eval::wire::FORMAT_VERSION
 }

@@ -5,8 +5,8 @@
 //! tests) goes through [`build`], so all of them test the path production
 //! takes: the policy they decide with was loaded from the artifact bytes.
 
+use policy_eval::artifact::Artifact;
 use policy_eval::limits;
-use policy_eval::model::Artifact;
 use policy_eval::Policy;
 
 use crate::check::{self, CheckResult};

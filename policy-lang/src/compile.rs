@@ -1,5 +1,5 @@
 //! Lowering: [`CheckedPolicy`] to the lookup tables of an
-//! [`policy_eval::model::Artifact`].
+//! [`policy_eval::artifact::Artifact`].
 //!
 //! Patterns are sorted by shape so each gets a structure whose lookup cost
 //! does not grow with the number of rules:
@@ -22,11 +22,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ipnet::IpNet;
-use policy_eval::limits;
-use policy_eval::model::{
+use policy_eval::artifact::{
     Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob, FsRoot, McpServer,
     Meta, NameTables, Rule,
 };
+use policy_eval::limits;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Code, Diagnostic};
@@ -50,7 +50,7 @@ pub enum CompileError {
 /// A compiled policy and the warnings found while compiling (W0107).
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    /// The artifact's content; `policy_eval::model::Artifact::to_bytes` encodes it.
+    /// The artifact's content; `policy_eval::artifact::Artifact::to_bytes` encodes it.
     pub artifact: Artifact,
     /// Performance warnings.
     pub warnings: Vec<Diagnostic>,

@@ -3,7 +3,7 @@
 //! Pipeline: [`syntax`] (pest grammar, every syntax error) → [`ast`] →
 //! [`check`] (validation, every semantic error, typed [`model`]; one
 //! parser per pattern kind in [`pattern`]) →
-//! `compile` (lookup tables in `policy_eval::model`). [`build::build`] runs
+//! `compile` (lookup tables in `policy_eval::artifact`). [`build::build`] runs
 //! the whole pipeline and loads the bytes; every caller uses it.
 //!
 //! Architecture invariants: the front end does no I/O and never panics on

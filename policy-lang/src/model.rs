@@ -5,7 +5,7 @@
 //! order across the whole file.
 
 use ipnet::IpNet;
-pub use policy_eval::model::{Access, DomainPattern, Effect, Lifetime, Surface};
+pub use policy_eval::artifact::{Access, DomainPattern, Effect, Lifetime, Surface};
 
 use crate::diag::Span;
 

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use policy_eval::codec::MAGIC;
+use policy_eval::wire::MAGIC;
 use policy_eval::Policy;
 
 fn root() -> PathBuf {

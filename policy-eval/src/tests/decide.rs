@@ -1,5 +1,5 @@
+use crate::artifact::*;
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
-use crate::model::*;
 use crate::{LoadError, Policy};
 
 /// Builds artifacts by hand.

@@ -2,9 +2,9 @@
 //! over it gives its specific error, just at it is accepted.
 
 use super::decide::B;
-use crate::codec::HEADER_LEN;
+use crate::artifact::*;
 use crate::limits::*;
-use crate::model::*;
+use crate::wire::HEADER_LEN;
 use crate::{Context, Decision, Invalid, LoadError, Policy, Reason, Request};
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-use policy_eval::model::{Condition, DomainEntry, Meta, Rule};
+use policy_eval::artifact::{Condition, DomainEntry, Meta, Rule};
 use policy_eval::{Artifact, Effect, Surface};
 
 /// Index of the `gh` rule.

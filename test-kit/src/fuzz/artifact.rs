@@ -4,8 +4,8 @@
 use std::time::UNIX_EPOCH;
 
 use arbitrary::{Arbitrary, Unstructured};
-use policy_eval::codec::{crc32, HEADER_LEN, MAGIC};
 use policy_eval::event::Event;
+use policy_eval::wire::{crc32, HEADER_LEN, MAGIC};
 use policy_eval::{Context, Decision, Policy, Reason, Request};
 
 use super::json::check_event;

@@ -1,8 +1,8 @@
 use proptest::prelude::*;
 
 use super::decide::{cred_policy, fs_policy, mcp_policy, network_policy};
-use crate::codec::{crc32, FORMAT_VERSION, HEADER_LEN};
-use crate::model::Artifact;
+use crate::artifact::Artifact;
+use crate::wire::{crc32, FORMAT_VERSION, HEADER_LEN};
 use crate::{LoadError, Policy};
 
 /// One artifact using every table.

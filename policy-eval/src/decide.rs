@@ -1,0 +1,307 @@
+//! [`Policy::decide`]: normalize the request, probe each table (`table/*`),
+//! finish (combine by precedence, see `table/rules.rs`).
+//!
+//! Architecture invariant: `decide` never panics and never allocates for
+//! ASCII requests. Scratch space (normalized host, path, names) lives in
+//! stack buffers; the only allocation is IDNA processing of non-ASCII hosts
+//! and of ASCII labels starting with `xn--`.
+
+use crate::artifact::{Access, Condition, Effect, Rule, Surface};
+use crate::decision::{Context, Decision, Invalid, Reason, Request};
+use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
+use crate::load::Policy;
+use crate::normalize::{self, Host};
+use crate::table::rules::{address_in, v4_in, Best, Dest};
+
+macro_rules! try_norm {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(why) => return Decision::invalid(why),
+        }
+    };
+}
+
+impl Policy {
+    /// Decides `req` in `ctx`. Never panics; invalid requests are denied with
+    /// [`Reason::Invalid`]. See `spec/requests.md` for the semantics.
+    pub fn decide(&self, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
+        match *req {
+            Request::Network { host, ip, port } => self.decide_network(host, ip, port),
+            Request::Filesystem { path, access } => self.decide_fs(path, access, ctx),
+            Request::Credential { name, host, ip } => self.decide_credential(name, host, ip),
+            Request::Mcp {
+                server,
+                tool,
+                source,
+            } => self.decide_mcp(server, tool, source),
+        }
+    }
+
+    fn finish(&self, best: Best, surface: Surface) -> Decision {
+        let Some((effect, ri)) = best.found else {
+            let default = self
+                .art
+                .defaults
+                .get(surface as usize)
+                .copied()
+                .unwrap_or(Effect::Deny);
+            return Decision::default_effect(default);
+        };
+        let lifetime = match self.art.rules.get(ri as usize).map(|r| &r.cond) {
+            Some(Condition::Credential(c)) if effect != Effect::Deny => Some(c.lifetime),
+            _ => None,
+        };
+        Decision {
+            effect,
+            rule: Some(ri),
+            reason: Reason::Rule,
+            lifetime,
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Network
+    // -----------------------------------------------------------------------
+
+    fn decide_network(&self, host: Option<&str>, ip: Option<&str>, port: Option<u32>) -> Decision {
+        if host.is_none() && ip.is_none() {
+            return Decision::invalid(Invalid::NetworkTarget);
+        }
+        let mut hb = [0u8; MAX_HOST_LEN];
+        let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
+        let ip = try_norm!(ip.map(normalize::ip).transpose());
+        let port = try_norm!(port.map(normalize::port).transpose());
+        // A request without a port could be for any port: a port list keeps
+        // an allow from granting it, never a deny or an ask from applying.
+        let applies = |_: u32, r: &Rule| match &r.cond {
+            Condition::None => true,
+            Condition::Ports(ranges) => match port {
+                Some(p) => ranges.iter().any(|&(a, b)| a <= p && p <= b),
+                None => r.effect != Effect::Allow,
+            },
+            _ => false,
+        };
+        let scan = self.rules.scan(&self.art, &applies);
+        let net = &self.art.network;
+        let mut best = Best::default();
+        let host_ip = match host {
+            Some(Host::Domain(d)) => {
+                self.domains.probe(&net.domains, d, &scan, &mut best);
+                None
+            }
+            Some(Host::Ip(a)) => Some(a),
+            None => None,
+        };
+        for a in [host_ip, ip].into_iter().flatten() {
+            self.ips.probe(net, a, &scan, &mut best);
+        }
+        for a in [host_ip, ip].into_iter().flatten() {
+            self.ips.probe_embedded(net, a, &scan, &mut best);
+        }
+        self.finish(best, Surface::Network)
+    }
+
+    // -----------------------------------------------------------------------
+    // Filesystem
+    // -----------------------------------------------------------------------
+
+    fn decide_fs(&self, path: &str, access: Access, ctx: &Context<'_>) -> Decision {
+        if access.0 == 0 || access.0 > 3 {
+            return Decision::invalid(Invalid::Access);
+        }
+        // Normalized paths (the common case) are used in place; only others
+        // are copied into a buffer, so the fast path clears no 4 KiB array.
+        if normalize::is_normal_path(path) {
+            return self.decide_fs_normal(path, access, ctx);
+        }
+        let mut pb = [0u8; MAX_PATH_LEN];
+        let path = try_norm!(normalize::path(path, &mut pb));
+        self.decide_fs_normal(path, access, ctx)
+    }
+
+    fn decide_fs_normal(&self, path: &str, access: Access, ctx: &Context<'_>) -> Decision {
+        // At most MAX_ROOT_BINDINGS bindings, which bounds the quadratic
+        // search for a name bound twice below. Then every binding is checked,
+        // in order: a name bound twice ("" is `/` and cannot be rebound), then
+        // the path; then every root the policy uses must be bound. Bit `i` of
+        // `normal` records that binding `i` needs no copy (the limit is 64).
+        if ctx.roots.len() > MAX_ROOT_BINDINGS {
+            return Decision::invalid(Invalid::TooManyRoots);
+        }
+        let mut normal = 0u64;
+        for (i, (name, bound)) in ctx.roots.iter().enumerate() {
+            if name.is_empty() || ctx.roots.iter().take(i).any(|(n, _)| n == name) {
+                return Decision::invalid(Invalid::RootDuplicate);
+            }
+            if normalize::is_normal_path(bound) {
+                normal |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            } else {
+                let mut rb = [0u8; MAX_PATH_LEN];
+                if normalize::path(bound, &mut rb).is_err() {
+                    return Decision::invalid(Invalid::RootPath);
+                }
+            }
+        }
+        if self
+            .roots
+            .iter()
+            .any(|r| !r.name.is_empty() && !ctx.roots.iter().any(|(n, _)| *n == &*r.name))
+        {
+            return Decision::invalid(Invalid::UnboundRoot);
+        }
+        // Read and write together are decided as the stricter of the two,
+        // write first on a tie (`Decision::strictest`); a deny of the write
+        // part settles it.
+        let first = if access.contains(Access::WRITE) {
+            Access::WRITE
+        } else {
+            Access::READ
+        };
+        let d = self.decide_fs_part(path, first, ctx, normal);
+        if access != Access::READ_WRITE || d.effect == Effect::Deny {
+            return d;
+        }
+        d.strictest(self.decide_fs_part(path, Access::READ, ctx, normal))
+    }
+
+    /// Decides one access, [`Access::READ`] or [`Access::WRITE`], on a path
+    /// whose root bindings are checked (bit `i` of `normal`: binding `i` is
+    /// already normal).
+    fn decide_fs_part(&self, path: &str, part: Access, ctx: &Context<'_>, normal: u64) -> Decision {
+        let applies = |_: u32, r: &Rule| match r.cond {
+            Condition::Access(a) => a.contains(part),
+            _ => false,
+        };
+        let scan = self.rules.scan(&self.art, &applies);
+        let mut best = Best::default();
+        for root in &self.roots {
+            if root.name.is_empty() {
+                root.probe_under("/", path, &scan, &mut best);
+                continue;
+            }
+            let Some(i) = ctx.roots.iter().position(|(n, _)| *n == &*root.name) else {
+                continue; // unreachable: checked above
+            };
+            let bound = ctx.roots.get(i).map_or("", |(_, b)| *b);
+            if normal & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
+                root.probe_under(bound, path, &scan, &mut best);
+            } else {
+                let mut rb = [0u8; MAX_PATH_LEN];
+                if let Ok(p) = normalize::path(bound, &mut rb) {
+                    root.probe_under(p, path, &scan, &mut best);
+                }
+            }
+        }
+        self.finish(best, Surface::Filesystem)
+    }
+
+    // -----------------------------------------------------------------------
+    // Credentials
+    // -----------------------------------------------------------------------
+
+    fn decide_credential(&self, name: &str, host: Option<&str>, ip: Option<&str>) -> Decision {
+        let mut nb = [0u8; MAX_NAME_LEN];
+        let name = try_norm!(normalize::name(name, &mut nb));
+        let mut hb = [0u8; MAX_HOST_LEN];
+        let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
+        let ip = try_norm!(ip.map(normalize::ip).transpose());
+        if host.is_none() && ip.is_none() {
+            return self.decide_see(name);
+        }
+        let (domain, host_ip) = match host {
+            Some(Host::Domain(d)) => (Some(d), None),
+            Some(Host::Ip(a)) => (None, Some(a)),
+            None => (None, None),
+        };
+        // Sending also needs what seeing needs: the stricter of the two, the
+        // send first on a tie; a denied send settles it.
+        let send = self.decide_send(name, &Dest::new(domain, [host_ip, ip]));
+        if send.effect == Effect::Deny {
+            return send;
+        }
+        send.strictest(self.decide_see(name))
+    }
+
+    /// Seeing a secret: rules without `to`, and allow and ask rules with
+    /// `to`, apply.
+    fn decide_see(&self, name: &str) -> Decision {
+        let applies = |_: u32, r: &Rule| match &r.cond {
+            Condition::Credential(c) => c.destinations.is_none() || r.effect != Effect::Deny,
+            _ => false,
+        };
+        let mut best = Best::default();
+        self.credentials
+            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+        self.finish(best, Surface::Credential)
+    }
+
+    /// The sending part of a credential request (`spec/language.md`
+    /// section 9): allow and ask rules whose `to` matches, deny rules
+    /// without `to` or whose `to` matches (embedded addresses included). A
+    /// send to a local address is granted only by a rule that names the
+    /// address, never by the default.
+    fn decide_send(&self, name: &str, dest: &Dest<'_>) -> Decision {
+        let applies = |ri: u32, r: &Rule| {
+            let Condition::Credential(c) = &r.cond else {
+                return false;
+            };
+            match &c.destinations {
+                None => r.effect == Effect::Deny,
+                Some(d) if r.effect == Effect::Deny => {
+                    self.rules.domain_in(ri, d, dest.domain)
+                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
+                        || dest.embedded_v4().any(|x| v4_in(d, x))
+                }
+                Some(d) => {
+                    (!dest.local && self.rules.domain_in(ri, d, dest.domain))
+                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
+                }
+            }
+        };
+        let mut best = Best::default();
+        self.credentials
+            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+        if dest.local && best.found.is_none() {
+            return Decision::default_effect(Effect::Deny);
+        }
+        self.finish(best, Surface::Credential)
+    }
+
+    // -----------------------------------------------------------------------
+    // MCP
+    // -----------------------------------------------------------------------
+
+    fn decide_mcp(&self, server: &str, tool: Option<&str>, source: Option<&str>) -> Decision {
+        let mut sb = [0u8; MAX_NAME_LEN];
+        let server = try_norm!(normalize::name(server, &mut sb));
+        let mut tb = [0u8; MAX_NAME_LEN];
+        let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
+        let source = try_norm!(source.map(normalize::source).transpose());
+        let Some(si) = self.mcp.approved(&self.art, server, source) else {
+            return self.finish(Best::default(), Surface::Mcp);
+        };
+        let Some(s) = self.art.mcp.servers.get(si as usize) else {
+            return self.finish(Best::default(), Surface::Mcp);
+        };
+        match tool {
+            None => {
+                let effect = self.rule(s.rule).map_or(Effect::Allow, |r| r.effect);
+                Decision {
+                    effect,
+                    rule: Some(s.rule),
+                    reason: Reason::Rule,
+                    lifetime: None,
+                }
+            }
+            Some(t) => {
+                let mut best = Best::default();
+                if let Some(idx) = self.mcp.tools(si) {
+                    let applies = |_: u32, r: &Rule| matches!(r.cond, Condition::None);
+                    idx.probe(t, &self.rules.scan(&self.art, &applies), &mut best);
+                }
+                self.finish(best, Surface::Mcp)
+            }
+        }
+    }
+}

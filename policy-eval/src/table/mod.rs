@@ -1,0 +1,68 @@
+//! The lookup tables, one module per shape. Each holds its shape's load-time
+//! validation and index building and its decide-time probe, so a shape's
+//! structure can change in one place:
+//!
+//! * [`domain`]: domain anchors and label globs (network rules and
+//!   credential destinations).
+//! * [`ip`]: IPv4 and IPv6 elementary intervals, the IPv4 bucket index.
+//! * [`path`]: filesystem roots: exact paths, the directory index (prefixes,
+//!   extensions, glob groups).
+//! * [`name`]: secret names, MCP servers and their tool names.
+//! * [`rules`]: the rule table, candidate lists and conditions, and the
+//!   precedence scan every probe reports to.
+//!
+//! The tables depend on the artifact types and on each other's helpers,
+//! never on [`crate::Policy`]: `load` builds them, `decide` probes them.
+
+use std::collections::HashSet;
+
+use crate::error::LoadError;
+use crate::hash::FxMap;
+
+pub(crate) mod domain;
+pub(crate) mod ip;
+pub(crate) mod name;
+pub(crate) mod path;
+pub(crate) mod rules;
+
+/// Sets bit `i`.
+pub(crate) fn set_bit<const N: usize>(bits: &mut [u64; N], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+/// Whether bit `i` is set.
+pub(crate) fn has_bit<const N: usize>(bits: &[u64; N], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+/// Fails on the first key seen twice.
+pub(crate) fn unique<'a>(
+    table: &'static str,
+    what: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<(), LoadError> {
+    let mut seen = HashSet::new();
+    for k in keys {
+        if !seen.insert(k) {
+            return Err(LoadError::table(table, format!("duplicate {what} `{k}`")));
+        }
+    }
+    Ok(())
+}
+
+/// A map of `entries`, failing on a duplicate key.
+pub(crate) fn map_of(
+    table: &'static str,
+    what: &str,
+    entries: &[(String, u32)],
+) -> Result<FxMap<Box<str>, u32>, LoadError> {
+    let mut map = FxMap::default();
+    for (k, c) in entries {
+        if map.insert(k.as_str().into(), *c).is_some() {
+            return Err(LoadError::table(table, format!("duplicate {what} `{k}`")));
+        }
+    }
+    Ok(map)
+}

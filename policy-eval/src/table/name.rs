@@ -1,0 +1,184 @@
+//! Name tables (secret names, MCP tool names): exact names, `prefix*` keys
+//! probed in one pass over a name, other globs; and the MCP server index.
+
+use super::rules::{Best, Checker, Scan};
+use super::{has_bit, map_of, set_bit};
+use crate::artifact::{Artifact, Effect, NameTables, Surface};
+use crate::error::LoadError;
+use crate::glob::Glob;
+use crate::hash::{FxMap, Roll, RollMap};
+use crate::limits::{MAX_NAME_LEN, MAX_SOURCE_LEN};
+use crate::normalize::is_normalized_name;
+
+/// Indexed name tables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameIndex {
+    exact: FxMap<Box<str>, u32>,
+    /// `prefix*` keys by forward rolling hash: one pass over a name gives
+    /// the hash of each of its prefixes.
+    prefix: RollMap<u32>,
+    /// Bit `n` set: some prefix key is `n` bytes long.
+    prefix_lens: [u64; MAX_NAME_LEN / 64 + 1],
+    /// One more than the longest prefix key (0: no prefix keys), so the
+    /// probe stops there instead of hashing the whole name.
+    prefix_end: usize,
+    globs: Vec<(Glob, u32)>,
+}
+
+impl NameIndex {
+    /// Validates one name table and indexes it.
+    pub(crate) fn build(
+        table: &'static str,
+        t: &NameTables,
+        surface: Surface,
+        ck: &Checker,
+    ) -> Result<NameIndex, LoadError> {
+        for (k, c) in t.exact.iter().chain(&t.prefix).chain(&t.globs) {
+            ck.list(table, *c, surface)?;
+            let bad = k
+                .bytes()
+                .any(|b| !(0x21..=0x7e).contains(&b) || b.is_ascii_uppercase());
+            if bad {
+                return Err(LoadError::table(
+                    table,
+                    format!("name key `{k}` is not normalized"),
+                ));
+            }
+        }
+        for (k, _) in t.exact.iter().chain(&t.prefix) {
+            if k.len() > MAX_NAME_LEN || (!k.is_empty() && !is_normalized_name(k)) {
+                return Err(LoadError::table(
+                    table,
+                    format!("exact name `{k}` is not normalized"),
+                ));
+            }
+        }
+        let exact = map_of(table, "exact name", &t.exact)?;
+        let mut prefix = RollMap::default();
+        let mut prefix_lens = [0u64; MAX_NAME_LEN / 64 + 1];
+        let mut prefix_end = 0;
+        for (k, c) in map_of(table, "name prefix", &t.prefix)? {
+            set_bit(&mut prefix_lens, k.len());
+            prefix_end = prefix_end.max(k.len() + 1);
+            prefix.insert(&k, Roll::forward(&k), c);
+        }
+        let globs = t
+            .globs
+            .iter()
+            .map(|(p, c)| {
+                Glob::flat(p)
+                    .map(|g| (g, *c))
+                    .map_err(|e| LoadError::table(table, format!("name glob `{p}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(NameIndex {
+            exact,
+            prefix,
+            prefix_lens,
+            prefix_end,
+            globs,
+        })
+    }
+
+    /// Probes the tables with a normalized name.
+    pub(crate) fn probe(&self, name: &str, scan: &Scan, best: &mut Best) {
+        if let Some(&c) = self.exact.get(name) {
+            scan.consider(best, c);
+        }
+        let mut h = Roll::new();
+        for len in 0..self.prefix_end.min(name.len() + 1) {
+            if has_bit(&self.prefix_lens, len) {
+                if let Some(&c) = self.prefix.get(h.value(), name.get(..len).unwrap_or("")) {
+                    scan.consider(best, c);
+                }
+            }
+            if let Some(&b) = name.as_bytes().get(len) {
+                h.push(b);
+            }
+        }
+        for (g, c) in &self.globs {
+            if g.is_match(name) {
+                scan.consider(best, *c);
+            }
+        }
+    }
+}
+
+/// The approved MCP servers (`art.mcp.servers`) and their tool tables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct McpIndex {
+    /// Server name → index into `art.mcp.servers`.
+    servers: FxMap<Box<str>, u32>,
+    /// Per server: tool tables.
+    tools: Vec<NameIndex>,
+}
+
+impl McpIndex {
+    /// Validates the server table (names, pins, approval rules, tool tables)
+    /// and indexes it by name.
+    pub(crate) fn build(art: &Artifact, ck: &Checker) -> Result<McpIndex, LoadError> {
+        let mut servers = FxMap::default();
+        let mut tools = Vec::with_capacity(art.mcp.servers.len());
+        for (i, s) in art.mcp.servers.iter().enumerate() {
+            if !is_normalized_name(&s.name) {
+                return Err(LoadError::table(
+                    "mcp",
+                    format!("server name `{}` is not normalized", s.name),
+                ));
+            }
+            if let Some(src) = &s.source {
+                if crate::normalize::source(src).is_err() || src.len() > MAX_SOURCE_LEN {
+                    return Err(LoadError::table(
+                        "mcp",
+                        format!("server `{}`: invalid source", s.name),
+                    ));
+                }
+            }
+            match art.rules.get(s.rule as usize) {
+                Some(r) if r.surface == Surface::Mcp && r.effect == Effect::Allow => {}
+                _ => {
+                    return Err(LoadError::table(
+                        "mcp",
+                        format!(
+                            "server `{}`: approval rule {} is not an MCP allow rule",
+                            s.name, s.rule
+                        ),
+                    ))
+                }
+            }
+            tools.push(NameIndex::build("mcp", &s.tools, Surface::Mcp, ck)?);
+            let idx = u32::try_from(i).map_err(|_| LoadError::table("mcp", "too many"))?;
+            if servers.insert(s.name.as_str().into(), idx).is_some() {
+                return Err(LoadError::table(
+                    "mcp",
+                    format!("duplicate server `{}`", s.name),
+                ));
+            }
+        }
+        Ok(McpIndex { servers, tools })
+    }
+
+    /// The index of server `server` (normalized) if it is approved and its
+    /// pin, if any, equals `source`.
+    #[inline]
+    pub(crate) fn approved(
+        &self,
+        art: &Artifact,
+        server: &str,
+        source: Option<&str>,
+    ) -> Option<u32> {
+        self.servers.get(server).and_then(|&i| {
+            let s = art.mcp.servers.get(i as usize)?;
+            let pinned_ok = match &s.source {
+                Some(pin) => source == Some(pin.as_str()),
+                None => true,
+            };
+            pinned_ok.then_some(i)
+        })
+    }
+
+    /// The tool tables of server `si`.
+    pub(crate) fn tools(&self, si: u32) -> Option<&NameIndex> {
+        self.tools.get(si as usize)
+    }
+}

@@ -1,0 +1,60 @@
+//! The artifact byte format (`spec/artifact.md`): encoder and decoder.
+//!
+//! Architecture invariant: the format is defined here and in the spec, never
+//! by a serde derive. Decoding checks the framing (magic, version, flags,
+//! length, CRC-32) and the shape of every table; the semantic validation is
+//! [`crate::Policy::from_artifact`].
+
+mod decode;
+mod encode;
+
+/// The 8 magic bytes opening every artifact.
+pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
+/// The format version this runtime writes and reads.
+pub const FORMAT_VERSION: u32 = 2;
+/// Size of the fixed header in bytes.
+pub const HEADER_LEN: usize = 32;
+
+const SECTIONS: [(u32, &str); 8] = [
+    (1, "meta"),
+    (2, "rules"),
+    (3, "candidates"),
+    (4, "defaults"),
+    (5, "network"),
+    (6, "filesystem"),
+    (7, "credentials"),
+    (8, "mcp"),
+];
+
+// ---------------------------------------------------------------------------
+// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320)
+// ---------------------------------------------------------------------------
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (the zlib / PNG / Ethernet checksum) of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
