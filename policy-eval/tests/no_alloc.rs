@@ -128,7 +128,7 @@ fn policy() -> Policy {
         },
         ..Artifact::default()
     };
-    Policy::from_artifact(art).expect("valid")
+    Policy::from_bytes(&art.to_bytes()).expect("valid")
 }
 
 #[test]

@@ -10,7 +10,6 @@ use policy_eval::limits::{
 };
 use policy_eval::{Access, Context, Decision, Invalid, Reason, Request};
 use policy_lang::check::{check_bytes, check_source, source_too_large, CheckResult};
-use policy_lang::compile::compile;
 use policy_lang::reference;
 
 /// The only error of `r`, as (code, message).
@@ -138,11 +137,10 @@ fn many_mcp_servers_compile_in_linear_time() {
         src.push_str(&format!("  server s{i} {{\n    allow t{i}\n  }}\n"));
     }
     src.push_str("}\n");
-    let r = check_source(&src);
-    clean(&r);
-    let checked = r.policy.expect("clean");
-    let compiled = compile(&checked, &src).expect("compiles");
-    let servers = &compiled.artifact.mcp.servers;
+    let b = policy_lang::build(&src);
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    let policy = b.policy.expect("compiles and loads");
+    let servers = &policy.artifact().mcp.servers;
     assert_eq!(servers.len(), n);
     let last = &servers[n - 1];
     assert_eq!(last.name, format!("s{}", n - 1));
@@ -271,12 +269,9 @@ fn brace_expansion_limit() {
 #[ignore = "slow in debug builds; run with --ignored (or --release)"]
 fn a_policy_at_the_rule_limit_checks_compiles_and_loads() {
     let src = rules(MAX_RULES);
-    let r = check_source(&src);
-    clean(&r);
-    let checked = r.policy.expect("clean");
-    let compiled = compile(&checked, &src).expect("within the table budget");
-    let bytes = compiled.artifact.to_bytes();
-    let policy = policy_eval::Policy::from_bytes(&bytes).expect("loads");
+    let b = policy_lang::build(&src);
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    let policy = b.policy.expect("within the table budget, and loads");
     assert_eq!(policy.artifact().rules.len(), MAX_RULES);
     // A server's approval is a rule too.
     let server = "mcp {\n  server github {\n  }\n}\n";

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
+use policy_eval::cases::TestsFile;
 use policy_eval::json::{parse_request, ParsedRequest};
 use policy_eval::{Context, Decision, Policy, Reason, Request};
 use policy_lang::{build, reference};
@@ -150,14 +151,13 @@ struct Case {
 }
 
 fn cases(root: &Path) -> Vec<Case> {
-    let tests = std::fs::read_to_string(root.join("examples/coding-agent.tests.jsonl")).unwrap();
-    let mut jsons: Vec<String> = tests
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["request"].to_string()
-        })
+    let path = root.join("examples/coding-agent.tests.jsonl");
+    let tests = std::fs::read_to_string(&path).unwrap();
+    // The request bytes every runtime sends for these cases (spec/tests.md).
+    let mut jsons: Vec<String> = TestsFile::parse(path.display().to_string(), &tests)
+        .cases
+        .into_iter()
+        .map(|c| c.vector.unwrap().request)
         .collect();
     jsons.extend(EXTRA.iter().map(|s| s.to_string()));
     jsons

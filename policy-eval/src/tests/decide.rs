@@ -78,8 +78,9 @@ impl B {
         self.art.filesystem.roots.last_mut().unwrap()
     }
 
+    /// Loads the artifact from its bytes, as production does.
     pub fn policy(self) -> Policy {
-        Policy::from_artifact(self.art).unwrap()
+        Policy::from_bytes(&self.art.to_bytes()).unwrap()
     }
 }
 
@@ -977,7 +978,7 @@ fn mcp_invalid_names_and_sources() {
 // ---------------------------------------------------------------------------
 
 fn load_err(b: B) -> String {
-    match Policy::from_artifact(b.art) {
+    match Policy::from_bytes(&b.art.to_bytes()) {
         Ok(_) => panic!("expected a load error"),
         Err(e) => e.to_string(),
     }
@@ -1095,7 +1096,7 @@ fn policy_is_send_and_sync() {
 fn load_error_names_the_table() {
     let mut b = network_policy();
     b.art.candidates[0] = vec![1];
-    match Policy::from_artifact(b.art) {
+    match Policy::from_bytes(&b.art.to_bytes()) {
         Err(LoadError::InvalidTable { table, .. }) => assert_eq!(table, "candidates"),
         other => panic!("{other:?}"),
     }
