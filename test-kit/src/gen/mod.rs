@@ -18,7 +18,7 @@
 //! [`sized`] writes policies of `n` rules of one shape, with requests that
 //! hit and miss them, for the benchmarks.
 
-use policy_eval::{Access, Context, Request};
+use policy_eval::Context;
 
 pub mod bytes;
 pub mod random;
@@ -55,75 +55,9 @@ pub trait Source {
     }
 }
 
-/// An owned request; [`Req::as_request`] borrows it as a [`Request`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Req {
-    /// A network connection.
-    Network {
-        /// Host name.
-        host: Option<String>,
-        /// Resolved address.
-        ip: Option<String>,
-        /// Port (out of range values are hostile input).
-        port: Option<u32>,
-    },
-    /// A file access.
-    Filesystem {
-        /// The path.
-        path: String,
-        /// Read, write or both (a combined request).
-        access: Access,
-    },
-    /// A secret, and where it is sent.
-    Credential {
-        /// Secret name.
-        name: String,
-        /// Destination host.
-        host: Option<String>,
-        /// Destination address.
-        ip: Option<String>,
-    },
-    /// An MCP server or tool.
-    Mcp {
-        /// Server name.
-        server: String,
-        /// Tool name (none: the server itself).
-        tool: Option<String>,
-        /// The server's source (image reference).
-        source: Option<String>,
-    },
-}
-
-impl Req {
-    /// The request, borrowing this one's strings.
-    pub fn as_request(&self) -> Request<'_> {
-        match self {
-            Req::Network { host, ip, port } => Request::Network {
-                host: host.as_deref(),
-                ip: ip.as_deref(),
-                port: *port,
-            },
-            Req::Filesystem { path, access } => Request::Filesystem {
-                path,
-                access: *access,
-            },
-            Req::Credential { name, host, ip } => Request::Credential {
-                name,
-                host: host.as_deref(),
-                ip: ip.as_deref(),
-            },
-            Req::Mcp {
-                server,
-                tool,
-                source,
-            } => Request::Mcp {
-                server,
-                tool: tool.as_deref(),
-                source: source.as_deref(),
-            },
-        }
-    }
-}
+/// An owned request: the runtime's own ([`OwnedRequest::as_request`]
+/// borrows it as a [`policy_eval::Request`]), under a short name.
+pub use policy_eval::json::OwnedRequest as Req;
 
 /// A generated request and the root bindings to decide it with.
 #[derive(Debug, Clone)]
