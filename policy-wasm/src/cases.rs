@@ -152,7 +152,7 @@ mod tests {
             defaults: [Effect::Deny; 4],
             ..Artifact::default()
         };
-        Policy::from_artifact(art).unwrap()
+        Policy::from_bytes(&art.to_bytes()).unwrap()
     }
 
     #[test]
