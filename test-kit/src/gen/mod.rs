@@ -55,7 +55,7 @@ pub trait Source {
     }
 }
 
-/// An owned request: the runtime's own ([`OwnedRequest::as_request`]
+/// An owned request: the runtime's own ([`policy_eval::json::OwnedRequest::as_request`]
 /// borrows it as a [`policy_eval::Request`]), under a short name.
 pub use policy_eval::json::OwnedRequest as Req;
 
