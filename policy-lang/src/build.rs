@@ -50,16 +50,26 @@ pub fn build(source: &str) -> Build {
 pub fn build_bytes(bytes: &[u8]) -> Build {
     match std::str::from_utf8(bytes) {
         Ok(source) => build(source),
-        Err(_) => from_check(check::check_bytes(bytes), "", limits::MAX_TABLE_ENTRIES),
+        Err(_) => from_check(
+            check::check_bytes(bytes),
+            "",
+            limits::MAX_TABLE_ENTRIES,
+            limits::MAX_ARTIFACT_BYTES,
+        ),
     }
 }
 
 /// [`build`] with a custom table budget (for tests of the budget itself).
 pub fn build_with_budget(source: &str, budget: usize) -> Build {
-    from_check(check::check_source(source), source, budget)
+    from_check(
+        check::check_source(source),
+        source,
+        budget,
+        limits::MAX_ARTIFACT_BYTES,
+    )
 }
 
-fn from_check(result: CheckResult, source: &str, budget: usize) -> Build {
+fn from_check(result: CheckResult, source: &str, budget: usize, artifact_limit: usize) -> Build {
     let CheckResult {
         policy: checked,
         mut diagnostics,
@@ -79,6 +89,20 @@ fn from_check(result: CheckResult, source: &str, budget: usize) -> Build {
         Ok(compiled) => {
             diagnostics.extend(compiled.warnings);
             let bytes = compiled.artifact.to_bytes();
+            if bytes.len() > artifact_limit {
+                // No runtime would load it: a size limit, not a compiler bug.
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TooLarge,
+                        Span::new(0, 0),
+                        artifact_too_large(bytes.len(), artifact_limit),
+                    )
+                    .with_help("split the policy into several"),
+                );
+                build.checked = Some(checked);
+                build.diagnostics = diagnostics;
+                return build;
+            }
             match Policy::from_bytes(&bytes) {
                 Ok(policy) => {
                     build.policy = Some(policy);
@@ -98,6 +122,12 @@ fn from_check(result: CheckResult, source: &str, budget: usize) -> Build {
     build.checked = Some(checked);
     build.diagnostics = diagnostics;
     build
+}
+
+/// The message for a compiled artifact over `limit` bytes
+/// (`MAX_ARTIFACT_BYTES`: the most a runtime loads).
+pub fn artifact_too_large(size: usize, limit: usize) -> String {
+    format!("compiled artifact is {size} bytes, more than the limit of {limit} bytes that runtimes load")
 }
 
 fn budget_diagnostic(e: &CompileError) -> Diagnostic {
@@ -142,6 +172,19 @@ mod tests {
             "{}",
             d.message
         );
+    }
+
+    #[test]
+    fn an_artifact_no_runtime_would_load_is_e0003_not_an_internal_error() {
+        let size = build(SOURCE).bytes.expect("bytes").len();
+        let check = || check::check_source(SOURCE);
+        let at = from_check(check(), SOURCE, limits::MAX_TABLE_ENTRIES, size);
+        assert!(!at.has_errors() && at.policy.is_some());
+        let over = from_check(check(), SOURCE, limits::MAX_TABLE_ENTRIES, size - 1);
+        assert!(over.bytes.is_none() && over.policy.is_none() && over.checked.is_some());
+        let d = over.diagnostics.last().expect("a diagnostic");
+        assert_eq!(d.code, Code::TooLarge);
+        assert_eq!(d.message, artifact_too_large(size, size - 1));
     }
 
     #[test]

@@ -32,10 +32,9 @@ fn compile_within(
     if bytes.len() > limit {
         let _ = writeln!(
             err,
-            "error: {}: compiled artifact is {} bytes, more than the limit of {limit} bytes \
-             that runtimes load; split the policy into several",
+            "error: {}: {}; split the policy into several",
             path.display(),
-            bytes.len()
+            policy_lang::build::artifact_too_large(bytes.len(), limit)
         );
         return EXIT_FAIL;
     }
