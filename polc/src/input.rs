@@ -90,13 +90,7 @@ pub(crate) fn build_file(file: &PolicyFile) -> Build {
     if !file.too_large {
         return build_bytes(&file.bytes);
     }
-    Build {
-        checked: None,
-        artifact: None,
-        bytes: None,
-        policy: None,
-        diagnostics: source_too_large(file.size).diagnostics,
-    }
+    Build::failed(source_too_large(file.size).diagnostics)
 }
 
 /// A policy built from source, with what explanations need.

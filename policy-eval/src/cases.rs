@@ -259,6 +259,11 @@ pub fn flatten(
     Ok(tests.cases.len())
 }
 
+/// The last line of a test run (`spec/tests.md`): `tests: N passed, M failed`.
+pub fn summary(passed: usize, failed: usize) -> String {
+    format!("tests: {passed} passed, {failed} failed")
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

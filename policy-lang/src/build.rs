@@ -32,6 +32,18 @@ pub struct Build {
 }
 
 impl Build {
+    /// A build that stopped at `diagnostics` before anything was checked
+    /// (e.g. a source too large to read, E0003).
+    pub fn failed(diagnostics: Vec<Diagnostic>) -> Build {
+        Build {
+            checked: None,
+            artifact: None,
+            bytes: None,
+            policy: None,
+            diagnostics,
+        }
+    }
+
     /// Whether any diagnostic is an error (then there is no artifact).
     pub fn has_errors(&self) -> bool {
         self.diagnostics
@@ -74,13 +86,7 @@ fn from_check(result: CheckResult, source: &str, budget: usize, artifact_limit: 
         policy: checked,
         mut diagnostics,
     } = result;
-    let mut build = Build {
-        checked: None,
-        artifact: None,
-        bytes: None,
-        policy: None,
-        diagnostics: Vec::new(),
-    };
+    let mut build = Build::failed(Vec::new());
     let Some(checked) = checked else {
         build.diagnostics = diagnostics;
         return build;

@@ -133,7 +133,7 @@ pub fn run(
     TestReport {
         passed,
         failed,
-        summary: format!("tests: {passed} passed, {failed} failed"),
+        summary: policy_eval::cases::summary(passed, failed),
         cases,
     }
 }

@@ -49,7 +49,7 @@ pub(crate) fn test(policies: &[PathBuf], out: &mut dyn Write, err: &mut dyn Writ
             }
         }
     }
-    let _ = writeln!(out, "tests: {passed} passed, {failed} failed");
+    let _ = writeln!(out, "{}", policy_eval::cases::summary(passed, failed));
     if failed > 0 {
         code = code.max(EXIT_FAIL);
     }
