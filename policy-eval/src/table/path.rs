@@ -144,8 +144,13 @@ impl RootIndex {
             rolled.insert(&dir, Roll::forward(&dir), index);
         }
         let mut exact = RollMap::default();
-        for (path, c) in map_of(T, "exact path", &r.exact)? {
-            exact.insert(&path, Roll::forward(&path), c);
+        for (path, c) in &r.exact {
+            if !exact.insert(path, Roll::forward(path), *c) {
+                return Err(LoadError::table(
+                    T,
+                    format!("duplicate exact path `{path}`"),
+                ));
+            }
         }
         Ok(RootIndex {
             name: r.name.as_str().into(),
