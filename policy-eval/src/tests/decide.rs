@@ -1061,6 +1061,10 @@ fn load_refuses_duplicates_and_unnormalized_keys() {
     let mut b = fs_policy();
     b.root("home").prefix.push(("a/../b".into(), 0));
     assert!(load_err(b).contains("normalized relative path"));
+    let mut b = fs_policy();
+    b.root("").exact.push(("etc/x".into(), 0));
+    b.root("").exact.push(("etc/x".into(), 0));
+    assert!(load_err(b).contains("duplicate exact path `etc/x`"));
 }
 
 #[test]
