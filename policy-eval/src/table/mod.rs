@@ -16,6 +16,8 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::FixedState;
+
 use crate::error::LoadError;
 use crate::hash::FxMap;
 
@@ -43,7 +45,7 @@ pub(crate) fn unique<'a>(
     what: &str,
     keys: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), LoadError> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_hasher(FixedState::default());
     for k in keys {
         if !seen.insert(k) {
             return Err(LoadError::table(table, format!("duplicate {what} `{k}`")));
