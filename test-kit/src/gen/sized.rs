@@ -655,7 +655,7 @@ fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
 const LONG_LETTERS: &[u8] = b"abcdefgh";
 
 /// The 4 KB request path of [`Kind::LongGlobs`]: segments of 8 random
-/// letters of [`LONG_LETTERS`], so every glob's letters keep many positions
+/// letters `a` to `h`, so every glob's letters keep many positions
 /// alive, and no `Q`, so no glob matches it.
 pub fn long_path() -> String {
     let mut rng = Rng::new(0x4B);
@@ -671,7 +671,7 @@ pub fn long_path() -> String {
 
 /// One long glob of [`Kind::LongGlobs`]: `/**/*a*b*/**/*c*d*/...` up to
 /// about 1,000 bytes (under `MAX_PATTERN_LEN`), letters drawn from
-/// [`LONG_LETTERS`], ending `/**/*Q{i}*`.
+/// `a` to `h`, ending `/**/*Q{i}*`.
 pub fn long_glob(i: usize, rng: &mut Rng) -> String {
     let end = format!("/**/*Q{i}*");
     let mut glob = String::new();
