@@ -9,8 +9,12 @@ dir=${CARGO_TARGET_DIR:-target}/criterion
 find "$dir" -path '*/new/estimates.json' | sort | while read -r f; do
   id=${f#"$dir"/}
   id=${id%/new/estimates.json}
-  # Criterion stores the group `decide/domain` in the directory `decide_domain`.
-  case $id in decide_* | hazard_*) id=${id/_//} ;; esac
+  # Criterion stores the group `decide/domain` in the directory `decide_domain`
+  # (and `shape/baseline/network` in `shape_baseline_network`).
+  case $id in
+    shape_baseline_*) id=${id/_//}; id=${id/_//} ;;
+    decide_* | hazard_* | shape_*) id=${id/_//} ;;
+  esac
   python3 - "$id" "$f" <<'PY'
 import json, sys
 ident, path = sys.argv[1], sys.argv[2]

@@ -80,24 +80,76 @@ fn saved_failures_stay_fixed() {
     .unwrap();
 }
 
+/// Every vocabulary pattern builds without an error in its block, so a
+/// hard shape added to the vocabulary is never silently a policy the
+/// differential test has to throw away.
+#[test]
+fn every_vocabulary_pattern_builds() {
+    let builds = |block: &str| {
+        let src = format!("policy p\n{block}\n");
+        let b = build(&src);
+        assert!(!b.has_errors(), "{src}\n{:?}", b.diagnostics);
+    };
+    for d in vocab::DOMAINS {
+        builds(&format!("network {{\n  allow \"{d}\" port 443\n}}"));
+        builds(&format!("credentials {{\n  allow X to \"{d}\"\n}}"));
+    }
+    for p in vocab::PATHS {
+        builds(&format!("filesystem {{\n  ask read write \"{p}\"\n}}"));
+    }
+    for n in vocab::NAMES {
+        builds(&format!("credentials {{\n  deny \"{n}\"\n}}"));
+    }
+    for t in vocab::TOOLS {
+        builds(&format!(
+            "mcp {{\n  server s {{\n    deny \"{t}\"\n  }}\n}}"
+        ));
+    }
+}
+
+/// The rule lines of `block` in a generated policy source, labels removed,
+/// each as (effect, rest of the line).
+fn rules_of<'a>(source: &'a str, block: &str) -> Vec<(&'a str, &'a str)> {
+    let head = format!("\n{block} {{\n");
+    let Some(start) = source.find(&head) else {
+        return Vec::new();
+    };
+    let body = &source[start + head.len()..];
+    let body = &body[..body.find("\n}").unwrap_or(body.len())];
+    body.lines()
+        .map(str::trim)
+        .map(|l| match l.split_once(": ") {
+            Some((label, rest)) if !label.contains(' ') && !label.contains('"') => rest,
+            _ => l,
+        })
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(effect, _)| ["allow", "deny", "ask"].contains(effect))
+        .collect()
+}
+
 /// The generator reaches every shape the earlier generators covered: each
 /// surface and access of request, label and general globs, port clauses,
-/// CIDRs, credential destinations, pinned servers and tool globs.
+/// CIDRs, credential destinations, pinned servers and tool globs; and the
+/// hard shapes of issue 13: many stars, `**` runs, classes, escapes, label
+/// globs with several wildcard labels, port lists and every access on
+/// globs, name globs with and without destinations, many destinations on
+/// one rule, one glob under several effects, and requests at those corners.
 #[test]
 fn the_generator_covers_every_shape() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let mut sources = String::new();
+    let mut policies = Vec::new();
     let mut reqs = Vec::new();
     for _ in 0..400 {
-        sources.push_str(
-            &strategy::policy()
-                .new_tree(&mut runner)
-                .unwrap()
-                .current()
-                .source,
-        );
+        let source = strategy::policy()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current()
+            .source;
+        sources.push_str(&source);
+        policies.push(source);
         reqs.extend(strategy::cases(24).new_tree(&mut runner).unwrap().current());
     }
     for shape in [
@@ -116,9 +168,67 @@ fn the_generator_covers_every_shape() {
         "*secret*",
         "/srv/**/*.tar.gz",
         "r1: ",
+        // Hard shapes.
+        "\"a*.*b.example.com\"",
+        "\"**.x*.example.com\"",
+        "\"*a*b*.example.com\"",
+        "\"/a/**/**/b\"",
+        "\"/**/*a*b*c*/**\"",
+        "[!x]",
+        "[a-c]?",
+        "\"/tmp/\\*x\"",
+        "\"\\*X\"",
+        "\"*_*_*\"",
+        "\"A*B*C\"",
+        "\"get_*_[0-9]\"",
     ] {
         assert!(sources.contains(shape), "no generated policy has {shape}");
     }
+    let rules = |block: &str| -> Vec<(String, String)> {
+        policies
+            .iter()
+            .flat_map(|p| rules_of(p, block))
+            .map(|(e, r)| (e.to_string(), r.to_string()))
+            .collect()
+    };
+    let (net, fs, cred) = (rules("network"), rules("filesystem"), rules("credentials"));
+    for effect in ["allow", "deny", "ask"] {
+        assert!(
+            net.iter()
+                .any(|(e, r)| e == effect && r.contains('*') && r.contains(" port")),
+            "no {effect} glob rule with ports"
+        );
+    }
+    for access in ["read \"", "write \"", "read write \""] {
+        assert!(
+            fs.iter()
+                .any(|(_, r)| r.starts_with(access) && r.contains('*')),
+            "no `{access}` glob rule"
+        );
+    }
+    let name_glob = |r: &str| r.split(" to ").next().is_some_and(|n| n.contains('*'));
+    assert!(cred.iter().any(|(_, r)| name_glob(r) && r.contains(" to ")));
+    assert!(cred
+        .iter()
+        .any(|(_, r)| name_glob(r) && !r.contains(" to ")));
+    assert!(
+        cred.iter()
+            .any(|(_, r)| r
+                .split_once(" to ")
+                .is_some_and(|(_, to)| to.matches(", ").count() >= 4
+                    && to.contains('/')
+                    && to.contains("*."))),
+        "no credential rule with many destinations (domains, suffixes, CIDRs)"
+    );
+    // One glob under several effects in one block (a precedence tie).
+    let tie = policies.iter().any(|p| {
+        ["network", "filesystem", "credentials"].iter().any(|b| {
+            let rs = rules_of(p, b);
+            rs.iter()
+                .any(|(e1, r1)| r1.contains('*') && rs.iter().any(|(e2, r2)| e1 != e2 && r1 == r2))
+        })
+    });
+    assert!(tie, "no glob shared by rules of different effects");
     let has = |f: &dyn Fn(&Req) -> bool| reqs.iter().any(|c| f(&c.req));
     assert!(has(&|r| matches!(
         r,
@@ -158,4 +268,31 @@ fn the_generator_covers_every_shape() {
         reqs.iter().any(|c| c.roots.len() == 1),
         "a case leaves $workspace unbound"
     );
+    // Requests at the hard shapes' corners: a path several globs match, a
+    // literal `*` for an escape, names with `/`, a host of many labels, a
+    // network request without a port.
+    assert!(has(
+        &|r| matches!(r, Req::Filesystem { path, .. } if path == "/a/x/y/b")
+    ));
+    assert!(has(
+        &|r| matches!(r, Req::Filesystem { path, .. } if path == "/tmp/*x")
+    ));
+    assert!(has(
+        &|r| matches!(r, Req::Credential { name, .. } if name == "x_y/z_w")
+    ));
+    assert!(has(
+        &|r| matches!(r, Req::Mcp { tool: Some(t), .. } if t == "a/b_c_d")
+    ));
+    assert!(has(&|r| matches!(
+        r,
+        Req::Network { host: Some(h), .. } if h.split('.').count() >= 10
+    )));
+    assert!(has(&|r| matches!(
+        r,
+        Req::Network {
+            host: Some(_),
+            port: None,
+            ..
+        }
+    )));
 }

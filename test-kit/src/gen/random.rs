@@ -35,6 +35,32 @@ impl<S: Source> Writer<'_, S> {
         out.join(", ")
     }
 
+    /// One or two quoted patterns, or (1 in 4, once the block has a rule) the
+    /// pattern list of an earlier rule of the block, so rules share a glob
+    /// with another effect, access or port list (precedence ties).
+    fn targets(&mut self, earlier: &mut Vec<String>, table: &[&str]) -> String {
+        if !earlier.is_empty() && self.s.ratio(1, 4) {
+            let i = self.s.below(earlier.len());
+            return earlier[i].clone();
+        }
+        let list = self.list(table);
+        earlier.push(list.clone());
+        list
+    }
+
+    /// A credential's destinations: one or two, or (1 in 4) three to eight
+    /// (domains, label globs, suffixes, CIDRs and sets on one rule).
+    fn destinations(&mut self) -> String {
+        if !self.s.ratio(1, 4) {
+            return self.list(DOMAINS);
+        }
+        let n = 3 + self.s.below(6);
+        let out: Vec<String> = (0..n)
+            .map(|_| format!("\"{}\"", self.pattern(DOMAINS)))
+            .collect();
+        out.join(", ")
+    }
+
     /// Sometimes a label (unique), so rule ids are explicit.
     fn label(&mut self) -> String {
         if self.s.ratio(1, 4) {
@@ -56,7 +82,9 @@ impl<S: Source> Writer<'_, S> {
 /// filesystem, 5 credential and 4 tool rules over the vocabulary patterns,
 /// a `github` server (pinned or not) and an `fs` server; optional metadata
 /// lines and rule labels; and, when the source has raw input, 1 pattern in
-/// 32 taken from it ([`Generated::wild`]).
+/// 32 taken from it ([`Generated::wild`]). Rules of a block sometimes repeat
+/// an earlier rule's patterns with other effects (precedence ties), and a
+/// credential rule sometimes names many destinations.
 pub fn policy(s: &mut impl Source) -> Generated {
     let mut g = Writer {
         s,
@@ -67,36 +95,40 @@ pub fn policy(s: &mut impl Source) -> Generated {
     if g.s.ratio(1, 4) {
         meta.push_str("version 1.0.0\ndescription \"generated\"\nowner fuzz\n");
     }
+    let mut earlier = Vec::new();
     let net = g.rules(6, |g| {
         let label = g.label();
         let effect = g.s.choose(EFFECTS);
-        let targets = g.list(DOMAINS);
+        let targets = g.targets(&mut earlier, DOMAINS);
         let ports = g.s.choose(PORT_LISTS);
         format!("  {label}{effect} {targets}{ports}\n")
     });
+    let mut earlier = Vec::new();
     let fs = g.rules(6, |g| {
         let label = g.label();
         let effect = g.s.choose(EFFECTS);
         let access = g.s.choose(ACCESS);
-        let targets = g.list(PATHS);
+        let targets = g.targets(&mut earlier, PATHS);
         format!("  {label}{effect} {access} {targets}\n")
     });
+    let mut earlier = Vec::new();
     let cred = g.rules(5, |g| {
         let label = g.label();
         let effect = g.s.choose(EFFECTS);
-        let names = g.list(NAMES);
+        let names = g.targets(&mut earlier, NAMES);
         let to = if g.s.ratio(1, 2) {
-            format!(" to {}", g.list(DOMAINS))
+            format!(" to {}", g.destinations())
         } else {
             String::new()
         };
         let life = g.s.choose(LIFETIMES);
         format!("  {label}{effect} {names}{to}{life}\n")
     });
+    let mut earlier = Vec::new();
     let tools = g.rules(4, |g| {
         let label = g.label();
         let effect = g.s.choose(EFFECTS);
-        let tools = g.list(TOOLS);
+        let tools = g.targets(&mut earlier, TOOLS);
         format!("    {label}{effect} {tools}\n")
     });
     let pin = if g.s.ratio(1, 2) {

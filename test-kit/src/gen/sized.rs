@@ -1,6 +1,15 @@
 //! Sized builders for the benchmarks: policies of `n` rules of one shape
-//! and [`REQUESTS`] requests that hit and miss them, from a seeded
-//! generator, so every run measures the same source text.
+//! and requests that hit and miss them, from a seeded generator, so every
+//! run measures the same source text.
+//!
+//! * [`Kind::ALL`] and [`Kind::HAZARDS`] (`benches/decide.rs`): [`REQUESTS`]
+//!   requests per fixture.
+//! * [`Kind::SHAPES`] (`benches/shapes.rs`, issue 13): the pattern shapes
+//!   whose cost must stay bounded, with [`SHAPE_REQUESTS`] requests each (the
+//!   request named in `benches/README.md` first), and [`Kind::baseline`], the
+//!   ordinary 10-rule policy of the same surface they are compared with.
+//! * [`brace_source`] (`examples/scale.rs`): a million patterns from brace
+//!   expansion, for compile and load scale.
 
 use std::fmt::Write as _;
 
@@ -10,6 +19,10 @@ use super::{Req, Source};
 
 /// Requests per fixture (a power of two: benchmarks mask the index).
 pub const REQUESTS: usize = 64;
+
+/// Requests per [`Kind::SHAPES`] fixture (a power of two): the named
+/// request, then other hits and misses.
+pub const SHAPE_REQUESTS: usize = 4;
 
 const WORDS: [&str; 16] = [
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
@@ -79,6 +92,22 @@ pub enum Kind {
     ToolGlobs,
     /// Worst case: `n` general path globs under one literal prefix.
     PathGlobs,
+    /// Ordinary secret rules (exact, `prefix*`, with and without `to`): the
+    /// credentials baseline of the shapes.
+    Secret,
+    /// Shape: `n` label globs `a{i}-*.example.com` under one anchor.
+    LabelGlobs,
+    /// Shape: `n` one-label globs `x{i}-*` (no anchor at all).
+    OneLabelGlobs,
+    /// Shape: `n` path globs `/*x{i}*/**` (no literal prefix; W0107).
+    InfixPathGlobs,
+    /// Shape: `n` secret name globs `*_{i}_*`.
+    NameGlobs,
+    /// Shape: `n` tool globs `delete_*_{i}` in one server.
+    InfixToolGlobs,
+    /// Shape: `n` path globs of about 1 KB each, many `*` and `**`
+    /// segments, different literals; requests are 4 KB paths.
+    LongGlobs,
 }
 
 impl Kind {
@@ -86,6 +115,26 @@ impl Kind {
     pub const ALL: [Kind; 4] = [Kind::Domain, Kind::Cidr, Kind::Path, Kind::Mcp];
     /// The worst cases of the `hazard/*` benchmarks.
     pub const HAZARDS: [Kind; 3] = [Kind::AnchorGlobs, Kind::ToolGlobs, Kind::PathGlobs];
+    /// The hard shapes of the `shape/*` benchmarks (issue 13).
+    pub const SHAPES: [Kind; 6] = [
+        Kind::LabelGlobs,
+        Kind::OneLabelGlobs,
+        Kind::InfixPathGlobs,
+        Kind::NameGlobs,
+        Kind::InfixToolGlobs,
+        Kind::LongGlobs,
+    ];
+
+    /// The ordinary kind of the same surface, whose 10-rule policy a shape
+    /// is compared with (the shape's requests against it).
+    pub fn baseline(self) -> Kind {
+        match block(self) {
+            "network" => Kind::Domain,
+            "filesystem" => Kind::Path,
+            "credentials" => Kind::Secret,
+            _ => Kind::Mcp,
+        }
+    }
 
     /// The benchmark name.
     pub fn name(self) -> &'static str {
@@ -97,6 +146,13 @@ impl Kind {
             Kind::AnchorGlobs => "domain_globs_one_anchor",
             Kind::ToolGlobs => "tool_globs_one_server",
             Kind::PathGlobs => "path_globs_one_prefix",
+            Kind::Secret => "secret",
+            Kind::LabelGlobs => "label-globs",
+            Kind::OneLabelGlobs => "one-label-globs",
+            Kind::InfixPathGlobs => "path-globs",
+            Kind::NameGlobs => "name-globs",
+            Kind::InfixToolGlobs => "tool-globs",
+            Kind::LongGlobs => "long-glob",
         }
     }
 
@@ -110,15 +166,23 @@ impl Kind {
             Kind::AnchorGlobs => 5,
             Kind::ToolGlobs => 6,
             Kind::PathGlobs => 7,
+            Kind::Secret => 8,
+            Kind::LabelGlobs => 9,
+            Kind::OneLabelGlobs => 10,
+            Kind::InfixPathGlobs => 11,
+            Kind::NameGlobs => 12,
+            Kind::InfixToolGlobs => 13,
+            Kind::LongGlobs => 14,
         }
     }
 }
 
 /// A generated block body (rule lines) and requests against it.
 pub struct Block {
-    /// Lines inside the surface block (network, filesystem or mcp).
+    /// Lines inside the surface block ([`block`]).
     pub body: String,
-    /// [`REQUESTS`] requests against them, hits and misses.
+    /// [`REQUESTS`] requests against them ([`SHAPE_REQUESTS`] for
+    /// [`Kind::SHAPES`]), hits and misses.
     pub requests: Vec<Req>,
 }
 
@@ -426,6 +490,260 @@ fn gen_path_globs(n: usize, rng: &mut Rng) -> Block {
     Block { body, requests }
 }
 
+/// `n` ordinary secret rules: exact `SECRET_{i}`, prefix `NPM_{i}_*` sendable
+/// to `registry{i}.example.com`, `deny AWS_{i}_*`, and `ask DB_{i}` sendable
+/// to `10.{i % 256}.0.0/16`.
+fn gen_secrets(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    let mut shapes = Vec::with_capacity(n);
+    for i in 0..n {
+        let shape = rng.below(4);
+        let _ = match shape {
+            0 => writeln!(body, "  allow SECRET_{i}"),
+            1 => writeln!(body, "  allow NPM_{i}_* to registry{i}.example.com for 1h"),
+            2 => writeln!(body, "  deny AWS_{i}_*"),
+            _ => writeln!(body, "  ask DB_{i} to 10.{}.0.0/16 for 15m", i % 256),
+        };
+        shapes.push(shape);
+    }
+    let requests = (0..REQUESTS)
+        .map(|k| {
+            let i = rng.below(n);
+            let (name, host) = match (k % 4, shapes[i]) {
+                (3, _) => (format!("OTHER_{k}"), None),
+                (2, 1) => (
+                    format!("NPM_{i}_TOKEN"),
+                    Some(format!("registry{i}.example.com")),
+                ),
+                (2, _) => (format!("NPM_{i}_TOKEN"), Some("evil.example".to_string())),
+                (_, 0) => (format!("secret_{i}"), None),
+                (_, 1) => (format!("NPM_{i}_TOKEN"), None),
+                (_, 2) => (format!("AWS_{i}_KEY"), None),
+                (_, _) => (format!("DB_{i}"), None),
+            };
+            Req::Credential {
+                name,
+                host,
+                ip: None,
+            }
+        })
+        .collect();
+    Block { body, requests }
+}
+
+/// A network request for `host` without a port.
+fn host(host: String) -> Req {
+    Req::Network {
+        host: Some(host),
+        ip: None,
+        port: None,
+    }
+}
+
+/// A filesystem read (or write) of `path`.
+fn file(path: String, access: Access) -> Req {
+    Req::Filesystem { path, access }
+}
+
+/// Shape: `n` label globs `a{i}-*.example.com`, all under the anchor
+/// `example.com`. Requests: `zzz.example.com` (a miss under the anchor),
+/// a hit on the last rule, a miss with a prefix of a rule, one label too
+/// many.
+fn gen_label_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  {} a{i}-*.example.com", rng.effect());
+    }
+    let last = n - 1;
+    let requests = vec![
+        host("zzz.example.com".into()),
+        host(format!("a{last}-eu.example.com")),
+        host(format!("a{last}.example.com")),
+        host(format!("www.a{last}-eu.example.com")),
+    ];
+    Block { body, requests }
+}
+
+/// Shape: `n` one-label globs `x{i}-*`, which have no anchor to hash.
+/// Requests: `github.com`, a hit on the last rule, a one-label miss, and a
+/// near miss.
+fn gen_one_label_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  {} x{i}-*", rng.effect());
+    }
+    let last = n - 1;
+    let requests = vec![
+        host("github.com".into()),
+        host(format!("x{last}-a")),
+        host("localhost".into()),
+        host(format!("x{last}a")),
+    ];
+    Block { body, requests }
+}
+
+/// Shape: `n` path globs `/*x{i}*/**`, which share no literal prefix (more
+/// than 256 warn, W0107). Requests: read `/etc/passwd`, a read under the
+/// last rule, a write there (no rule's access), a miss.
+fn gen_infix_path_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  {} read /*x{i}*/**", rng.effect());
+    }
+    let last = n - 1;
+    let requests = vec![
+        file("/etc/passwd".into(), Access::READ),
+        file(format!("/data-x{last}-1/f.txt"), Access::READ),
+        file(format!("/data-x{last}-1/f.txt"), Access::WRITE),
+        file("/srv/app/src/main.rs".into(), Access::READ),
+    ];
+    Block { body, requests }
+}
+
+/// Shape: `n` secret globs `deny *_{i}_*`. Requests: see `GITHUB_TOKEN`,
+/// see a name the last rule matches, send `GITHUB_TOKEN` to `github.com`, a
+/// name with `/`.
+fn gen_name_globs(n: usize, _rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  deny *_{i}_*");
+    }
+    let last = n - 1;
+    let see = |name: String| Req::Credential {
+        name,
+        host: None,
+        ip: None,
+    };
+    let requests = vec![
+        see("GITHUB_TOKEN".into()),
+        see(format!("ci_{last}_token")),
+        Req::Credential {
+            name: "GITHUB_TOKEN".into(),
+            host: Some("github.com".into()),
+            ip: None,
+        },
+        see(format!("A/{last}/B")),
+    ];
+    Block { body, requests }
+}
+
+/// Shape: `n` tool globs `delete_*_{i}` in server `s1` (unpinned, as in the
+/// [`Kind::Mcp`] baseline). Requests: `delete_branch_x` (the prefix of every
+/// rule, no suffix), a hit on the last rule, `get_me`, a hit in upper case.
+fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::from("  server s1 {\n");
+    for i in 0..n {
+        let _ = writeln!(body, "    {} delete_*_{i}", rng.effect());
+    }
+    body.push_str("  }\n");
+    let last = n - 1;
+    let tool = |tool: String| Req::Mcp {
+        server: "s1".into(),
+        tool: Some(tool),
+        source: None,
+    };
+    let requests = vec![
+        tool("delete_branch_x".into()),
+        tool(format!("delete_repo_{last}")),
+        tool("get_me".into()),
+        tool(format!("DELETE_A/B_{last}")),
+    ];
+    Block { body, requests }
+}
+
+/// Letters of the long globs' and long paths' segments.
+const LONG_LETTERS: &[u8] = b"abcdefgh";
+
+/// The 4 KB request path of [`Kind::LongGlobs`]: segments of 8 random
+/// letters `a` to `h`, so every glob's letters keep many positions
+/// alive, and no `Q`, so no glob matches it.
+pub fn long_path() -> String {
+    let mut rng = Rng::new(0x4B);
+    let mut path = String::new();
+    while path.len() + 9 <= 4_080 {
+        path.push('/');
+        for _ in 0..8 {
+            path.push(char::from(LONG_LETTERS[rng.below(LONG_LETTERS.len())]));
+        }
+    }
+    path
+}
+
+/// One long glob of [`Kind::LongGlobs`]: `/**/*a*b*/**/*c*d*/...` up to
+/// about 1,000 bytes (under `MAX_PATTERN_LEN`), letters drawn from
+/// `a` to `h`, ending `/**/*Q{i}*`.
+pub fn long_glob(i: usize, rng: &mut Rng) -> String {
+    let end = format!("/**/*Q{i}*");
+    let mut glob = String::new();
+    while glob.len() + 10 + end.len() <= policy_eval::limits::MAX_PATTERN_LEN {
+        let [a, b] = [(); 2].map(|()| char::from(LONG_LETTERS[rng.below(LONG_LETTERS.len())]));
+        let _ = write!(glob, "/**/*{a}*{b}*");
+    }
+    glob.push_str(&end);
+    glob
+}
+
+/// Shape: `n` long path globs ([`long_glob`], `allow read`). Requests: the
+/// 4 KB [`long_path`] (a miss that every glob follows to its end), the same
+/// path ending in `/Q0` (a hit on the first glob), `/etc/passwd`, and a
+/// write of the 4 KB path (no rule's access).
+fn gen_long_globs(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "  allow read {}", long_glob(i, rng));
+    }
+    let long = long_path();
+    let requests = vec![
+        file(long.clone(), Access::READ),
+        file(format!("{long}/Q0"), Access::READ),
+        file("/etc/passwd".into(), Access::READ),
+        file(long, Access::WRITE),
+    ];
+    Block { body, requests }
+}
+
+/// Alternatives of each of the two brace groups of [`brace_source`].
+const BRACE_LETTERS: &[u8] = b"abcdefghijklmnop";
+
+/// A filesystem policy of `patterns` patterns from brace expansion, 256 per
+/// rule: `allow read /d{k}/{a,...,p}{a,...,p}` (the last rule fewer), so
+/// the keys are short and alike (`d123/ab`), the input that clusters a weak
+/// hash. Returns the source and its rule count.
+pub fn brace_source(patterns: usize) -> (String, usize) {
+    let group = |n: usize| {
+        if n == 1 {
+            return "a".to_string();
+        }
+        let alts: Vec<String> = BRACE_LETTERS[..n]
+            .iter()
+            .map(|&c| char::from(c).to_string())
+            .collect();
+        format!("{{{}}}", alts.join(","))
+    };
+    let per = BRACE_LETTERS.len() * BRACE_LETTERS.len();
+    let all = group(BRACE_LETTERS.len());
+    let mut body = String::new();
+    let mut rules = 0;
+    let mut left = patterns;
+    while left > 0 {
+        let k = rules;
+        if left >= per {
+            let _ = writeln!(body, "  allow read /d{k}/{all}{all}");
+            left -= per;
+        } else if left >= BRACE_LETTERS.len() {
+            let rows = left / BRACE_LETTERS.len();
+            let _ = writeln!(body, "  allow read /d{k}/{}{all}", group(rows));
+            left -= rows * BRACE_LETTERS.len();
+        } else {
+            let _ = writeln!(body, "  allow read /d{k}/{}", group(left));
+            left = 0;
+        }
+        rules += 1;
+    }
+    let src = policy_source(&format!("scale-braces-{patterns}"), &[("filesystem", body)]);
+    (src, rules)
+}
+
 /// `n` rules of `kind` and requests against them.
 pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
     if n == 0 {
@@ -442,15 +760,25 @@ pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
         Kind::AnchorGlobs => gen_anchor_globs(n, rng),
         Kind::ToolGlobs => gen_tool_globs(n, rng),
         Kind::PathGlobs => gen_path_globs(n, rng),
+        Kind::Secret => gen_secrets(n, rng),
+        Kind::LabelGlobs => gen_label_globs(n, rng),
+        Kind::OneLabelGlobs => gen_one_label_globs(n, rng),
+        Kind::InfixPathGlobs => gen_infix_path_globs(n, rng),
+        Kind::NameGlobs => gen_name_globs(n, rng),
+        Kind::InfixToolGlobs => gen_infix_tool_globs(n, rng),
+        Kind::LongGlobs => gen_long_globs(n, rng),
     }
 }
 
 /// The block a kind's rules go in.
 pub fn block(kind: Kind) -> &'static str {
     match kind {
-        Kind::Domain | Kind::Cidr | Kind::AnchorGlobs => "network",
-        Kind::Path | Kind::PathGlobs => "filesystem",
-        Kind::Mcp | Kind::ToolGlobs => "mcp",
+        Kind::Domain | Kind::Cidr | Kind::AnchorGlobs | Kind::LabelGlobs | Kind::OneLabelGlobs => {
+            "network"
+        }
+        Kind::Path | Kind::PathGlobs | Kind::InfixPathGlobs | Kind::LongGlobs => "filesystem",
+        Kind::Secret | Kind::NameGlobs => "credentials",
+        Kind::Mcp | Kind::ToolGlobs | Kind::InfixToolGlobs => "mcp",
     }
 }
 

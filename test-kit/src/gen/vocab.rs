@@ -17,6 +17,12 @@ pub const DOMAINS: &[&str] = &[
     "bücher.example",
     "**.a-*.test.org",
     "*-x*.example.com",
+    // Several wildcard labels, stars in several places of one label.
+    "a*.*b.example.com",
+    "**.x*.example.com",
+    "*.*.example.com",
+    "*a*b*.example.com",
+    "**.*.q.example.com",
     "10.0.0.0/8",
     "10.1.0.0/16",
     "127.0.0.1",
@@ -69,6 +75,13 @@ pub const HOSTS: &[&str] = &[
     "fe80::1%eth0",
     "[64:ff9b::a9fe:a9fe]",
     "2002:a00:1::1",
+    // Hosts with many labels, for the wildcard labels above.
+    "ab.cb.example.com",
+    "a.b.example.com",
+    "aab.example.com",
+    "x.y.x1.example.com",
+    "q.w.e.r.t.y.u.i.o.p.x.example.com",
+    "z.y.q.example.com",
 ];
 
 /// Request IP addresses.
@@ -121,6 +134,18 @@ pub const PATHS: &[&str] = &[
     "/x/**/y/*.pem",
     "/tmp/*",
     "/srv/**/*.tar.gz",
+    // Hard shapes for the automata: many stars, `**` runs, classes, `?`,
+    // escapes, no literal prefix.
+    "/**/*a*b*c*/**",
+    "/a/**/**/b",
+    "/x/**/**/*",
+    "/tmp/[!x]*",
+    "/tmp/\\*x",
+    "/var/[a-c]?/**/[!.]*",
+    "/*/*/*",
+    "$workspace/**/*.*",
+    "/**/*x*/**/*y*/**",
+    "/*x*/**",
 ];
 
 /// Filesystem rule access clauses.
@@ -153,6 +178,18 @@ pub const REQ_PATHS: &[&str] = &[
     "/",
     "~/x",
     "/srv/a/b.tar.gz",
+    // Paths that several of the hard globs match at once, and near misses.
+    "/tmp/*x",
+    "/tmp/yx",
+    "/a/b",
+    "/a/x/y/b",
+    "/x/q/r/s",
+    "/var/b1/q/app.log",
+    "/var/b1/q/.hidden",
+    "/abc/x/y/a-x-b-y-c",
+    "/p/qax/r/yyy/s",
+    "/home/u/w/src/a.b",
+    "/x/x/x/x/x/x/x/x/x/x/x/x/y",
 ];
 
 /// Secret name patterns.
@@ -164,6 +201,13 @@ pub const NAMES: &[&str] = &[
     "?PI",
     "*",
     "{A,B}_X",
+    // Many stars, classes, `?`, escapes.
+    "*_*_*",
+    "A*B*C",
+    "[A-C]_?",
+    "[!G]*_TOKEN",
+    "\\*X",
+    "*T*K*N",
 ];
 
 /// Request secret names.
@@ -176,6 +220,12 @@ pub const REQ_NAMES: &[&str] = &[
     "API",
     "A_X",
     "AWS_a/b",
+    "A_B_C",
+    "ABBC",
+    "b_q",
+    "x_y/z_w",
+    "*X",
+    "GH/TOKEN",
     "bad name",
     "",
 ];
@@ -193,6 +243,10 @@ pub const TOOLS: &[&str] = &[
     "?et_x",
     "*secret*",
     "*_admin",
+    "*_*_*",
+    "get_*_[0-9]",
+    "[!d]*_x",
+    "*a*b*",
 ];
 
 /// Request tool names.
@@ -208,6 +262,10 @@ pub const REQ_TOOLS: &[&str] = &[
     "bad tool",
     "read_secret_value",
     "reset_admin",
+    "get_a_1",
+    "a/b_c_d",
+    "ab_x",
+    "d_x",
 ];
 
 /// Request server names.
