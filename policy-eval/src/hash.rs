@@ -78,11 +78,15 @@ impl Hasher for IdentityHasher {
 
 /// A string-keyed map looked up by a precomputed [`Roll`] hash (forward or
 /// backward, fixed per map) plus the key, which is compared only on a hash
-/// hit. Collisions chain through `next`.
+/// hit. Collisions chain through `next`. Keys live in one string arena, so
+/// building a map of `n` keys allocates a few growing buffers, not `n` boxes.
 #[derive(Debug, Clone)]
 pub(crate) struct RollMap<V> {
     heads: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
-    entries: Vec<(Box<str>, V, Option<u32>)>,
+    /// Per entry: key start and end in `keys`, value, next entry with the
+    /// same hash.
+    entries: Vec<(u32, u32, V, Option<u32>)>,
+    keys: String,
 }
 
 impl<V> Default for RollMap<V> {
@@ -90,21 +94,28 @@ impl<V> Default for RollMap<V> {
         RollMap {
             heads: HashMap::default(),
             entries: Vec::new(),
+            keys: String::new(),
         }
     }
 }
 
 impl<V> RollMap<V> {
-    /// Inserts `key` (whose hash is `hash`); `false` if it was present.
+    /// Inserts `key` (whose hash is `hash`); `false` if it was present (or
+    /// the arena would pass 4 GiB).
     pub(crate) fn insert(&mut self, key: &str, hash: u64, value: V) -> bool {
         if self.get(hash, key).is_some() {
             return false;
         }
         let next = self.heads.get(&hash).copied();
-        let Ok(at) = u32::try_from(self.entries.len()) else {
+        let (Ok(at), Ok(start), Ok(end)) = (
+            u32::try_from(self.entries.len()),
+            u32::try_from(self.keys.len()),
+            u32::try_from(self.keys.len() + key.len()),
+        ) else {
             return false;
         };
-        self.entries.push((key.into(), value, next));
+        self.keys.push_str(key);
+        self.entries.push((start, end, value, next));
         self.heads.insert(hash, at);
         true
     }
@@ -114,8 +125,8 @@ impl<V> RollMap<V> {
     pub(crate) fn get(&self, hash: u64, key: &str) -> Option<&V> {
         let mut at = self.heads.get(&hash).copied();
         while let Some(i) = at {
-            let (k, v, next) = self.entries.get(i as usize)?;
-            if &**k == key {
+            let (start, end, v, next) = self.entries.get(i as usize)?;
+            if self.keys.as_bytes().get(*start as usize..*end as usize) == Some(key.as_bytes()) {
                 return Some(v);
             }
             at = *next;
@@ -125,7 +136,9 @@ impl<V> RollMap<V> {
 
     /// The keys, in insertion order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _, _)| &**k)
+        self.entries
+            .iter()
+            .map(|(start, end, _, _)| self.keys.get(*start as usize..*end as usize).unwrap_or(""))
     }
 }
 
