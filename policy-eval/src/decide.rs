@@ -234,8 +234,11 @@ impl Policy {
     /// address, never by the default.
     fn decide_send(&self, name: &str, dest: &Dest<'_>) -> Decision {
         let mut best = Best::default();
-        self.credentials
-            .probe(name, &self.rules.scan(&self.art, Class::Send(dest)), &mut best);
+        self.credentials.probe(
+            name,
+            &self.rules.scan(&self.art, Class::Send(dest)),
+            &mut best,
+        );
         if dest.local && best.found.is_none() {
             return Decision::default_effect(Effect::Deny);
         }

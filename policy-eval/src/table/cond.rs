@@ -158,9 +158,7 @@ impl ListIndex {
                 None => ListIndex::Plain,
             },
             Surface::Filesystem => {
-                let covers = |part: Access| {
-                    move |r: &Rule| matches!(r.cond, Condition::Access(a) if a.contains(part))
-                };
+                let covers = |part: Access| move |r: &Rule| matches!(r.cond, Condition::Access(a) if a.contains(part));
                 ListIndex::Access {
                     read: first_where(&covers(Access::READ)),
                     write: first_where(&covers(Access::WRITE)),
@@ -309,9 +307,10 @@ impl CredIndex {
                 ix.probe_anchors(host, domain_slot, consider);
             }
             for &(ri, pi) in &ix.globs {
-                let deny = rules.get(ri as usize).is_some_and(|r| r.effect == Effect::Deny);
-                if (deny || !dest.local) && glob_pattern_matches(rules, dest_globs, ri, pi, host)
-                {
+                let deny = rules
+                    .get(ri as usize)
+                    .is_some_and(|r| r.effect == Effect::Deny);
+                if (deny || !dest.local) && glob_pattern_matches(rules, dest_globs, ri, pi, host) {
                     // The first match in list order is the best of the globs.
                     consider(ri);
                     break;
@@ -422,9 +421,7 @@ fn glob_pattern_matches(
         c.destinations
             .as_ref()
             .and_then(|d| d.domains.get(pi as usize)),
-        dest_globs
-            .get(ri as usize)
-            .and_then(|g| g.get(pi as usize)),
+        dest_globs.get(ri as usize).and_then(|g| g.get(pi as usize)),
     ) else {
         return false;
     };
@@ -517,12 +514,7 @@ fn interval<T: Ord + Copy, V>(iv: &[(T, V)], x: T) -> Option<&V> {
 
 /// Whether rule `ri` (`r`) applies to `class`: the plain per-rule
 /// definition the indexes precompute, used for lists over the budget.
-pub(crate) fn applies(
-    ri: u32,
-    r: &Rule,
-    class: &Class<'_>,
-    dest_globs: &[Vec<Vec<Glob>>],
-) -> bool {
+pub(crate) fn applies(ri: u32, r: &Rule, class: &Class<'_>, dest_globs: &[Vec<Vec<Glob>>]) -> bool {
     match (&r.cond, class) {
         (Condition::None, Class::Port(_) | Class::Tool) => true,
         (Condition::Ports(ranges), Class::Port(port)) => match port {
@@ -584,3 +576,7 @@ fn address_in(d: &Destinations, a: IpAddr) -> bool {
 fn v4_in(d: &Destinations, x: u32) -> bool {
     d.v4.iter().any(|&(lo, hi)| lo <= x && x <= hi)
 }
+
+#[cfg(test)]
+#[path = "cond_tests.rs"]
+mod tests;

@@ -293,7 +293,7 @@ impl Scan<'_> {
         };
         let effect = effect_of(bits);
         let key = (effect, ri);
-        if effect <= best.weakest && !best.found.is_some_and(|b| key >= b) {
+        if effect <= best.weakest && best.found.is_none_or(|b| key < b) {
             best.found = Some(key);
         }
     }
