@@ -6,12 +6,13 @@
 //! stack buffers; the only allocation is IDNA processing of non-ASCII hosts
 //! and of ASCII labels starting with `xn--`.
 
-use crate::artifact::{Access, Condition, Effect, Rule, Surface};
+use crate::artifact::{Access, Condition, Effect, Surface};
 use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use crate::load::Policy;
 use crate::normalize::{self, Host};
-use crate::table::rules::{address_in, v4_in, Best, Dest};
+use crate::table::cond::Class;
+use crate::table::rules::{Best, Dest};
 
 macro_rules! try_norm {
     ($e:expr) => {
@@ -73,16 +74,9 @@ impl Policy {
         let ip = try_norm!(ip.map(normalize::ip).transpose());
         let port = try_norm!(port.map(normalize::port).transpose());
         // A request without a port could be for any port: a port list keeps
-        // an allow from granting it, never a deny or an ask from applying.
-        let applies = |_: u32, r: &Rule| match &r.cond {
-            Condition::None => true,
-            Condition::Ports(ranges) => match port {
-                Some(p) => ranges.iter().any(|&(a, b)| a <= p && p <= b),
-                None => r.effect != Effect::Allow,
-            },
-            _ => false,
-        };
-        let scan = self.rules.scan(&self.art, &applies);
+        // an allow from granting it, never a deny or an ask from applying
+        // (the list indexes, `table/cond.rs`).
+        let scan = self.rules.scan(&self.art, Class::Port(port));
         let net = &self.art.network;
         let mut best = Best::default();
         let host_ip = match host {
@@ -169,11 +163,12 @@ impl Policy {
     /// whose root bindings are checked (bit `i` of `normal`: binding `i` is
     /// already normal).
     fn decide_fs_part(&self, path: &str, part: Access, ctx: &Context<'_>, normal: u64) -> Decision {
-        let applies = |_: u32, r: &Rule| match r.cond {
-            Condition::Access(a) => a.contains(part),
-            _ => false,
+        let class = if part == Access::WRITE {
+            Class::Write
+        } else {
+            Class::Read
         };
-        let scan = self.rules.scan(&self.art, &applies);
+        let scan = self.rules.scan(&self.art, class);
         let mut best = Best::default();
         for root in &self.roots {
             if root.name.is_empty() {
@@ -226,13 +221,9 @@ impl Policy {
     /// Seeing a secret: rules without `to`, and allow and ask rules with
     /// `to`, apply.
     fn decide_see(&self, name: &str) -> Decision {
-        let applies = |_: u32, r: &Rule| match &r.cond {
-            Condition::Credential(c) => c.destinations.is_none() || r.effect != Effect::Deny,
-            _ => false,
-        };
         let mut best = Best::default();
         self.credentials
-            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+            .probe(name, &self.rules.scan(&self.art, Class::See), &mut best);
         self.finish(best, Surface::Credential)
     }
 
@@ -242,26 +233,12 @@ impl Policy {
     /// send to a local address is granted only by a rule that names the
     /// address, never by the default.
     fn decide_send(&self, name: &str, dest: &Dest<'_>) -> Decision {
-        let applies = |ri: u32, r: &Rule| {
-            let Condition::Credential(c) = &r.cond else {
-                return false;
-            };
-            match &c.destinations {
-                None => r.effect == Effect::Deny,
-                Some(d) if r.effect == Effect::Deny => {
-                    self.rules.domain_in(ri, d, dest.domain)
-                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
-                        || dest.embedded_v4().any(|x| v4_in(d, x))
-                }
-                Some(d) => {
-                    (!dest.local && self.rules.domain_in(ri, d, dest.domain))
-                        || dest.ips.iter().flatten().any(|&a| address_in(d, a))
-                }
-            }
-        };
         let mut best = Best::default();
-        self.credentials
-            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+        self.credentials.probe(
+            name,
+            &self.rules.scan(&self.art, Class::Send(dest)),
+            &mut best,
+        );
         if dest.local && best.found.is_none() {
             return Decision::default_effect(Effect::Deny);
         }
@@ -297,8 +274,7 @@ impl Policy {
             Some(t) => {
                 let mut best = Best::default();
                 if let Some(idx) = self.mcp.tools(si) {
-                    let applies = |_: u32, r: &Rule| matches!(r.cond, Condition::None);
-                    idx.probe(t, &self.rules.scan(&self.art, &applies), &mut best);
+                    idx.probe(t, &self.rules.scan(&self.art, Class::Tool), &mut best);
                 }
                 self.finish(best, Surface::Mcp)
             }

@@ -32,6 +32,9 @@ const HAZARD_SIZES: [usize; 2] = [10, 1_000];
 const BIG: usize = 10_000;
 /// Rules behind the JSON entry point benchmark.
 const JSON_RULES: usize = 1_000;
+/// Rule counts (ports) and destination counts of the `cond/*` benchmarks;
+/// the largest only outside quick mode (it takes seconds to build).
+const COND_SIZES: [usize; 3] = [10, 1_000, 100_000];
 /// Root bindings used by every request.
 const ROOTS: &[(&str, &str)] = &[("home", "/home/u"), ("workspace", "/home/u/w")];
 
@@ -300,6 +303,110 @@ fn bench_cost(c: &mut Criterion) {
     group.finish();
 }
 
+/// `n` x `allow example.com port N` (one anchor, so one candidate list of
+/// `n` port-conditional rules; ports from 3 up, cycling below 65536) and
+/// requests: port 2 (no rule), the last rule's port, port 443, no port.
+fn cond_ports_fixture(n: usize) -> (Policy, Vec<Req>) {
+    let port = |i: usize| 3 + i % 65_533;
+    let body: String = (0..n)
+        .map(|i| format!("  allow example.com port {}\n", port(i)))
+        .collect();
+    let src = policy_source(&format!("bench-cond-ports-{n}"), &[("network", body)]);
+    let net = |port| Req::Network {
+        host: Some("example.com".into()),
+        ip: None,
+        port,
+    };
+    let last = u32::try_from(port(n - 1)).expect("a port");
+    let requests = vec![net(Some(2)), net(Some(last)), net(Some(443)), net(None)];
+    (built(&src).0, requests)
+}
+
+/// One credential rule with `n` destinations (hosts `hI.example.net`, every
+/// tenth an IPv4 /24) and sends: to `evil.com` (no destination), to
+/// `evil.com` dialled at an unlisted address, to the last listed host, and
+/// to a listed address.
+fn cond_destinations_fixture(n: usize) -> (Policy, Vec<Req>) {
+    let dest = |i: usize| {
+        if i % 10 == 9 {
+            format!("10.{}.{}.0/24", (i / 256) % 256, i % 256)
+        } else {
+            format!("h{i}.example.net")
+        }
+    };
+    let dests: Vec<String> = (0..n).map(dest).collect();
+    let body = format!("  allow TOKEN to {}\n", dests.join(",\n    "));
+    let src = policy_source(
+        &format!("bench-cond-destinations-{n}"),
+        &[("credentials", body)],
+    );
+    let send = |host: &str, ip: Option<&str>| Req::Credential {
+        name: "TOKEN".into(),
+        host: Some(host.into()),
+        ip: ip.map(Into::into),
+    };
+    let last_host = (0..n)
+        .rev()
+        .find(|i| i % 10 != 9)
+        .map_or("h0.example.net".to_string(), |i| {
+            format!("h{i}.example.net")
+        });
+    let requests = vec![
+        send("evil.com", None),
+        send("evil.com", Some("93.184.215.14")),
+        send(&last_host, None),
+        send("evil.com", Some("10.0.9.7")),
+    ];
+    (built(&src).0, requests)
+}
+
+/// Conditions on one candidate list: `cond/ports/<n>` (port-conditional
+/// rules on one anchor) and `cond/destinations/<n>` (one credential rule
+/// with `n` destinations). Each case is one request, named by its shape.
+fn bench_cond(c: &mut Criterion) {
+    type Fixture = fn(usize) -> (Policy, Vec<Req>);
+    let groups: [(&str, Fixture, [&str; 4]); 2] = [
+        (
+            "ports",
+            cond_ports_fixture,
+            ["port_2", "port_last", "port_443", "no_port"],
+        ),
+        (
+            "destinations",
+            cond_destinations_fixture,
+            ["evil", "evil_ip", "listed_host", "listed_ip"],
+        ),
+    ];
+    let ctx = Context::default();
+    for (name, fixture, cases) in groups {
+        let mut group = c.benchmark_group(format!("cond/{name}"));
+        for &n in &COND_SIZES {
+            if quick() && n > 1_000 {
+                continue;
+            }
+            let fix: OnceCell<(Policy, Vec<Req>)> = OnceCell::new();
+            let fix = || {
+                fix.get_or_init(|| {
+                    let (policy, reqs) = fixture(n);
+                    for (case, r) in cases.iter().zip(&reqs) {
+                        let d = policy.decide(&r.as_request(), &ctx);
+                        eprintln!("cond/{name}/{n}/{case}: {:?} {:?}", d.effect, d.rule);
+                    }
+                    (policy, reqs)
+                })
+            };
+            for (k, case) in cases.iter().enumerate() {
+                group.bench_function(BenchmarkId::new(*case, n), |b| {
+                    let (policy, reqs) = fix();
+                    let req = reqs[k].as_request();
+                    b.iter(|| policy.decide(black_box(&req), black_box(&ctx)));
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     let c = Criterion::default();
     if quick() {
@@ -316,6 +423,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost
+    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost, bench_cond
 }
 criterion_main!(benches);

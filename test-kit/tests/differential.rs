@@ -296,3 +296,139 @@ fn the_generator_covers_every_shape() {
         }
     )));
 }
+
+/// Port conditions on one anchor and credential rules with many
+/// destinations (issue 13: these lists are indexed at load, see
+/// `policy-eval/src/table/cond.rs`): decided like the reference.
+mod conditions_on_one_list {
+    use super::*;
+
+    const EFFECTS: &[&str] = &["allow", "ask", "deny"];
+    /// Destinations: exact, one-label, any-depth and glob domains, local
+    /// and private addresses and ranges, IPv6.
+    const DESTS: &[&str] = &[
+        "example.com",
+        "*.example.com",
+        "**.example.com",
+        "api-*.example.com",
+        "svc.local",
+        "**.b.test",
+        "\"10.0.0.0/24\"",
+        "\"10.0.0.5\"",
+        "\"127.0.0.1\"",
+        "\"169.254.169.254\"",
+        "@loopback",
+        "\"192.168.0.0/16\"",
+        "\"2001:db8::/64\"",
+        "\"::1\"",
+    ];
+    const HOSTS: &[&str] = &[
+        "example.com",
+        "api.example.com",
+        "api-1.example.com",
+        "a.b.example.com",
+        "svc.local",
+        "x.b.test",
+        "evil.com",
+        "10.0.0.5",
+        "::1",
+    ];
+    const IPS: &[&str] = &[
+        "10.0.0.5",
+        "10.0.1.5",
+        "127.0.0.1",
+        "169.254.169.254",
+        "192.168.3.4",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::a00:5",
+        "2002:c0a8:101::",
+        "2001:db8::7",
+        "93.184.215.14",
+    ];
+
+    fn port_list() -> impl Strategy<Value = String> {
+        prop::collection::btree_set(1u16..30, 1..5).prop_map(|ports| {
+            // Consecutive pairs become ranges, so ranges overlap across rules.
+            let v: Vec<u16> = ports.into_iter().collect();
+            let items: Vec<String> = v
+                .chunks(2)
+                .map(|c| match c {
+                    [a, b] => format!("{a}-{b}"),
+                    [a] => a.to_string(),
+                    _ => unreachable!(),
+                })
+                .collect();
+            format!("ports {}", items.join(", "))
+        })
+    }
+
+    fn network_rule() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(EFFECTS),
+            prop::option::weighted(0.9, port_list()),
+        )
+            .prop_map(|(e, p)| format!("  {e} example.com {}\n", p.unwrap_or_default()))
+    }
+
+    fn credential_rule() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(EFFECTS),
+            prop::option::weighted(
+                0.85,
+                prop::collection::btree_set(prop::sample::select(DESTS), 1..8),
+            ),
+        )
+            .prop_map(|(e, d)| match d {
+                Some(d) => {
+                    let d: Vec<&str> = d.into_iter().collect();
+                    format!("  {e} TOKEN to {}\n", d.join(", "))
+                }
+                None => format!("  {e} TOKEN\n"),
+            })
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let net = (
+            prop::sample::select(HOSTS),
+            prop::option::of(prop_oneof![1u32..32, Just(443u32)]),
+        )
+            .prop_map(|(h, port)| Req::Network {
+                host: Some(h.to_string()),
+                ip: None,
+                port,
+            });
+        let cred = (
+            prop::option::of(prop::sample::select(HOSTS)),
+            prop::option::of(prop::sample::select(IPS)),
+        )
+            .prop_map(|(h, ip)| Req::Credential {
+                name: "TOKEN".into(),
+                host: h.map(Into::into),
+                ip: ip.map(Into::into),
+            });
+        prop_oneof![net, cred].prop_map(|req| Case {
+            req,
+            roots: vocab::ROOTS[0],
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128), ..ProptestConfig::default() })]
+
+        #[test]
+        fn ports_and_destinations_decide_like_the_reference(
+            net in prop::collection::vec(network_rule(), 1..40),
+            creds in prop::collection::vec(credential_rule(), 1..12),
+            cases in prop::collection::vec(case(), 32),
+        ) {
+            let source = format!(
+                "policy conds\nnetwork {{\n  default allow\n{}}}\ncredentials {{\n  default allow\n{}}}\n",
+                net.concat(),
+                creds.concat()
+            );
+            if let Err(why) = check(&source, &cases) {
+                prop_assert!(false, "{}", why);
+            }
+        }
+    }
+}

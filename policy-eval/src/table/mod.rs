@@ -9,7 +9,9 @@
 //!   extensions, glob groups).
 //! * [`name`]: secret names, MCP servers and their tool names.
 //! * [`rules`]: the rule table, candidate lists and conditions, and the
-//!   precedence scan every probe reports to.
+//!   precedence step every probe reports to.
+//! * [`cond`]: each candidate list's conditions indexed by request class
+//!   (port intervals, access, see, merged send destinations).
 //!
 //! The tables depend on the artifact types and on each other's helpers,
 //! never on [`crate::Policy`]: `load` builds them, `decide` probes them.
@@ -21,6 +23,7 @@ use foldhash::fast::FixedState;
 use crate::error::LoadError;
 use crate::hash::FxMap;
 
+pub(crate) mod cond;
 pub(crate) mod domain;
 pub(crate) mod ip;
 pub(crate) mod name;

@@ -1,19 +1,21 @@
 //! The rule table and candidate lists: their validation at load, the
-//! per-rule bits and credential destinations indexed for decide, and the
-//! precedence scan ([`Scan::consider`]) every table probe reports to.
+//! per-rule bits and per-list condition indexes (`cond.rs`) built for
+//! decide, and the precedence step ([`Scan::consider`]) every table probe
+//! reports to.
 //!
 //! Precedence is independent of rule order: among the rules that match and
 //! apply, deny beats ask beats allow, and among rules of the winning effect
 //! the lowest rule index decides. Candidate lists are sorted by that key, so
-//! each list contributes its first applicable rule and the minimum over all
-//! probed lists wins.
+//! each list contributes its first applicable rule (looked up, not scanned,
+//! see `cond.rs`) and the minimum over all probed lists wins.
 
 use std::net::IpAddr;
 
-use super::domain::{label_globs, pattern_matches};
+use super::cond::{self, applies, Class, ListIndex};
+use super::domain::label_globs;
 use super::unique;
 use crate::addr;
-use crate::artifact::{Artifact, Candidates, Condition, Destinations, Effect, Rule, Surface};
+use crate::artifact::{Artifact, Candidates, Condition, Effect, Rule, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::limits::{MAX_RULES, MAX_TABLE_ENTRIES};
@@ -61,6 +63,8 @@ pub(crate) struct RuleIndex {
     /// Per rule: parsed label globs of its credential destinations, one list
     /// per domain pattern (empty for other rules).
     dest_globs: Vec<Vec<Vec<Glob>>>,
+    /// Per candidate list: its conditions indexed by request class.
+    lists: Vec<ListIndex>,
 }
 
 impl Checker {
@@ -136,8 +140,8 @@ impl Checker {
 }
 
 impl RuleIndex {
-    /// The per-rule bits and destination globs of rules [`Checker::new`]
-    /// validated.
+    /// The per-rule bits, destination globs and per-list condition indexes
+    /// of rules and lists [`Checker::new`] validated.
     pub(crate) fn build(art: &Artifact) -> Result<RuleIndex, LoadError> {
         let mut dest_globs = Vec::with_capacity(art.rules.len());
         for r in &art.rules {
@@ -156,33 +160,29 @@ impl RuleIndex {
             .iter()
             .map(|r| r.effect as u8 | (u8::from(r.cond == Condition::None) << 2))
             .collect();
-        Ok(RuleIndex { bits, dest_globs })
+        let mut budget = cond::budget(&art.rules);
+        let lists = art
+            .candidates
+            .iter()
+            .map(|l| ListIndex::build(l, &art.rules, &mut budget))
+            .collect();
+        Ok(RuleIndex {
+            bits,
+            dest_globs,
+            lists,
+        })
     }
 
-    /// A scan of `art`'s candidate lists counting the rules `applies` accepts.
-    pub(crate) fn scan<'a>(
-        &'a self,
-        art: &'a Artifact,
-        applies: &'a dyn Fn(u32, &Rule) -> bool,
-    ) -> Scan<'a> {
+    /// A scan of `art`'s candidate lists for a request of class `class`.
+    pub(crate) fn scan<'a>(&'a self, art: &'a Artifact, class: Class<'a>) -> Scan<'a> {
         Scan {
             candidates: &art.candidates,
             rules: &art.rules,
             bits: &self.bits,
-            applies,
+            lists: &self.lists,
+            dest_globs: &self.dest_globs,
+            class,
         }
-    }
-
-    /// Whether `domain` matches one of the domain patterns of rule `ri`'s
-    /// destinations `d`.
-    pub(crate) fn domain_in(&self, ri: u32, d: &Destinations, domain: Option<&str>) -> bool {
-        let (Some(host), Some(globs)) = (domain, self.dest_globs.get(ri as usize)) else {
-            return false;
-        };
-        d.domains
-            .iter()
-            .zip(globs)
-            .any(|(p, labels)| pattern_matches(p, labels, host))
     }
 }
 
@@ -252,22 +252,63 @@ impl Default for Best {
     }
 }
 
-/// The candidate lists and rule bits of a policy, and the condition check of
-/// one request: what a table probe needs to report a matching list.
+/// The candidate lists, their condition indexes and the rule bits of a
+/// policy, and the class of one request: what a table probe needs to report
+/// a matching list.
 pub(crate) struct Scan<'a> {
     candidates: &'a [Vec<u32>],
     rules: &'a [Rule],
     bits: &'a [u8],
-    applies: &'a dyn Fn(u32, &Rule) -> bool,
+    lists: &'a [ListIndex],
+    dest_globs: &'a [Vec<Vec<Glob>>],
+    class: Class<'a>,
 }
 
 impl Scan<'_> {
-    /// Considers the first rule of candidate list `list` that applies.
+    /// Considers the first rule of candidate list `list` that applies to the
+    /// request: one lookup in the list's [`ListIndex`] for the request's
+    /// class (a few for a credential send).
     ///
     /// Always inlined: the probes of every table call it from other modules,
     /// and it was inlined into them when they shared one file.
     #[inline(always)]
     pub(crate) fn consider(&self, best: &mut Best, list: Candidates) {
+        let Some(index) = self.lists.get(list as usize) else {
+            return;
+        };
+        match index.single(&self.class) {
+            Some(ri) => self.consider_rule(best, ri),
+            None => self.consider_more(best, list, index),
+        }
+    }
+
+    /// Considers rule `ri`, known to apply to the request ([`cond::NONE`] or an
+    /// index out of range: nothing): it becomes the best if its effect may
+    /// still count (`best.weakest`) and its (effect, rule index) is below
+    /// the best so far.
+    #[inline(always)]
+    pub(crate) fn consider_rule(&self, best: &mut Best, ri: u32) {
+        let Some(&bits) = self.bits.get(ri as usize) else {
+            return;
+        };
+        let effect = effect_of(bits);
+        let key = (effect, ri);
+        if effect <= best.weakest && best.found.is_none_or(|b| key < b) {
+            best.found = Some(key);
+        }
+    }
+
+    /// The lists [`ListIndex::single`] does not answer: credential sends
+    /// (the merged destination index) and lists over the index budget (a
+    /// plain scan).
+    #[inline(never)]
+    fn consider_more(&self, best: &mut Best, list: Candidates, index: &ListIndex) {
+        if let (Some(c), Class::Send(dest)) = (index.credential(), &self.class) {
+            c.probe_send(dest, self.rules, self.dest_globs, &mut |ri| {
+                self.consider_rule(best, ri);
+            });
+            return;
+        }
         let Some(list) = self.candidates.get(list as usize) else {
             return;
         };
@@ -275,28 +316,30 @@ impl Scan<'_> {
             let Some(&bits) = self.bits.get(ri as usize) else {
                 continue;
             };
-            let effect = match bits & 3 {
-                0 => Effect::Deny,
-                1 => Effect::Ask,
-                _ => Effect::Allow,
-            };
+            let effect = effect_of(bits);
             let key = (effect, ri);
             if effect > best.weakest || best.found.is_some_and(|b| key >= b) {
                 return;
             }
-            // `Condition::None` is loaded only for network and MCP rules,
-            // where it always applies (`check_rule` above).
-            let unconditional = bits & 4 != 0;
-            if unconditional
-                || self
-                    .rules
-                    .get(ri as usize)
-                    .is_some_and(|r| (self.applies)(ri, r))
-            {
+            let applies = self
+                .rules
+                .get(ri as usize)
+                .is_some_and(|r| applies(ri, r, &self.class, self.dest_globs));
+            if applies {
                 best.found = Some(key);
                 return;
             }
         }
+    }
+}
+
+/// The effect in a rule's bits.
+#[inline(always)]
+fn effect_of(bits: u8) -> Effect {
+    match bits & 3 {
+        0 => Effect::Deny,
+        1 => Effect::Ask,
+        _ => Effect::Allow,
     }
 }
 
@@ -336,20 +379,4 @@ impl<'a> Dest<'a> {
             .iter()
             .flat_map(|e| e.as_slice().iter().copied())
     }
-}
-
-/// Whether an address range of `d` holds `a`.
-pub(crate) fn address_in(d: &Destinations, a: IpAddr) -> bool {
-    match a {
-        IpAddr::V4(v) => v4_in(d, u32::from(v)),
-        IpAddr::V6(v) => {
-            let x = u128::from(v);
-            d.v6.iter().any(|&(lo, hi)| lo <= x && x <= hi)
-        }
-    }
-}
-
-/// Whether an IPv4 range of `d` holds `x`.
-pub(crate) fn v4_in(d: &Destinations, x: u32) -> bool {
-    d.v4.iter().any(|&(lo, hi)| lo <= x && x <= hi)
 }
