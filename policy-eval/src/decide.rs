@@ -87,7 +87,12 @@ impl Policy {
         let mut best = Best::default();
         let host_ip = match host {
             Some(Host::Domain(d)) => {
-                self.domains.probe(&net.domains, d, &scan, &mut best);
+                let prefix = match port {
+                    Some(p) => [0, (p >> 8) as u8, p as u8],
+                    None => [1, 0, 0],
+                };
+                self.domains
+                    .probe(&net.domains, d, prefix, &scan, &mut best);
                 None
             }
             Some(Host::Ip(a)) => Some(a),
@@ -175,9 +180,10 @@ impl Policy {
         };
         let scan = self.rules.scan(&self.art, &applies);
         let mut best = Best::default();
+        let part = if part == Access::WRITE { b'w' } else { b'r' };
         for root in &self.roots {
             if root.name.is_empty() {
-                root.probe_under("/", path, &scan, &mut best);
+                root.probe_under("/", path, part, &scan, &mut best);
                 continue;
             }
             let Some(i) = ctx.roots.iter().position(|(n, _)| *n == &*root.name) else {
@@ -185,11 +191,11 @@ impl Policy {
             };
             let bound = ctx.roots.get(i).map_or("", |(_, b)| *b);
             if normal & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
-                root.probe_under(bound, path, &scan, &mut best);
+                root.probe_under(bound, path, part, &scan, &mut best);
             } else {
                 let mut rb = [0u8; MAX_PATH_LEN];
                 if let Ok(p) = normalize::path(bound, &mut rb) {
-                    root.probe_under(p, path, &scan, &mut best);
+                    root.probe_under(p, path, part, &scan, &mut best);
                 }
             }
         }
@@ -231,8 +237,8 @@ impl Policy {
             _ => false,
         };
         let mut best = Best::default();
-        self.credentials
-            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+        let scan = self.rules.scan(&self.art, &applies);
+        self.credentials.probe(name, b"s", false, &scan, &mut best);
         self.finish(best, Surface::Credential)
     }
 
@@ -260,8 +266,8 @@ impl Policy {
             }
         };
         let mut best = Best::default();
-        self.credentials
-            .probe(name, &self.rules.scan(&self.art, &applies), &mut best);
+        let scan = self.rules.scan(&self.art, &applies);
+        self.credentials.probe(name, b"x", true, &scan, &mut best);
         if dest.local && best.found.is_none() {
             return Decision::default_effect(Effect::Deny);
         }
@@ -298,7 +304,13 @@ impl Policy {
                 let mut best = Best::default();
                 if let Some(idx) = self.mcp.tools(si) {
                     let applies = |_: u32, r: &Rule| matches!(r.cond, Condition::None);
-                    idx.probe(t, &self.rules.scan(&self.art, &applies), &mut best);
+                    idx.probe(
+                        t,
+                        b"",
+                        false,
+                        &self.rules.scan(&self.art, &applies),
+                        &mut best,
+                    );
                 }
                 self.finish(best, Surface::Mcp)
             }

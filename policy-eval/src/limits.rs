@@ -102,6 +102,19 @@ pub const MAX_DIAGNOSTICS: usize = 200;
 /// refuses such artifacts ([`crate::LoadError::InvalidTable`] `candidates`).
 pub const MAX_TABLE_ENTRIES: usize = 16 * 1024 * 1024;
 
-/// Most glob patterns sharing one literal prefix before the compiler warns
-/// about performance (W0107; each such glob is tried in turn at run time).
-pub const MAX_GLOB_GROUP: usize = 256;
+/// Largest serialized DFA of one pattern group (`spec/artifact.md`), and
+/// the determinization budget the compiler builds it with. A group that does
+/// not fit is split in halves of its priority order; the runtime refuses a
+/// larger automaton ([`crate::LoadError::InvalidTable`]).
+pub const MAX_DFA_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most DFAs one pattern group (the label globs under one domain anchor, the
+/// path globs under one literal directory, the name globs of one table) may
+/// be split into → E0008 (pattern group too complex); the runtime refuses
+/// more.
+pub const MAX_DFAS_PER_GROUP: usize = 8;
+
+/// Most distinct glob names of credential rules with a `to` clause, which
+/// are matched one by one for sends (their destination is checked per rule)
+/// → E0008.
+pub const MAX_SEND_GLOBS: usize = 64;

@@ -300,6 +300,27 @@ impl Scan<'_> {
     }
 }
 
+impl Scan<'_> {
+    /// Considers rule `ri`, which a table found applicable (an automaton's
+    /// answer: its conditions are encoded in the searched prefix).
+    #[inline(always)]
+    pub(crate) fn consider_rule(&self, best: &mut Best, ri: u32) {
+        let Some(&bits) = self.bits.get(ri as usize) else {
+            return;
+        };
+        let effect = match bits & 3 {
+            0 => Effect::Deny,
+            1 => Effect::Ask,
+            _ => Effect::Allow,
+        };
+        let key = (effect, ri);
+        if effect > best.weakest || best.found.is_some_and(|b| key >= b) {
+            return;
+        }
+        best.found = Some(key);
+    }
+}
+
 /// A send's destination: the domain, the addresses (the host when it is an
 /// IP literal, and the `ip` field), the IPv4 addresses they embed, and
 /// whether any of those is local.
