@@ -493,3 +493,222 @@ fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Df
         rules: pats.iter().map(|p| p.rule).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use globset::GlobBuilder;
+    use policy_eval::glob::Glob;
+    use proptest::prelude::*;
+    use regex_automata::dfa::Automaton;
+    use regex_automata::util::start;
+    use regex_automata::Anchored;
+
+    /// Builds one DFA of one glob and matches `subject`.
+    fn dfa_match(glob: &str, mode: Mode, subject: &[u8]) -> bool {
+        let re = glob_regex(glob, mode).expect("valid glob");
+        let a = build_group(
+            &[GroupPattern { rule: 0, regex: re }],
+            GroupLimits::default(),
+        )
+        .expect("builds");
+        a.dfas.iter().any(|d| run(d, subject).is_some())
+    }
+
+    /// [`search`] over an aligned copy of the DFA bytes.
+    fn run(d: &Dfa, input: &[u8]) -> Option<u32> {
+        let mut buf = vec![0u8; d.bytes.len() + 3];
+        let off = buf.as_ptr().align_offset(4);
+        buf[off..off + d.bytes.len()].copy_from_slice(&d.bytes);
+        let (dfa, _) = dense::DFA::from_bytes(&buf[off..off + d.bytes.len()]).expect("valid");
+        let mut s = dfa
+            .start_state(&start::Config::new().anchored(Anchored::Yes))
+            .expect("anchored start");
+        for &b in input {
+            s = dfa.next_state(s, b);
+        }
+        s = dfa.next_eoi_state(s);
+        dfa.is_match_state(s)
+            .then(|| d.rules[dfa.match_pattern(s, 0).as_usize()])
+    }
+
+    fn globset(glob: &str, sep: bool, subject: &[u8]) -> Option<bool> {
+        let g = GlobBuilder::new(glob)
+            .literal_separator(sep)
+            .backslash_escape(true)
+            .build()
+            .ok()?;
+        Some(
+            g.compile_matcher()
+                .is_match(std::str::from_utf8(subject).ok()?),
+        )
+    }
+
+    /// Glob texts from a small alphabet rich in the syntax's corners.
+    fn glob_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "a", "b", ".", "/", "*", "**", "?", "[ab]", "[!a]", "[a-c]", "[^/]", "\\*", "**/",
+                "/**", "/**/", "-", "é", "[é]",
+            ]),
+            0..8,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    fn subject() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec!["a", "b", "c", ".", "/", "-", "*", "é", "ab"]),
+            0..10,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn path_globs_match_as_globset_and_the_runtime(g in glob_text(), s in subject()) {
+            let Ok(rt) = Glob::new(&g) else { return Ok(()) };
+            let ours = dfa_match(&g, Mode::Path, s.as_bytes());
+            prop_assert_eq!(ours, rt.is_match(&s), "runtime: {} vs {}", g, s);
+            if let Some(gs) = globset(&g, true, s.as_bytes()) {
+                prop_assert_eq!(ours, gs, "globset: {} vs {}", g, s);
+            }
+        }
+
+        #[test]
+        fn name_globs_match_as_globset_and_the_runtime(g in glob_text(), s in subject()) {
+            let Ok(rt) = Glob::flat(&g) else { return Ok(()) };
+            let ours = dfa_match(&g, Mode::Name, s.as_bytes());
+            prop_assert_eq!(ours, rt.is_match(&s), "runtime: {} vs {}", g, s);
+            if let Some(gs) = globset(&g, false, s.as_bytes()) {
+                prop_assert_eq!(ours, gs, "globset: {} vs {}", g, s);
+            }
+        }
+
+        /// A label glob matches a label (no `.`) as the runtime's label
+        /// matcher does, and never spans a `.`.
+        #[test]
+        fn label_globs_match_labels_and_never_span_dots(g in glob_text(), s in subject()) {
+            if g.contains('.') { return Ok(()) }
+            let Ok(rt) = Glob::new(&g) else { return Ok(()) };
+            let ours = dfa_match(&g, Mode::Label, s.as_bytes());
+            if s.contains('.') {
+                prop_assert!(!ours || !wildcard_spans_dot(&g), "{} spans a dot in {}", g, s);
+            } else {
+                prop_assert_eq!(ours, rt.is_match(&s), "runtime: {} vs {}", g, s);
+            }
+        }
+
+        /// Label sequences under an anchor as `labels_match`: the labels match
+        /// the rightmost labels of the remainder, `any_depth` allows more.
+        #[test]
+        fn label_sequences_match_as_the_runtime(
+            labels in prop::collection::vec(prop::sample::select(vec!["a*", "*", "b", "?", "[!a]", "*-*", "ab"]), 1..3),
+            any_depth in any::<bool>(),
+            rem in prop::collection::vec(prop::sample::select(vec!["a", "b", "ab", "a-b", "x", "é"]), 1..4),
+        ) {
+            let rem = rem.join(".");
+            let labels: Vec<String> = labels.into_iter().map(String::from).collect();
+            let re = labels_regex(&labels, any_depth).expect("valid");
+            let a = build_group(&[GroupPattern { rule: 0, regex: re }], GroupLimits::default()).expect("builds");
+            let ours = a.dfas.iter().any(|d| run(d, rem.as_bytes()).is_some());
+            let parts: Vec<&str> = rem.split('.').collect();
+            let want = if parts.len() < labels.len() || (!any_depth && parts.len() != labels.len()) {
+                false
+            } else {
+                labels.iter().rev().zip(parts.iter().rev()).all(|(l, p)| Glob::new(l).is_ok_and(|g| g.is_match(p)))
+            };
+            prop_assert_eq!(ours, want, "{:?} {} vs {}", labels, any_depth, rem);
+        }
+
+        /// Port prefixes: a rule's ranges, and the no-port prefix for deny
+        /// and ask rules only.
+        #[test]
+        fn port_prefixes_hold_exactly_the_ranges(
+            mut ranges in prop::collection::vec((1u16..=65535, 0u16..2000), 1..4),
+            probes in prop::collection::vec(any::<u16>(), 1..20),
+            allow in any::<bool>(),
+        ) {
+            let mut r: Vec<(u16, u16)> = ranges.drain(..).map(|(a, w)| (a, a.saturating_add(w))).collect();
+            r.sort_unstable();
+            let mut merged: Vec<(u16, u16)> = Vec::new();
+            for (a, b) in r {
+                match merged.last_mut() {
+                    Some(l) if a <= l.1.saturating_add(1) => l.1 = l.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            let re = port_prefix(Some(&merged), allow);
+            let a = build_group(&[GroupPattern { rule: 0, regex: re }], GroupLimits::default()).expect("builds");
+            let d = &a.dfas[0];
+            let mut all = probes.clone();
+            for &(lo, hi) in &merged {
+                all.extend([lo, hi, lo.wrapping_sub(1), hi.wrapping_add(1), lo & 0xff00, hi | 0xff]);
+            }
+            for p in all {
+                let want = merged.iter().any(|&(a, b)| a <= p && p <= b);
+                let got = run(d, &[0, (p >> 8) as u8, p as u8]).is_some();
+                prop_assert_eq!(got, want, "port {} in {:?}", p, merged);
+            }
+            prop_assert_eq!(run(d, &[1, 0, 0]).is_some(), !allow);
+        }
+    }
+
+    /// Whether a glob has a wildcard or class (that could, unconstrained,
+    /// match a `.`).
+    fn wildcard_spans_dot(g: &str) -> bool {
+        g.contains(['*', '?', '['])
+    }
+
+    #[test]
+    fn priority_is_leftmost_first_over_sorted_patterns() {
+        // Patterns in priority order: the first matching one is reported,
+        // whatever later (longer or more specific) patterns also match.
+        let pats = [(3, "x.*"), (1, "xy"), (2, ".*")];
+        let pats: Vec<GroupPattern> = pats
+            .iter()
+            .map(|(r, re)| GroupPattern {
+                rule: *r,
+                regex: re.to_string(),
+            })
+            .collect();
+        let a = build_group(&pats, GroupLimits::default()).expect("builds");
+        assert_eq!(a.dfas.len(), 1);
+        assert_eq!(run(&a.dfas[0], b"xy"), Some(3));
+        assert_eq!(run(&a.dfas[0], b"zz"), Some(2));
+    }
+
+    #[test]
+    fn groups_split_in_priority_order_when_over_budget() {
+        let pats: Vec<GroupPattern> = (0..64)
+            .map(|i| GroupPattern {
+                rule: i,
+                regex: glob_regex(&format!("a{i}-*"), Mode::Name).expect("glob"),
+            })
+            .collect();
+        let small = GroupLimits {
+            dfa_bytes: 8 * 1024,
+            max_dfas: 16,
+        };
+        let a = build_group(&pats, small).expect("fits in 16");
+        assert!(a.dfas.len() > 1, "{}", a.dfas.len());
+        let rules: Vec<u32> = a
+            .dfas
+            .iter()
+            .flat_map(|d| d.rules.iter().copied())
+            .collect();
+        assert_eq!(
+            rules,
+            (0..64).collect::<Vec<_>>(),
+            "contiguous chunks, in order"
+        );
+        assert!(a.dfas.iter().all(|d| d.bytes.len() <= 8 * 1024));
+        let tiny = GroupLimits {
+            dfa_bytes: 8 * 1024,
+            max_dfas: 2,
+        };
+        assert!(build_group(&pats, tiny).is_err());
+    }
+}
