@@ -193,21 +193,32 @@ pub struct DomainEntry {
     pub one_label: Candidates,
     /// `**.anchor`: any remainder, empty included.
     pub any_depth: Candidates,
-    /// Every other shape: label patterns matched against the remainder.
-    pub globs: Vec<DomainGlob>,
+    /// Every other shape: label globs matched against the non-empty
+    /// remainder, after the 3-byte port prefix (`spec/artifact.md`).
+    pub globs: Automata,
 }
 
-/// A general domain pattern below an anchor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainGlob {
-    /// Label patterns, left to right, that must match the rightmost labels of
-    /// the remainder (`*` = one whole label, `*` inside a label = any run of
-    /// label characters).
-    pub labels: Vec<String>,
-    /// Whether extra labels may stand left of `labels` (`**.` prefix).
-    pub any_depth: bool,
-    /// Rules using this pattern.
-    pub candidates: Candidates,
+/// The automata of one pattern group: DFAs in priority order (the patterns
+/// of a DFA all rank above those of the next one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Automata {
+    /// The DFAs; empty when the group has no pattern.
+    pub dfas: Vec<Dfa>,
+}
+
+/// One serialized DFA and the rule of each of its patterns.
+///
+/// Built with leftmost-first priority, anchored starts, every pattern
+/// `\A<condition prefix><glob>\z` in byte mode, patterns sorted by (effect,
+/// rule index): the pattern an anchored search over prefix and subject
+/// reports is the deciding rule of the group.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dfa {
+    /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian` output,
+    /// without its alignment padding.
+    pub bytes: Vec<u8>,
+    /// Pattern id → rule index.
+    pub rules: Vec<u32>,
 }
 
 /// Filesystem lookup tables, one per root.
@@ -230,9 +241,10 @@ pub struct FsRoot {
     /// `dir/**/*SUFFIX`: below `dir` (at any depth) and the last segment ends
     /// with `SUFFIX` (a literal starting with `.`). Fields: dir, suffix, list.
     pub extension: Vec<(String, String, Candidates)>,
-    /// Every other glob: the literal directory prefix (segments before the
-    /// first wildcard), the whole relative pattern, and the rules.
-    pub globs: Vec<(String, String, Candidates)>,
+    /// Every other glob, grouped by literal directory prefix (segments
+    /// before the first wildcard): the directory and the automata of the
+    /// whole relative patterns, after a 1-byte access prefix (`r` or `w`).
+    pub globs: Vec<(String, Automata)>,
 }
 
 /// Name lookup tables (secret names, MCP tool names), ASCII lower-cased.
@@ -242,7 +254,13 @@ pub struct NameTables {
     pub exact: Vec<(String, Candidates)>,
     /// `prefix*`: names starting with the key.
     pub prefix: Vec<(String, Candidates)>,
-    /// Every other pattern (single-segment glob syntax).
+    /// Every other pattern, as automata over the name. Credential names
+    /// have a 1-byte prefix: `s` (seeing) or `x` (the static part of
+    /// sending: deny rules without `to`); tool names none.
+    pub automata: Automata,
+    /// Credential rules with a `to` clause and a glob name, matched for
+    /// sends with the runtime glob matcher (single-segment glob syntax);
+    /// empty for tools. At most `limits::MAX_SEND_GLOBS` entries.
     pub globs: Vec<(String, Candidates)>,
 }
 

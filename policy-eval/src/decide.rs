@@ -81,7 +81,12 @@ impl Policy {
         let mut best = Best::default();
         let host_ip = match host {
             Some(Host::Domain(d)) => {
-                self.domains.probe(&net.domains, d, &scan, &mut best);
+                let prefix = match port {
+                    Some(p) => [0, (p >> 8) as u8, p as u8],
+                    None => [1, 0, 0],
+                };
+                self.domains
+                    .probe(&net.domains, d, prefix, &scan, &mut best);
                 None
             }
             Some(Host::Ip(a)) => Some(a),
@@ -170,9 +175,10 @@ impl Policy {
         };
         let scan = self.rules.scan(&self.art, class);
         let mut best = Best::default();
+        let part = if part == Access::WRITE { b'w' } else { b'r' };
         for root in &self.roots {
             if root.name.is_empty() {
-                root.probe_under("/", path, &scan, &mut best);
+                root.probe_under("/", path, part, &scan, &mut best);
                 continue;
             }
             let Some(i) = ctx.roots.iter().position(|(n, _)| *n == &*root.name) else {
@@ -180,11 +186,11 @@ impl Policy {
             };
             let bound = ctx.roots.get(i).map_or("", |(_, b)| *b);
             if normal & 1u64.checked_shl(i as u32).unwrap_or(0) != 0 {
-                root.probe_under(bound, path, &scan, &mut best);
+                root.probe_under(bound, path, part, &scan, &mut best);
             } else {
                 let mut rb = [0u8; MAX_PATH_LEN];
                 if let Ok(p) = normalize::path(bound, &mut rb) {
-                    root.probe_under(p, path, &scan, &mut best);
+                    root.probe_under(p, path, part, &scan, &mut best);
                 }
             }
         }
@@ -222,8 +228,8 @@ impl Policy {
     /// `to`, apply.
     fn decide_see(&self, name: &str) -> Decision {
         let mut best = Best::default();
-        self.credentials
-            .probe(name, &self.rules.scan(&self.art, Class::See), &mut best);
+        let scan = self.rules.scan(&self.art, Class::See);
+        self.credentials.probe(name, b"s", false, &scan, &mut best);
         self.finish(best, Surface::Credential)
     }
 
@@ -234,11 +240,8 @@ impl Policy {
     /// address, never by the default.
     fn decide_send(&self, name: &str, dest: &Dest<'_>) -> Decision {
         let mut best = Best::default();
-        self.credentials.probe(
-            name,
-            &self.rules.scan(&self.art, Class::Send(dest)),
-            &mut best,
-        );
+        let scan = self.rules.scan(&self.art, Class::Send(dest));
+        self.credentials.probe(name, b"x", true, &scan, &mut best);
         if dest.local && best.found.is_none() {
             return Decision::default_effect(Effect::Deny);
         }
@@ -274,7 +277,8 @@ impl Policy {
             Some(t) => {
                 let mut best = Best::default();
                 if let Some(idx) = self.mcp.tools(si) {
-                    idx.probe(t, &self.rules.scan(&self.art, Class::Tool), &mut best);
+                    let scan = self.rules.scan(&self.art, Class::Tool);
+                    idx.probe(t, b"", false, &scan, &mut best);
                 }
                 self.finish(best, Surface::Mcp)
             }

@@ -102,6 +102,25 @@ pub const MAX_DIAGNOSTICS: usize = 200;
 /// refuses such artifacts ([`crate::LoadError::InvalidTable`] `candidates`).
 pub const MAX_TABLE_ENTRIES: usize = 16 * 1024 * 1024;
 
-/// Most glob patterns sharing one literal prefix before the compiler warns
-/// about performance (W0107; each such glob is tried in turn at run time).
-pub const MAX_GLOB_GROUP: usize = 256;
+/// Largest serialized DFA of one pattern group (`spec/artifact.md`), and
+/// the determinization budget the compiler builds it with. A group that does
+/// not fit is split into contiguous chunks of its priority order; the
+/// runtime refuses a larger automaton ([`crate::LoadError::InvalidTable`]).
+///
+/// Chosen from measurements: a label glob like `aN-*` costs about 460 bytes
+/// of DFA, so 100,000 of them (46 MB) fit in 7 DFAs of at most 16 MiB, built
+/// in about 7 s; a smaller budget would need more DFAs per group, a larger
+/// one makes each failed attempt on an exploding group slower.
+pub const MAX_DFA_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most DFAs one pattern group (the label globs under one domain anchor, the
+/// path globs under one literal directory, the name globs of one table) may
+/// be split into → E0008 (pattern group too complex); the runtime refuses
+/// more. A probe searches each DFA of the group until one matches, so this
+/// bounds a probe to 8 passes over the subject.
+pub const MAX_DFAS_PER_GROUP: usize = 8;
+
+/// Most distinct glob names of credential rules with a `to` clause, which
+/// are matched one by one for sends (their destination is checked per rule)
+/// → E0008.
+pub const MAX_SEND_GLOBS: usize = 64;

@@ -44,7 +44,7 @@ impl Policy {
     /// indexes. Never panics; see `spec/artifact.md` for the checks.
     pub fn from_artifact(art: Artifact) -> Result<Policy, LoadError> {
         let ck = Checker::new(&art)?;
-        let domains = DomainIndex::build(&art.network.domains, &ck)?;
+        let domains = DomainIndex::build(&art.network.domains, &art.rules, &ck)?;
         let ips = IpIndex::build(&art.network, &ck)?;
         unique(
             "filesystem",
@@ -53,10 +53,15 @@ impl Policy {
         )?;
         let mut roots = Vec::with_capacity(art.filesystem.roots.len());
         for r in &art.filesystem.roots {
-            roots.push(RootIndex::build(r, &ck)?);
+            roots.push(RootIndex::build(r, &art.rules, &ck)?);
         }
-        let credentials =
-            NameIndex::build("credentials", &art.credentials, Surface::Credential, &ck)?;
+        let credentials = NameIndex::build(
+            "credentials",
+            &art.credentials,
+            &art,
+            Surface::Credential,
+            &ck,
+        )?;
         let rules = RuleIndex::build(&art)?;
         let mcp = McpIndex::build(&art, &ck)?;
         Ok(Policy {

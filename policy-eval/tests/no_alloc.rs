@@ -46,6 +46,32 @@ fn rule(id: &str, surface: Surface, effect: Effect, cond: Condition) -> Rule {
     }
 }
 
+/// One DFA of `(rule, regex)` patterns, built as the compiler builds them.
+fn automata(pats: &[(u32, &str)]) -> Automata {
+    use regex_automata::dfa::{dense, StartKind};
+    use regex_automata::nfa::thompson;
+    use regex_automata::util::syntax;
+    use regex_automata::MatchKind;
+    let regexes: Vec<String> = pats.iter().map(|(_, r)| format!("\\A(?:{r})\\z")).collect();
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Anchored),
+        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(thompson::Config::new().utf8(false))
+        .build_many(&regexes)
+        .unwrap();
+    let (bytes, pad) = dfa.to_bytes_little_endian();
+    Automata {
+        dfas: vec![Dfa {
+            bytes: bytes[pad..].to_vec(),
+            rules: pats.iter().map(|(r, _)| *r).collect(),
+        }],
+    }
+}
+
 fn policy() -> Policy {
     let cred = |d| {
         Condition::Credential(CredentialCond {
@@ -90,11 +116,7 @@ fn policy() -> Policy {
             domains: vec![DomainEntry {
                 anchor: "github.com".into(),
                 any_depth: 1,
-                globs: vec![DomainGlob {
-                    labels: vec!["a*".into()],
-                    any_depth: true,
-                    candidates: 1,
-                }],
+                globs: automata(&[(0, r"\x00\x01\xbb(?:[^.]+\.)*a[^./]*")]),
                 ..DomainEntry::default()
             }],
             v4: vec![(0, 0), (0x7f00_0000, 1), (0x8000_0000, 0)],
@@ -105,13 +127,14 @@ fn policy() -> Policy {
                 name: "home".into(),
                 prefix: vec![("src".into(), 2)],
                 extension: vec![("".into(), ".rs".into(), 2)],
-                globs: vec![("".into(), "**/*.t[oa]ml".into(), 2)],
+                globs: vec![("".into(), automata(&[(1, r"r(?:/?|.*/)[^/]*\.t[oa]ml")]))],
                 ..FsRoot::default()
             }],
         },
         credentials: NameTables {
             exact: vec![("github_token".into(), 3)],
             prefix: vec![("git".into(), 3)],
+            automata: automata(&[(2, r"s.*_token")]),
             globs: vec![("*_token".into(), 3)],
         },
         mcp: McpTables {
@@ -121,7 +144,7 @@ fn policy() -> Policy {
                 rule: 3,
                 tools: NameTables {
                     prefix: vec![("delete_".into(), 4)],
-                    globs: vec![("*issue*".into(), 4)],
+                    automata: automata(&[(4, r"(?s).*issue.*")]),
                     ..NameTables::default()
                 },
             }],

@@ -27,7 +27,7 @@ pub struct Build {
     /// The policy loaded from `bytes` with `Policy::from_bytes`.
     pub policy: Option<Policy>,
     /// Check, lint and compile diagnostics: check diagnostics sorted by
-    /// position, then compile warnings (W0107) and errors (E0006).
+    /// position, then compile errors (E0006, E0008).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -123,7 +123,7 @@ fn from_check(result: CheckResult, source: &str, budget: usize, artifact_limit: 
                 )),
             }
         }
-        Err(e) => diagnostics.push(budget_diagnostic(&e)),
+        Err(e) => diagnostics.push(compile_diagnostic(&e, &checked)),
     }
     build.checked = Some(checked);
     build.diagnostics = diagnostics;
@@ -136,12 +136,27 @@ pub fn artifact_too_large(size: usize, limit: usize) -> String {
     format!("compiled artifact is {size} bytes, more than the limit of {limit} bytes that runtimes load")
 }
 
-fn budget_diagnostic(e: &CompileError) -> Diagnostic {
-    let CompileError::Budget { rules, .. } = e;
-    Diagnostic::new(Code::TableBudget, Span::new(0, 0), e.to_string()).with_help(format!(
-        "split the policy, or narrow the rules with the largest candidate lists ({})",
-        rules.join(", ")
-    ))
+fn compile_diagnostic(e: &CompileError, checked: &CheckedPolicy) -> Diagnostic {
+    match e {
+        CompileError::Budget { rules, .. } => {
+            Diagnostic::new(Code::TableBudget, Span::new(0, 0), e.to_string()).with_help(format!(
+                "split the policy, or narrow the rules with the largest candidate lists ({})",
+                rules.join(", ")
+            ))
+        }
+        CompileError::TooComplex { first, .. } => {
+            let span = checked
+                .rules
+                .get(*first)
+                .map_or(Span::new(0, 0), |r| r.span);
+            Diagnostic::new(Code::TooComplex, span, e.to_string()).with_help(
+                "use literal, `dir/**` or `dir/**/*.ext` patterns (looked up by hash), \
+                 or give the globs distinct literal prefixes (directories, domain \
+                 anchors) so they form smaller groups; globs with `*` on both sides \
+                 of a literal (`*_x_*`) combine worst",
+            )
+        }
+    }
 }
 
 #[cfg(test)]

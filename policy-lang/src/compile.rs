@@ -7,29 +7,34 @@
 //! | surface | shape | structure |
 //! |---|---|---|
 //! | domain | `a.b`, `*.a.b`, `**.a.b` | one hash entry per anchor, probed at each dot |
-//! | domain | `api-*.a.b`, `x.*.a.b` | short list under the anchor |
+//! | domain | `api-*.a.b`, `x.*.a.b` | DFAs under the anchor (`automaton`) |
 //! | IP | CIDR | sorted elementary intervals, binary search |
 //! | path | literal, `dir/**`, `dir/**/*.ext` | hash per root |
-//! | path | other globs | grouped by literal directory prefix |
+//! | path | other globs | DFAs per literal directory prefix |
 //! | name | literal, `prefix*` | hash |
-//! | name | other globs | short list |
+//! | name | other globs | DFAs (and a short list of send globs) |
 //!
-//! Every table entry points to a candidate list: the rules behind it sorted
-//! by (effect, rule index) and cut after the first rule that always applies,
-//! so the runtime takes the first applicable rule of each list and the best
-//! over the lists it consulted. Lists are interned: equal lists share an id.
+//! Every hash or interval entry points to a candidate list: the rules
+//! behind it sorted by (effect, rule index) and cut after the first rule
+//! that always applies, so the runtime takes the first applicable rule of
+//! each list and the best over the lists it consulted. Lists are interned:
+//! equal lists share an id. A DFA group's patterns are sorted by the same
+//! key and carry their conditions as a subject prefix, so its answer is
+//! already the group's best applicable rule; a group too large for
+//! `MAX_DFAS_PER_GROUP` DFAs is refused (E0008).
 
 use std::collections::{BTreeMap, HashMap};
 
 use ipnet::IpNet;
 use policy_eval::artifact::{
-    Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob, FsRoot, McpServer,
+    Artifact, Automata, Condition, CredentialCond, Destinations, DomainEntry, FsRoot, McpServer,
     Meta, NameTables, Rule,
 };
 use policy_eval::limits;
 use sha2::{Digest, Sha256};
 
-use crate::diag::{Code, Diagnostic};
+use crate::automaton::{self, GroupLimits, GroupPattern, Mode};
+use crate::diag::Diagnostic;
 use crate::model::{Access, CheckedPolicy, DomainPattern, Effect, NetTarget, RuleDef, RuleKind};
 
 /// Why a checked policy could not be compiled.
@@ -45,9 +50,24 @@ pub enum CompileError {
         /// Ids of the rules in the largest candidate lists.
         rules: Vec<String>,
     },
+    /// A group of general patterns needs more automata than allowed
+    /// (`MAX_DFAS_PER_GROUP` DFAs of `MAX_DFA_BYTES`), or more send globs
+    /// than `MAX_SEND_GLOBS`.
+    #[error("{what}; rules: {}{}", ids.join(", "), if *count > ids.len() { format!(" and {} more", count - ids.len()) } else { String::new() })]
+    TooComplex {
+        /// The group and what it exceeds, e.g. "the label globs under
+        /// `example.com` need more than 8 automata of at most 16777216 bytes".
+        what: String,
+        /// Index of the first rule responsible (for the diagnostic's span).
+        first: usize,
+        /// Ids of the first rules responsible.
+        ids: Vec<String>,
+        /// How many rules are responsible.
+        count: usize,
+    },
 }
 
-/// A compiled policy and the warnings found while compiling (W0107).
+/// A compiled policy and the warnings found while compiling.
 #[derive(Debug, Clone)]
 pub struct Compiled {
     /// The artifact's content; `policy_eval::artifact::Artifact::to_bytes` encodes it.
@@ -68,7 +88,18 @@ pub fn compile_with_budget(
     source: &str,
     budget: usize,
 ) -> Result<Compiled, CompileError> {
-    let mut c = Compiler::new(policy);
+    compile_with_limits(policy, source, budget, GroupLimits::default())
+}
+
+/// [`compile_with_budget`] with custom automaton limits (for tests of the
+/// group splitting).
+pub fn compile_with_limits(
+    policy: &CheckedPolicy,
+    source: &str,
+    budget: usize,
+    groups: GroupLimits,
+) -> Result<Compiled, CompileError> {
+    let mut c = Compiler::new(policy, groups);
     let mut artifact = Artifact {
         meta: Meta {
             name: policy.name.clone(),
@@ -83,17 +114,17 @@ pub fn compile_with_budget(
     };
     c.network(&mut artifact);
     artifact.filesystem.roots = c.filesystem();
-    artifact.credentials =
-        c.name_tables(
-            policy
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match &r.kind {
-                    RuleKind::Credential { names, .. } => Some((i, names)),
-                    _ => None,
-                }),
-        );
+    artifact.credentials = c.name_tables(
+        policy
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.kind {
+                RuleKind::Credential { names, .. } => Some((i, names)),
+                _ => None,
+            }),
+        "the secret name globs".to_string(),
+    );
     // Tool rules grouped by server in one pass (not one pass over every
     // rule per server, which is quadratic in a policy of many servers).
     let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); policy.servers.len()];
@@ -112,9 +143,15 @@ pub fn compile_with_budget(
             name: def.name.clone(),
             source: def.source.clone(),
             rule: index(def.rule),
-            tools: c.name_tables(tools.into_iter()),
+            tools: c.name_tables(
+                tools.into_iter(),
+                format!("the tool name globs of server `{}`", def.name),
+            ),
         })
         .collect();
+    if let Some(e) = c.refused.take() {
+        return Err(e);
+    }
     let entries: usize = c.lists.iter().map(Vec::len).sum::<usize>() + c.lists.len();
     if entries > budget {
         let mut largest: Vec<&Vec<u32>> = c.lists.iter().collect();
@@ -190,6 +227,9 @@ struct Compiler<'p> {
     lists: Vec<Vec<u32>>,
     interned: HashMap<Vec<u32>, u32>,
     warnings: Vec<Diagnostic>,
+    groups: GroupLimits,
+    /// The first group refused; later groups are not built.
+    refused: Option<CompileError>,
 }
 
 /// Domain rules under one anchor, before interning.
@@ -198,7 +238,8 @@ struct DomainBuild {
     exact: Vec<u32>,
     one_label: Vec<u32>,
     any_depth: Vec<u32>,
-    globs: BTreeMap<(Vec<String>, bool), Vec<u32>>,
+    /// (rule, labels, any_depth) of the general shapes.
+    globs: Vec<(u32, Vec<String>, bool)>,
 }
 
 /// Path rules under one root, before interning.
@@ -207,11 +248,12 @@ struct RootBuild {
     exact: BTreeMap<String, Vec<u32>>,
     prefix: BTreeMap<String, Vec<u32>>,
     extension: BTreeMap<(String, String), Vec<u32>>,
-    globs: BTreeMap<(String, String), Vec<u32>>,
+    /// Literal directory → (rule, glob).
+    globs: BTreeMap<String, Vec<(u32, String)>>,
 }
 
 impl<'p> Compiler<'p> {
-    fn new(policy: &'p CheckedPolicy) -> Compiler<'p> {
+    fn new(policy: &'p CheckedPolicy, groups: GroupLimits) -> Compiler<'p> {
         let mut interned = HashMap::new();
         interned.insert(Vec::new(), 0);
         Compiler {
@@ -219,7 +261,59 @@ impl<'p> Compiler<'p> {
             lists: vec![Vec::new()],
             interned,
             warnings: Vec::new(),
+            groups,
+            refused: None,
         }
+    }
+
+    /// The automata of one group of `(rule, regex)` patterns: sorted by
+    /// (effect, rule index), duplicates dropped. A refused group is recorded
+    /// (the first one becomes the compile error) and gives no automata.
+    fn automata(
+        &mut self,
+        what: impl FnOnce() -> String,
+        mut pats: Vec<(u32, String)>,
+    ) -> Automata {
+        if self.refused.is_some() || pats.is_empty() {
+            return Automata::default();
+        }
+        pats.sort_by_key(|(r, _)| self.key(*r));
+        pats.dedup();
+        let pats: Vec<GroupPattern> = pats
+            .into_iter()
+            .map(|(rule, regex)| GroupPattern { rule, regex })
+            .collect();
+        match automaton::build_group(&pats, self.groups) {
+            Ok(a) => a,
+            Err(e) => {
+                let what = format!(
+                    "{} need more than {} automata of at most {} bytes",
+                    what(),
+                    self.groups.max_dfas,
+                    self.groups.dfa_bytes
+                );
+                self.refuse(what, &e.rules);
+                Automata::default()
+            }
+        }
+    }
+
+    /// Records the first refused group.
+    fn refuse(&mut self, what: String, rules: &[u32]) {
+        if self.refused.is_some() {
+            return;
+        }
+        let ids: Vec<String> = rules
+            .iter()
+            .take(5)
+            .filter_map(|r| self.policy.rules.get(*r as usize).map(|r| r.id.clone()))
+            .collect();
+        self.refused = Some(CompileError::TooComplex {
+            what,
+            first: rules.iter().min().map_or(0, |r| *r as usize),
+            ids,
+            count: rules.len(),
+        });
     }
 
     /// Whether a rule applies whenever one of its patterns matched.
@@ -281,20 +375,27 @@ impl<'p> Compiler<'p> {
             }
         }
         for (anchor, b) in domains {
+            let pats = b
+                .globs
+                .iter()
+                .filter_map(|(rule, labels, any_depth)| {
+                    let r = self.policy.rules.get(*rule as usize)?;
+                    let RuleKind::Network { ports, .. } = &r.kind else {
+                        return None;
+                    };
+                    let prefix =
+                        automaton::port_prefix(ports.as_deref(), r.effect == Effect::Allow);
+                    let body = automaton::labels_regex(labels, *any_depth)?;
+                    Some((*rule, format!("{prefix}{body}")))
+                })
+                .collect();
+            let globs = self.automata(|| format!("the label globs under `{anchor}`"), pats);
             let entry = DomainEntry {
-                anchor,
                 exact: self.intern(b.exact),
                 one_label: self.intern(b.one_label),
                 any_depth: self.intern(b.any_depth),
-                globs: b
-                    .globs
-                    .into_iter()
-                    .map(|((labels, any_depth), rules)| DomainGlob {
-                        labels,
-                        any_depth,
-                        candidates: self.intern(rules),
-                    })
-                    .collect(),
+                globs,
+                anchor,
             };
             artifact.network.domains.push(entry);
         }
@@ -370,14 +471,36 @@ impl<'p> Compiler<'p> {
                         b.extension.entry((dir, ext)).or_default().push(rule)
                     }
                     PathShape::Glob(dir) => {
-                        b.globs.entry((dir, p.glob.clone())).or_default().push(rule)
+                        b.globs.entry(dir).or_default().push((rule, p.glob.clone()))
                     }
                 }
             }
         }
         let mut out = Vec::new();
         for (name, b) in roots {
-            self.warn_glob_groups(&name, &b);
+            let mut globs = Vec::with_capacity(b.globs.len());
+            for (dir, pats) in &b.globs {
+                let pats = pats
+                    .iter()
+                    .filter_map(|(rule, glob)| {
+                        let r = self.policy.rules.get(*rule as usize)?;
+                        let RuleKind::Filesystem { access, .. } = &r.kind else {
+                            return None;
+                        };
+                        Some((
+                            *rule,
+                            format!("{}{}", access_prefix(*access), path_regex(glob)?),
+                        ))
+                    })
+                    .collect();
+                let place = match (name.as_str(), dir.as_str()) {
+                    ("", d) => format!("/{d}"),
+                    ("home", d) => format!("~/{d}"),
+                    (r, d) => format!("${r}/{d}"),
+                };
+                let a = self.automata(|| format!("the path globs under `{place}`"), pats);
+                globs.push((dir.clone(), a));
+            }
             out.push(FsRoot {
                 name,
                 exact: b
@@ -395,77 +518,79 @@ impl<'p> Compiler<'p> {
                     .into_iter()
                     .map(|((d, e), r)| (d, e, self.intern(r)))
                     .collect(),
-                globs: b
-                    .globs
-                    .into_iter()
-                    .map(|((d, g), r)| (d, g, self.intern(r)))
-                    .collect(),
+                globs,
             });
         }
         out
     }
 
-    /// W0107: a literal prefix shared by many general globs makes lookups
-    /// under it linear in their number.
-    fn warn_glob_groups(&mut self, root: &str, b: &RootBuild) {
-        let mut groups: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for ((dir, _), rules) in &b.globs {
-            groups.entry(dir).or_default().extend(rules);
-        }
-        for (dir, rules) in groups {
-            if rules.len() <= limits::MAX_GLOB_GROUP {
-                continue;
-            }
-            let Some(first) = rules
-                .iter()
-                .min()
-                .and_then(|r| self.policy.rules.get(*r as usize))
-            else {
-                continue;
-            };
-            let place = match (root, dir) {
-                ("", d) => format!("/{d}"),
-                ("home", d) => format!("~/{d}"),
-                (r, d) => format!("${r}/{d}"),
-            };
-            self.warnings.push(
-                Diagnostic::new(
-                    Code::SlowGlobGroup,
-                    first.span,
-                    format!(
-                        "{} general globs share the prefix `{place}`; lookups under it test each of them",
-                        rules.len()
-                    ),
-                )
-                .with_help("prefer literal, `dir/**` or `dir/**/*.ext` patterns, which are looked up by hash"),
-            );
-        }
-    }
-
-    /// Name tables (secrets or tools) from `(rule, globs)` pairs.
+    /// Name tables (secrets or tools) from `(rule, globs)` pairs; `what`
+    /// names the group in an E0008.
     fn name_tables<'a>(
         &mut self,
         rules: impl Iterator<Item = (usize, &'a Vec<String>)>,
+        what: String,
     ) -> NameTables {
         let mut exact: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut prefix: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let mut globs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut pats: Vec<(u32, String)> = Vec::new();
+        let mut sends: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for (i, names) in rules {
+            let rule = index(i);
             for n in names {
-                let table = if !has_wildcard(n) {
-                    &mut exact
-                } else if n.ends_with('*') && !has_wildcard(&n[..n.len() - 1]) {
+                if !has_wildcard(n) {
+                    exact.entry(n.clone()).or_default().push(rule);
+                    continue;
+                }
+                if n.ends_with('*') && !has_wildcard(&n[..n.len() - 1]) {
                     prefix
                         .entry(n[..n.len() - 1].to_string())
                         .or_default()
-                        .push(index(i));
+                        .push(rule);
                     continue;
-                } else {
-                    &mut globs
+                }
+                let Some(body) = automaton::glob_regex(n, Mode::Name) else {
+                    continue;
                 };
-                table.entry(n.clone()).or_default().push(index(i));
+                match self.policy.rules.get(i) {
+                    // Seeing (`s`): rules without `to`, and allow and ask
+                    // rules with `to`. The static part of sending (`x`): deny
+                    // rules without `to`. Rules with `to` are also matched
+                    // for sends from the send-glob list.
+                    Some(RuleDef {
+                        effect,
+                        kind: RuleKind::Credential { destinations, .. },
+                        ..
+                    }) => {
+                        let deny = *effect == Effect::Deny;
+                        match (destinations.is_some(), deny) {
+                            (false, true) => pats.push((rule, format!("[sx]{body}"))),
+                            (false, false) => pats.push((rule, format!("s{body}"))),
+                            (true, false) => pats.push((rule, format!("s{body}"))),
+                            (true, true) => {}
+                        }
+                        if destinations.is_some() {
+                            sends.entry(n.clone()).or_default().push(rule);
+                        }
+                    }
+                    _ => pats.push((rule, body)),
+                }
             }
         }
+        if sends.len() > limits::MAX_SEND_GLOBS {
+            let mut rules: Vec<u32> = sends.values().flatten().copied().collect();
+            rules.sort_unstable();
+            rules.dedup();
+            self.refuse(
+                format!(
+                    "{what} of rules with `to` are {} distinct globs, more than the limit of {}",
+                    sends.len(),
+                    limits::MAX_SEND_GLOBS
+                ),
+                &rules,
+            );
+        }
+        let automata = self.automata(|| what, pats);
         NameTables {
             exact: exact
                 .into_iter()
@@ -475,12 +600,40 @@ impl<'p> Compiler<'p> {
                 .into_iter()
                 .map(|(k, r)| (k, self.intern(r)))
                 .collect(),
-            globs: globs
+            automata,
+            globs: sends
                 .into_iter()
                 .map(|(k, r)| (k, self.intern(r)))
                 .collect(),
         }
     }
+}
+
+/// The access prefix of a filesystem rule's patterns: the part decided is
+/// searched as `r` or `w`.
+fn access_prefix(access: Access) -> &'static str {
+    if access == Access::READ_WRITE {
+        "[rw]"
+    } else if access.contains(Access::WRITE) {
+        "w"
+    } else {
+        "r"
+    }
+}
+
+/// The regex of a relative path glob: `x/**` also matches `x` (language
+/// semantics; globset's does not), so each trailing `/**` may be dropped.
+fn path_regex(glob: &str) -> Option<String> {
+    let mut alts = Vec::new();
+    let mut text = glob;
+    loop {
+        alts.push(automaton::glob_regex(text, Mode::Path)?);
+        match text.strip_suffix("/**") {
+            Some(shorter) if !shorter.is_empty() => text = shorter,
+            _ => break,
+        }
+    }
+    Some(format!("(?:{})", alts.join("|")))
 }
 
 fn add_domain(domains: &mut BTreeMap<String, DomainBuild>, p: &DomainPattern, rule: u32) {
@@ -489,11 +642,7 @@ fn add_domain(domains: &mut BTreeMap<String, DomainBuild>, p: &DomainPattern, ru
         (false, []) => b.exact.push(rule),
         (false, [one]) if one == "*" => b.one_label.push(rule),
         (true, []) => b.any_depth.push(rule),
-        _ => b
-            .globs
-            .entry((p.prefix.clone(), p.any_depth))
-            .or_default()
-            .push(rule),
+        _ => b.globs.push((rule, p.prefix.clone(), p.any_depth)),
     }
 }
 
@@ -555,7 +704,10 @@ mod tests {
             entries,
             limit,
             rules,
-        } = &err;
+        } = &err
+        else {
+            panic!("not a budget error: {err}");
+        };
         assert!(*entries > 100 && *limit == 100);
         assert!(rules.iter().any(|r| r == "r0"), "{rules:?}");
         assert!(

@@ -80,6 +80,7 @@ codes! {
     ControlChar = "E0005", Error, "control character in source";
     TableBudget = "E0006", Error, "compiled tables exceed the size budget";
     Internal = "E0007", Error, "internal compiler error";
+    TooComplex = "E0008", Error, "pattern group too complex";
     MissingPolicy = "E0010", Error, "missing `policy` line";
     DuplicateHeader = "E0011", Error, "header line given twice";
     DuplicateBlock = "E0012", Error, "surface block given twice";
@@ -107,7 +108,6 @@ codes! {
     TrailingDot = "W0104", Warning, "trailing dot in a domain pattern";
     MixedScript = "W0105", Warning, "domain label mixes scripts";
     EmptyBlock = "W0106", Warning, "block without rules";
-    SlowGlobGroup = "W0107", Warning, "many general globs share one prefix";
     Truncated = "W0108", Warning, "more diagnostics than are reported";
     CombinedReach = "W0109", Warning, "rule reaches further on combined requests";
 }

@@ -10,6 +10,7 @@
 //! any input; diagnostics are data ([`diag`]), rendering belongs to the CLI.
 
 pub mod ast;
+pub mod automaton;
 pub mod build;
 pub mod check;
 pub mod compile;

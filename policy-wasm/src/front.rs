@@ -30,7 +30,7 @@ pub struct CheckOutput {
     /// Number of warnings.
     pub warnings: usize,
     /// Every diagnostic: check diagnostics sorted by position, then compile
-    /// diagnostics (W0107, E0006).
+    /// diagnostics (E0006, E0008).
     pub diagnostics: Vec<DiagnosticJson>,
     /// The policy, when there is no error.
     pub policy: Option<Summary>,
@@ -41,8 +41,8 @@ pub struct CheckOutput {
 pub struct CompileOutput {
     /// The artifact was produced.
     pub ok: bool,
-    /// Check diagnostics, then compile diagnostics (W0107 and the table
-    /// budget, E0006).
+    /// Check diagnostics, then compile diagnostics (the table budget E0006,
+    /// a too complex glob group E0008).
     pub diagnostics: Vec<DiagnosticJson>,
     /// The policy, when it checked without errors.
     pub policy: Option<Summary>,

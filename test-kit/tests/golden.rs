@@ -16,7 +16,7 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The golden artifacts, by example name, sorted.
+/// The golden artifacts of the current format, by example name, sorted.
 fn golden() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("tests/golden"))
         .unwrap()
@@ -50,7 +50,7 @@ fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
     for name in golden() {
         let dir = root().join("tests/golden");
         let bytes = std::fs::read(dir.join(format!("{name}.apol"))).unwrap();
-        assert_eq!(version(&bytes), 2, "{name}.apol is format version 2");
+        assert_eq!(version(&bytes), 3, "{name}.apol is format version 3");
         let policy = Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}.apol: {e}"));
         let expected = std::fs::read_to_string(dir.join(format!("{name}.decisions.jsonl")))
             .unwrap_or_else(|e| panic!("{name}.decisions.jsonl: {e}"));
@@ -94,4 +94,24 @@ fn the_compiler_still_writes_the_golden_bytes_within_a_version() {
             );
         }
     }
+}
+
+/// The format version 2 artifacts (`tests/golden/v2/`, the goldens before
+/// the automata of version 3) are refused like any other version, never
+/// misread.
+#[test]
+fn format_version_2_artifacts_are_refused_by_version() {
+    let mut seen = 0;
+    for name in golden() {
+        let bytes = std::fs::read(root().join(format!("tests/golden/v2/{name}.apol"))).unwrap();
+        assert_eq!(version(&bytes), 2);
+        match Policy::from_bytes(&bytes) {
+            Err(policy_eval::LoadError::UnsupportedVersion {
+                found: 2,
+                supported: 3,
+            }) => seen += 1,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(seen, 5);
 }

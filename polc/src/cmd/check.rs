@@ -1,5 +1,5 @@
 //! `polc check FILE...`: every diagnostic of each file, compile diagnostics
-//! (W0107, E0006) included.
+//! (E0006, E0008) included.
 
 use std::io::Write;
 use std::path::PathBuf;

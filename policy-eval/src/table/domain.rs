@@ -1,10 +1,11 @@
 //! Domain tables: entries keyed by their literal anchor suffix, probed at
-//! each label boundary of a host; label globs, also for the domain patterns
-//! of credential destinations.
+//! each label boundary of a host, with the label globs under an anchor as
+//! automata; label globs of the domain patterns of credential destinations.
 
+use super::automaton::DfaSet;
 use super::rules::{Best, Checker, Scan};
 use super::{has_bit, set_bit};
-use crate::artifact::{DomainEntry, DomainPattern, Surface};
+use crate::artifact::{DomainEntry, DomainPattern, Rule, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::{Roll, RollMap};
@@ -19,8 +20,8 @@ pub(crate) struct DomainIndex {
     /// Which anchor shapes exist, so most suffixes of a host are skipped
     /// without hashing them.
     shapes: AnchorShapes,
-    /// Per domain entry, per glob: the parsed label globs.
-    globs: Vec<Vec<Vec<Glob>>>,
+    /// Per domain entry: the automata of its label globs.
+    globs: Vec<DfaSet>,
 }
 
 /// The byte lengths and label counts of the domain anchors, as bit sets.
@@ -49,7 +50,11 @@ impl AnchorShapes {
 
 impl DomainIndex {
     /// Validates the domain entries and indexes them by anchor.
-    pub(crate) fn build(entries: &[DomainEntry], ck: &Checker) -> Result<DomainIndex, LoadError> {
+    pub(crate) fn build(
+        entries: &[DomainEntry],
+        rules: &[Rule],
+        ck: &Checker,
+    ) -> Result<DomainIndex, LoadError> {
         let mut anchors: RollMap<u32> = RollMap::default();
         let mut domain_globs = Vec::with_capacity(entries.len());
         for (i, d) in entries.iter().enumerate() {
@@ -62,12 +67,7 @@ impl DomainIndex {
             for c in [d.exact, d.one_label, d.any_depth] {
                 ck.list("network", c, Surface::Network)?;
             }
-            let mut globs = Vec::with_capacity(d.globs.len());
-            for g in &d.globs {
-                ck.list("network", g.candidates, Surface::Network)?;
-                globs.push(label_globs("network", &g.labels)?);
-            }
-            domain_globs.push(globs);
+            domain_globs.push(DfaSet::load("network", &d.globs, rules, Surface::Network)?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("network", "too many"))?;
             if !anchors.insert(&d.anchor, Roll::backward(&d.anchor), idx) {
                 return Err(LoadError::table(
@@ -87,14 +87,23 @@ impl DomainIndex {
         })
     }
 
-    /// Probes the entries (`art.network.domains`) with a normalized host.
-    pub(crate) fn probe(&self, entries: &[DomainEntry], host: &str, scan: &Scan, best: &mut Best) {
+    /// Probes the entries (`art.network.domains`) with a normalized host;
+    /// `port` is the request's port prefix of the label automata
+    /// (`[0, hi, lo]`, or `[1, 0, 0]` without a port).
+    pub(crate) fn probe(
+        &self,
+        entries: &[DomainEntry],
+        host: &str,
+        port: [u8; 3],
+        scan: &Scan,
+        best: &mut Best,
+    ) {
         // One right-to-left pass: at each label boundary the rolling hash is
         // that of the suffix (the anchor) starting there.
         let b = host.as_bytes();
         let mut h = Roll::new();
         if self.shapes.may_have(0, 0) {
-            self.probe_anchor(entries, h.value(), "", host, scan, best);
+            self.probe_anchor(entries, h.value(), "", host, port, scan, best);
         }
         let mut labels = 0usize;
         for i in (0..b.len()).rev() {
@@ -104,18 +113,20 @@ impl DomainIndex {
                 let anchor = host.get(i..).unwrap_or("");
                 if self.shapes.may_have(anchor.len(), labels) {
                     let rem = host.get(..i.saturating_sub(1)).unwrap_or("");
-                    self.probe_anchor(entries, h.value(), anchor, rem, scan, best);
+                    self.probe_anchor(entries, h.value(), anchor, rem, port, scan, best);
                 }
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn probe_anchor(
         &self,
         entries: &[DomainEntry],
         hash: u64,
         anchor: &str,
         rem: &str,
+        port: [u8; 3],
         scan: &Scan,
         best: &mut Best,
     ) {
@@ -131,11 +142,10 @@ impl DomainIndex {
             scan.consider(best, e.one_label);
         }
         scan.consider(best, e.any_depth);
-        if let Some(globs) = self.globs.get(i as usize) {
-            for (g, labels) in e.globs.iter().zip(globs) {
-                if labels_match(labels, g.any_depth, rem) {
-                    scan.consider(best, g.candidates);
-                }
+        // A glob needs at least one label: an empty remainder never matches.
+        if !rem.is_empty() {
+            if let Some(globs) = self.globs.get(i as usize) {
+                globs.probe(&port, rem.as_bytes(), scan, best);
             }
         }
     }

@@ -2,6 +2,8 @@
 //! validation and index building and its decide-time probe, so a shape's
 //! structure can change in one place:
 //!
+//! * [`automaton`]: pattern groups as dense DFAs (label, path and name
+//!   globs), searched over a condition prefix and the subject.
 //! * [`domain`]: domain anchors and label globs (network rules and
 //!   credential destinations).
 //! * [`ip`]: IPv4 and IPv6 elementary intervals, the IPv4 bucket index.
@@ -23,6 +25,7 @@ use foldhash::fast::FixedState;
 use crate::error::LoadError;
 use crate::hash::FxMap;
 
+pub(crate) mod automaton;
 pub(crate) mod cond;
 pub(crate) mod domain;
 pub(crate) mod ip;

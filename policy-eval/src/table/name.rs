@@ -1,13 +1,15 @@
 //! Name tables (secret names, MCP tool names): exact names, `prefix*` keys
-//! probed in one pass over a name, other globs; and the MCP server index.
+//! probed in one pass over a name, other globs as automata (and the short
+//! list of send globs); and the MCP server index.
 
+use super::automaton::DfaSet;
 use super::rules::{Best, Checker, Scan};
 use super::{has_bit, map_of, set_bit};
 use crate::artifact::{Artifact, Effect, NameTables, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::{FxMap, Roll, RollMap};
-use crate::limits::{MAX_NAME_LEN, MAX_SOURCE_LEN};
+use crate::limits::{MAX_NAME_LEN, MAX_SEND_GLOBS, MAX_SOURCE_LEN};
 use crate::normalize::is_normalized_name;
 
 /// Indexed name tables.
@@ -22,6 +24,9 @@ pub(crate) struct NameIndex {
     /// One more than the longest prefix key (0: no prefix keys), so the
     /// probe stops there instead of hashing the whole name.
     prefix_end: usize,
+    /// The other globs.
+    automata: DfaSet,
+    /// Globs of credential rules with `to`, tested in turn for sends.
     globs: Vec<(Glob, u32)>,
 }
 
@@ -30,9 +35,22 @@ impl NameIndex {
     pub(crate) fn build(
         table: &'static str,
         t: &NameTables,
+        art: &Artifact,
         surface: Surface,
         ck: &Checker,
     ) -> Result<NameIndex, LoadError> {
+        let limit = if surface == Surface::Credential {
+            MAX_SEND_GLOBS
+        } else {
+            0
+        };
+        if t.globs.len() > limit {
+            return Err(LoadError::table(
+                table,
+                format!("{} send globs exceed the limit of {limit}", t.globs.len()),
+            ));
+        }
+        let automata = DfaSet::load(table, &t.automata, &art.rules, surface)?;
         for (k, c) in t.exact.iter().chain(&t.prefix).chain(&t.globs) {
             ck.list(table, *c, surface)?;
             let bad = k
@@ -76,12 +94,22 @@ impl NameIndex {
             prefix,
             prefix_lens,
             prefix_end,
+            automata,
             globs,
         })
     }
 
-    /// Probes the tables with a normalized name.
-    pub(crate) fn probe(&self, name: &str, scan: &Scan, best: &mut Best) {
+    /// Probes the tables with a normalized name: `prefix` is the condition
+    /// prefix of the automata (`b"s"` seeing, `b"x"` sending, `b""` for
+    /// tools); the send globs are tested only when `send`.
+    pub(crate) fn probe(
+        &self,
+        name: &str,
+        prefix: &[u8],
+        send: bool,
+        scan: &Scan,
+        best: &mut Best,
+    ) {
         if let Some(&c) = self.exact.get(name) {
             scan.consider(best, c);
         }
@@ -96,9 +124,12 @@ impl NameIndex {
                 h.push(b);
             }
         }
-        for (g, c) in &self.globs {
-            if g.is_match(name) {
-                scan.consider(best, *c);
+        self.automata.probe(prefix, name.as_bytes(), scan, best);
+        if send {
+            for (g, c) in &self.globs {
+                if g.is_match(name) {
+                    scan.consider(best, *c);
+                }
             }
         }
     }
@@ -146,7 +177,7 @@ impl McpIndex {
                     ))
                 }
             }
-            tools.push(NameIndex::build("mcp", &s.tools, Surface::Mcp, ck)?);
+            tools.push(NameIndex::build("mcp", &s.tools, art, Surface::Mcp, ck)?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("mcp", "too many"))?;
             if servers.insert(s.name.as_str().into(), idx).is_some() {
                 return Err(LoadError::table(

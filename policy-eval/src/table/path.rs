@@ -2,11 +2,11 @@
 //! index (`dir/**` prefixes, `dir/**/*SUFFIX` extensions, glob groups) that
 //! costs one probe per ancestor of a request path.
 
+use super::automaton::DfaSet;
 use super::map_of;
 use super::rules::{Best, Checker, Scan};
-use crate::artifact::{FsRoot, Surface};
+use crate::artifact::{FsRoot, Rule, Surface};
 use crate::error::LoadError;
-use crate::glob::Glob;
 use crate::hash::{FxMap, Roll, RollMap};
 use crate::limits::MAX_NAME_LEN;
 use crate::normalize::is_normalized_relative_path;
@@ -37,13 +37,13 @@ struct DirIndex {
     /// last segment of a path is probed once per key length, not once per
     /// dot it holds.
     extension_lens: Vec<usize>,
-    /// General globs whose literal directory is `dir`.
-    globs: Vec<(Glob, u32)>,
+    /// The automata of the general globs whose literal directory is `dir`.
+    globs: DfaSet,
 }
 
 impl RootIndex {
     /// Validates the tables of root `r` and indexes them by directory.
-    pub(crate) fn build(r: &FsRoot, ck: &Checker) -> Result<RootIndex, LoadError> {
+    pub(crate) fn build(r: &FsRoot, rules: &[Rule], ck: &Checker) -> Result<RootIndex, LoadError> {
         const T: &str = "filesystem";
         let bad = |what: &str, k: &str| {
             Err(LoadError::table(
@@ -86,34 +86,17 @@ impl RootIndex {
                 ));
             }
         }
-        let mut globs: FxMap<Box<str>, Vec<(Glob, u32)>> = FxMap::default();
-        for (dir, pattern, c) in &r.globs {
-            ck.list(T, *c, Surface::Filesystem)?;
+        let mut globs: FxMap<Box<str>, DfaSet> = FxMap::default();
+        for (dir, automata) in &r.globs {
             if !is_normalized_relative_path(dir) || !crate::glob::is_literal(dir) {
                 return bad("glob dir", dir);
             }
-            let below = dir.is_empty()
-                || pattern
-                    .strip_prefix(dir.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'));
-            if !below {
+            let set = DfaSet::load(T, automata, rules, Surface::Filesystem)?;
+            if globs.insert(dir.as_str().into(), set).is_some() {
                 return Err(LoadError::table(
                     T,
-                    format!("glob `{pattern}` does not start with its directory `{dir}/`"),
+                    format!("root `{}`: duplicate glob dir `{dir}`", r.name),
                 ));
-            }
-            // `x/**` also matches `x` itself (language semantics; globset's does
-            // not): add the pattern with each trailing `/**` removed.
-            let group = globs.entry(dir.as_str().into()).or_default();
-            let mut text = pattern.as_str();
-            loop {
-                let g = Glob::new(text)
-                    .map_err(|e| LoadError::table(T, format!("glob `{pattern}`: {e}")))?;
-                group.push((g, *c));
-                match text.strip_suffix("/**") {
-                    Some(shorter) if !shorter.is_empty() => text = shorter,
-                    _ => break,
-                }
             }
         }
         let mut dirs: FxMap<Box<str>, DirIndex> = FxMap::default();
@@ -161,8 +144,16 @@ impl RootIndex {
     }
 
     /// Probes the root's tables with `path` relative to `root_path`, the
-    /// normalized path the root is bound to.
-    pub(crate) fn probe_under(&self, root_path: &str, path: &str, scan: &Scan, best: &mut Best) {
+    /// normalized path the root is bound to; `part` is the access being
+    /// decided, the prefix of the glob automata (`b'r'` or `b'w'`).
+    pub(crate) fn probe_under(
+        &self,
+        root_path: &str,
+        path: &str,
+        part: u8,
+        scan: &Scan,
+        best: &mut Best,
+    ) {
         let rel = if root_path == "/" {
             path.strip_prefix('/')
         } else if path == root_path {
@@ -172,16 +163,16 @@ impl RootIndex {
                 .and_then(|r| r.strip_prefix('/'))
         };
         if let Some(rel) = rel {
-            self.probe_root(rel, scan, best);
+            self.probe_root(rel, part, scan, best);
         }
     }
 
-    fn probe_root(&self, rel: &str, scan: &Scan, best: &mut Best) {
+    fn probe_root(&self, rel: &str, part: u8, scan: &Scan, best: &mut Best) {
         let last = rel.rsplit('/').next().unwrap_or(rel);
         // One left-to-right pass: before each `/` the rolling hash is that of
         // the ancestor directory ending there; at the end, that of `rel`.
         let mut h = Roll::new();
-        self.probe_dir(h.value(), "", rel, last, scan, best);
+        self.probe_dir(h.value(), "", rel, last, part, scan, best);
         if rel.is_empty() {
             if let Some(&c) = self.exact.get(h.value(), rel) {
                 scan.consider(best, c);
@@ -194,7 +185,7 @@ impl RootIndex {
                 depth += 1;
                 if depth <= self.max_depth {
                     let dir = rel.get(..i).unwrap_or("");
-                    self.probe_dir(h.value(), dir, rel, last, scan, best);
+                    self.probe_dir(h.value(), dir, rel, last, part, scan, best);
                 }
             }
             h.push(c);
@@ -209,14 +200,24 @@ impl RootIndex {
                 if let Some(c) = dir.prefix {
                     scan.consider(best, c);
                 }
-                probe_globs(dir, rel, scan, best);
+                dir.globs.probe(&[part], rel.as_bytes(), scan, best);
             }
         }
     }
 
     /// Probes the rules keyed by `dir`, a strict ancestor of `rel` (or ""
     /// for the root, when `rel` may be empty).
-    fn probe_dir(&self, hash: u64, dir: &str, rel: &str, last: &str, scan: &Scan, best: &mut Best) {
+    #[allow(clippy::too_many_arguments)]
+    fn probe_dir(
+        &self,
+        hash: u64,
+        dir: &str,
+        rel: &str,
+        last: &str,
+        part: u8,
+        scan: &Scan,
+        best: &mut Best,
+    ) {
         let Some(d) = self.dirs.get(hash, dir) else {
             return;
         };
@@ -240,16 +241,6 @@ impl RootIndex {
                 }
             }
         }
-        probe_globs(d, rel, scan, best);
-    }
-}
-
-/// Probes the general globs grouped under `dir`.
-#[inline(always)]
-fn probe_globs(dir: &DirIndex, rel: &str, scan: &Scan, best: &mut Best) {
-    for (g, c) in &dir.globs {
-        if g.is_match(rel) {
-            scan.consider(best, *c);
-        }
+        d.globs.probe(&[part], rel.as_bytes(), scan, best);
     }
 }

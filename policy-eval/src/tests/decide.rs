@@ -136,11 +136,8 @@ pub(super) fn network_policy() -> B {
     let l = b.list(&[r2, r8]);
     b.domain("example.com").any_depth = l;
     let l = b.list(&[r3]);
-    b.domain("corp.net").globs.push(DomainGlob {
-        labels: vec!["api-*".into()],
-        any_depth: false,
-        candidates: l,
-    });
+    let _ = l;
+    b.domain("corp.net").globs = super::automata(&[(r3, r"[\x00-\xff]{3}api-[^./]*")]);
     let l = b.list(&[r4]);
     b.domain("evil.com").exact = l;
     let l = b.list(&[r6]);
@@ -416,14 +413,14 @@ pub(super) fn fs_policy() -> B {
     b.root("").prefix.push(("etc".into(), l3));
     let l5 = b.list(&[r5]);
     b.root("").exact.push(("etc/passwd".into(), l5));
-    let l4 = b.list(&[r4]);
-    b.root("workspace")
-        .globs
-        .push(("src".into(), "src/**/*.rs".into(), l4));
-    let l6 = b.list(&[r6]);
-    b.root("workspace")
-        .globs
-        .push(("".into(), "*/sub/**".into(), l6));
+    b.root("workspace").globs.push((
+        "src".into(),
+        super::automata(&[(r4, r"r(?:src(?:/|/.*/)[^/]*\.rs)")]),
+    ));
+    b.root("workspace").globs.push((
+        "".into(),
+        super::automata(&[(r6, r"[rw](?:[^/]*/sub/.*|[^/]*/sub)")]),
+    ));
     b
 }
 
@@ -724,6 +721,7 @@ pub(super) fn cred_policy() -> B {
     b.art.credentials.prefix.push(("aws_".into(), l));
     let l = b.list(&[r2]);
     b.art.credentials.globs.push(("*_key".into(), l));
+    b.art.credentials.automata = super::automata(&[(r2, r"s.*_key")]);
     let l = b.list(&[r4]);
     b.art.credentials.exact.push(("home".into(), l));
     b
@@ -860,7 +858,6 @@ pub(super) fn mcp_policy() -> B {
     let ask = b.rule("issues", m, Effect::Ask, Condition::None);
     let fsapprove = b.rule("fs", m, Effect::Allow, Condition::None);
     let l_del = b.list(&[del]);
-    let l_any = b.list(&[any]);
     let l_ask = b.list(&[ask]);
     b.art.mcp.servers.push(McpServer {
         name: "github".into(),
@@ -869,7 +866,8 @@ pub(super) fn mcp_policy() -> B {
         tools: NameTables {
             exact: vec![("create_issue".into(), l_ask)],
             prefix: vec![("delete_".into(), l_del)],
-            globs: vec![("*".into(), l_any)],
+            automata: super::automata(&[(any, r"(?s).*")]),
+            globs: vec![],
         },
     });
     b.art.mcp.servers.push(McpServer {
@@ -1068,13 +1066,33 @@ fn load_refuses_duplicates_and_unnormalized_keys() {
 }
 
 #[test]
-fn load_refuses_bad_globs_and_ports() {
+fn load_refuses_bad_automata_and_ports() {
+    // Corrupted DFA bytes: `from_bytes` validates them (the label, the
+    // endianness check, the lengths); arbitrary damage is in the proptest
+    // `damaged_automata_never_panic`.
+    for at in [0usize, 5, 20] {
+        let mut b = fs_policy();
+        b.root("workspace").globs[0].1.dfas[0].bytes[at] ^= 0xff;
+        let e = load_err(b);
+        assert!(e.contains("filesystem") && e.contains("deserialize"), "{e}");
+    }
     let mut b = fs_policy();
-    b.root("").globs.push(("".into(), "[a".into(), 0));
-    assert!(load_err(b).contains("unclosed"));
+    b.root("workspace").globs[0].1.dfas[0].bytes.truncate(50);
+    assert!(load_err(b).contains("deserialize"));
     let mut b = fs_policy();
-    b.root("").globs.push(("src".into(), "lib/*.rs".into(), 0));
-    assert!(load_err(b).contains("directory"));
+    b.root("workspace").globs[0].1.dfas[0].rules.push(0);
+    assert!(load_err(b).contains("patterns but 2 rules"));
+    let mut b = fs_policy();
+    b.root("workspace").globs[0].1.dfas[0].rules[0] = 99;
+    assert!(load_err(b).contains("out of range"));
+    let mut b = fs_policy();
+    b.art.rules[4].surface = Surface::Network;
+    b.art.rules[4].cond = Condition::None;
+    assert!(load_err(b).contains("Network rule"));
+    let mut b = fs_policy();
+    let g = b.root("workspace").globs[0].clone();
+    b.root("workspace").globs.push(g);
+    assert!(load_err(b).contains("duplicate glob dir"));
     let mut b = network_policy();
     b.art.rules[6].cond = Condition::Ports(vec![(443, 80)]);
     assert!(load_err(b).contains("port"));
@@ -1103,5 +1121,32 @@ fn load_error_names_the_table() {
     match Policy::from_bytes(&b.art.to_bytes()) {
         Err(LoadError::InvalidTable { table, .. }) => assert_eq!(table, "candidates"),
         other => panic!("{other:?}"),
+    }
+}
+
+proptest::proptest! {
+    /// Any damage to a DFA's bytes gives a load error or a policy that
+    /// decides without panicking (the CRC catches real corruption; this is
+    /// about a crafted artifact).
+    #[test]
+    fn damaged_automata_never_panic(
+        edits in proptest::collection::vec((0usize..100_000, proptest::prelude::any::<u8>()), 1..8),
+        cut in 0usize..100_000,
+    ) {
+        let mut b = fs_policy();
+        let a = &mut b.root("workspace").globs[0].1.dfas[0];
+        for (at, v) in edits {
+            let n = a.bytes.len();
+            a.bytes[at % n] = v;
+        }
+        if cut % 5 == 0 {
+            let n = a.bytes.len();
+            a.bytes.truncate(cut % n);
+        }
+        if let Ok(p) = Policy::from_bytes(&b.art.to_bytes()) {
+            for path in ["/home/u/w/src/a.rs", "/home/u/w/x/sub", "/home/u/w/src/a/b"] {
+                let _ = fs(&p, path, Access::READ_WRITE);
+            }
+        }
     }
 }

@@ -111,21 +111,25 @@ fn table_entry_limit_in_artifacts() {
 fn glob_length_limit_in_artifacts() {
     let glob = |len: usize| {
         let mut b = B::new();
+        // Send globs are the runtime's only name globs left.
         let r = b.rule(
-            "f",
-            Surface::Filesystem,
+            "c",
+            Surface::Credential,
             Effect::Allow,
-            Condition::Access(Access::READ),
+            Condition::Credential(CredentialCond {
+                destinations: Some(Destinations::default()),
+                lifetime: Lifetime::Session,
+            }),
         );
         let l = b.list(&[r]);
         let pattern = format!("*{}", "a".repeat(len - 1));
-        b.root("").globs.push((String::new(), pattern, l));
+        b.art.credentials.globs.push((pattern, l));
         Policy::from_bytes(&b.art.to_bytes())
     };
     assert!(glob(MAX_PATTERN_LEN).is_ok());
     match glob(MAX_PATTERN_LEN + 1) {
         Err(LoadError::InvalidTable {
-            table: "filesystem",
+            table: "credentials",
             problem,
         }) => assert!(
             problem.ends_with("pattern is longer than the limit of 1024 bytes"),

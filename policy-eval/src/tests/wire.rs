@@ -20,24 +20,36 @@ fn rich() -> Artifact {
         for r in &mut p.rules {
             r.id = format!("{}.{}", a.rules.len(), r.id);
         }
+        let shift = |a: &mut crate::artifact::Automata| {
+            for d in &mut a.dfas {
+                for r in &mut d.rules {
+                    *r += rules;
+                }
+            }
+        };
         for root in &mut p.filesystem.roots {
             for (_, c) in root.exact.iter_mut().chain(root.prefix.iter_mut()) {
                 *c = offset(*c, lists);
             }
-            for (_, _, c) in root.extension.iter_mut().chain(root.globs.iter_mut()) {
+            for (_, _, c) in root.extension.iter_mut() {
                 *c = offset(*c, lists);
+            }
+            for (_, a) in root.globs.iter_mut() {
+                shift(a);
             }
         }
         let t = &mut p.credentials;
         for (_, c) in t.exact.iter_mut().chain(&mut t.prefix).chain(&mut t.globs) {
             *c = offset(*c, lists);
         }
+        shift(&mut t.automata);
         for s in &mut p.mcp.servers {
             s.rule += rules;
             let t = &mut s.tools;
             for (_, c) in t.exact.iter_mut().chain(&mut t.prefix).chain(&mut t.globs) {
                 *c = offset(*c, lists);
             }
+            shift(&mut t.automata);
         }
         a.rules.extend(p.rules);
         a.candidates.extend(p.candidates.into_iter().skip(1));
@@ -194,21 +206,26 @@ fn a_newer_version_is_refused_naming_both_versions() {
     );
     assert_eq!(
         err.to_string(),
-        "artifact format version 3 is newer than this runtime supports (version 2); \
+        "artifact format version 4 is newer than this runtime supports (version 3); \
          upgrade the runtime or compile with a matching compiler"
     );
     // Far newer, and older, versions say so too.
     bytes[8..12].copy_from_slice(&7u32.to_le_bytes());
     let msg = Policy::from_bytes(&bytes).expect_err("refused").to_string();
     assert!(
-        msg.contains("version 7") && msg.contains("version 2") && msg.contains("newer"),
+        msg.contains("version 7") && msg.contains("version 3") && msg.contains("newer"),
         "{msg}"
     );
-    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
-    assert_eq!(
-        Policy::from_bytes(&bytes).expect_err("refused").to_string(),
-        "artifact format version 1 is older than this runtime supports (version 2); recompile the policy"
-    );
+    for old in [1u32, 2] {
+        bytes[8..12].copy_from_slice(&old.to_le_bytes());
+        assert_eq!(
+            Policy::from_bytes(&bytes).expect_err("refused").to_string(),
+            format!(
+                "artifact format version {old} is older than this runtime supports (version 3); \
+                 recompile the policy"
+            )
+        );
+    }
     // The version is checked before the rest of the header: a newer
     // artifact with a different header layout still gets this message.
     let mut short = bytes[..12].to_vec();

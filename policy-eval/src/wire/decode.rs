@@ -3,7 +3,7 @@
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTIONS};
 use crate::artifact::{
-    Access, Artifact, Condition, CredentialCond, Destinations, DomainEntry, DomainGlob,
+    Access, Artifact, Automata, Condition, CredentialCond, Destinations, Dfa, DomainEntry,
     DomainPattern, Effect, FsRoot, FsTables, Lifetime, McpServer, McpTables, Meta, NameTables,
     NetworkTables, Rule, Surface,
 };
@@ -214,8 +214,24 @@ impl<'a> Reader<'a> {
         Ok(NameTables {
             exact: self.pairs()?,
             prefix: self.pairs()?,
+            automata: self.automata()?,
             globs: self.pairs()?,
         })
+    }
+    fn automata(&mut self) -> R<Automata> {
+        let n = self.count(8)?;
+        let mut dfas = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = self.u32()? as usize;
+            let bytes = self.bytes(len)?.to_vec();
+            let k = self.count(4)?;
+            let mut rules = Vec::with_capacity(k);
+            for _ in 0..k {
+                rules.push(self.u32()?);
+            }
+            dfas.push(Dfa { bytes, rules });
+        }
+        Ok(Automata { dfas })
     }
     fn effect(&mut self) -> R<Effect> {
         match self.u8()? {
@@ -353,15 +369,7 @@ fn decode_network(r: &mut Reader) -> R<NetworkTables> {
         let exact = r.u32()?;
         let one_label = r.u32()?;
         let any_depth = r.u32()?;
-        let k = r.count(9)?;
-        let mut globs = Vec::with_capacity(k);
-        for _ in 0..k {
-            globs.push(DomainGlob {
-                labels: r.strings()?,
-                any_depth: r.bool()?,
-                candidates: r.u32()?,
-            });
-        }
+        let globs = r.automata()?;
         domains.push(DomainEntry {
             anchor,
             exact,
@@ -393,7 +401,14 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
             exact: r.pairs()?,
             prefix: r.pairs()?,
             extension: r.triples()?,
-            globs: r.triples()?,
+            globs: {
+                let k = r.count(8)?;
+                let mut globs = Vec::with_capacity(k);
+                for _ in 0..k {
+                    globs.push((r.string()?, r.automata()?));
+                }
+                globs
+            },
         });
     }
     r.finish()?;
@@ -401,7 +416,7 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
 }
 
 fn decode_mcp(r: &mut Reader) -> R<McpTables> {
-    let n = r.count(21)?;
+    let n = r.count(25)?;
     let mut servers = Vec::with_capacity(n);
     for _ in 0..n {
         let name = r.string()?;

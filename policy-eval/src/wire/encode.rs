@@ -1,7 +1,7 @@
 //! The encoder of the artifact byte format (`spec/artifact.md`).
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC};
-use crate::artifact::{Artifact, Condition, Lifetime, NameTables, Rule};
+use crate::artifact::{Artifact, Automata, Condition, Lifetime, NameTables, Rule};
 
 struct Writer {
     out: Vec<u8>,
@@ -54,7 +54,19 @@ impl Writer {
     fn names(&mut self, t: &NameTables) {
         self.pairs(&t.exact);
         self.pairs(&t.prefix);
+        self.automata(&t.automata);
         self.pairs(&t.globs);
+    }
+    fn automata(&mut self, a: &Automata) {
+        self.count(a.dfas.len());
+        for d in &a.dfas {
+            self.count(d.bytes.len());
+            self.out.extend_from_slice(&d.bytes);
+            self.count(d.rules.len());
+            for &r in &d.rules {
+                self.u32(r);
+            }
+        }
     }
     fn strings(&mut self, v: &[String]) {
         self.count(v.len());
@@ -116,12 +128,7 @@ impl Artifact {
                 w.u32(d.exact);
                 w.u32(d.one_label);
                 w.u32(d.any_depth);
-                w.count(d.globs.len());
-                for g in &d.globs {
-                    w.strings(&g.labels);
-                    w.bool(g.any_depth);
-                    w.u32(g.candidates);
-                }
+                w.automata(&d.globs);
             }
             w.count(n.v4.len());
             for &(s, c) in &n.v4 {
@@ -141,7 +148,11 @@ impl Artifact {
                 w.pairs(&r.exact);
                 w.pairs(&r.prefix);
                 w.triples(&r.extension);
-                w.triples(&r.globs);
+                w.count(r.globs.len());
+                for (dir, a) in &r.globs {
+                    w.str(dir);
+                    w.automata(a);
+                }
             }
         });
         w.section(7, |w| w.names(&self.credentials));

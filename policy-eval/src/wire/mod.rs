@@ -11,7 +11,7 @@ mod encode;
 /// The 8 magic bytes opening every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
 /// The format version this runtime writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Size of the fixed header in bytes.
 pub const HEADER_LEN: usize = 32;
 

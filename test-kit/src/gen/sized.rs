@@ -468,7 +468,7 @@ fn gen_tool_globs(n: usize, rng: &mut Rng) -> Block {
     Block { body, requests }
 }
 
-/// Worst case for paths within the W0107 limit: `n` (at most 256) globs
+/// One glob group for paths: `n` globs
 /// `/data/**/x{i}*.log` sharing the literal prefix `/data`.
 fn gen_path_globs(n: usize, rng: &mut Rng) -> Block {
     let mut body = String::new();
