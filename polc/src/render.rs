@@ -92,3 +92,26 @@ pub fn rule(file: &str, source: &str, span: policy_lang::diag::Span, title: &str
     let group = Level::NOTE.primary_title(title).element(snippet);
     Renderer::plain().render(&[group]).to_string()
 }
+
+/// The worst-case work per decision of each surface (`policy_eval::cost`),
+/// as lines for `polc compile`.
+pub(crate) fn cost(c: &policy_eval::cost::Cost) -> String {
+    let mut s = format!(
+        "worst case per decision (limit {} automaton steps):\n",
+        policy_eval::limits::MAX_DECISION_STEPS
+    );
+    for surface in policy_eval::artifact::Surface::ALL {
+        let sc = c.surfaces[surface as usize];
+        s.push_str(&format!(
+            "  {}: {} lookups, {} automaton steps",
+            surface.as_str(),
+            sc.lookups,
+            sc.automaton_steps
+        ));
+        if sc.glob_matches > 0 {
+            s.push_str(&format!(", {} globs matched one by one", sc.glob_matches));
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -59,6 +59,7 @@ pub mod addr;
 pub mod artifact;
 #[cfg(feature = "cases")]
 pub mod cases;
+pub mod cost;
 mod decide;
 mod decision;
 mod error;

@@ -124,3 +124,8 @@ pub const MAX_DFAS_PER_GROUP: usize = 8;
 /// are matched one by one for sends (their destination is checked per rule)
 /// → E0008.
 pub const MAX_SEND_GLOBS: usize = 64;
+
+/// Most automaton transitions one decision may take, at the longest request
+/// the limits allow (`cost::Cost`): about 100 to 250 µs at worst. Typical
+/// policies need a few hundred; the compiler refuses more (E0009).
+pub const MAX_DECISION_STEPS: u64 = 1 << 17;

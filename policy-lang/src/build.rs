@@ -144,6 +144,17 @@ fn compile_diagnostic(e: &CompileError, checked: &CheckedPolicy) -> Diagnostic {
                 rules.join(", ")
             ))
         }
+        CompileError::Cost { first, .. } => {
+            let span = checked
+                .rules
+                .get(*first)
+                .map_or(Span::new(0, 0), |r| r.span);
+            Diagnostic::new(Code::CostBound, span, e.to_string()).with_help(
+                "fewer general globs along one path or host: move globs under distinct \
+                 directories or anchors, or use literal, `dir/**` or `dir/**/*.ext` \
+                 patterns (looked up by hash)",
+            )
+        }
         CompileError::TooComplex { first, .. } => {
             let span = checked
                 .rules
@@ -213,5 +224,44 @@ mod tests {
         let b = build_bytes(b"policy p\n\xff\n");
         assert_eq!(b.diagnostics[0].code, Code::NotUtf8);
         assert!(b.checked.is_none());
+    }
+
+    /// Globs under `n` nested directories: a path below all of them meets
+    /// `n` automata per access part.
+    fn nested_globs(n: usize) -> String {
+        let mut src = String::from("policy p\nfilesystem {\n");
+        let mut dir = String::new();
+        for k in 1..=n {
+            dir.push_str(&format!("/d{k}"));
+            src.push_str(&format!("  allow read {dir}/*x{k}*\n"));
+        }
+        src + "}\n"
+    }
+
+    #[test]
+    fn a_policy_over_the_decision_cost_bound_is_refused_naming_rules() {
+        // 2 parts x 16 depths x (1 + 4096 bytes) = 131,104 steps: over the
+        // bound of 131,072 by one group; 15 depths fit.
+        let ok = build(&nested_globs(15));
+        assert!(ok.policy.is_some(), "{:?}", ok.diagnostics);
+        let cost = policy_eval::cost::Cost::of(ok.artifact.as_ref().expect("artifact"));
+        assert_eq!(cost.surfaces[1].automaton_steps, 2 * 15 * 4097);
+        let b = build(&nested_globs(16));
+        let d = b
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::CostBound)
+            .unwrap_or_else(|| panic!("{:?}", b.diagnostics));
+        assert!(
+            d.message.contains("131104 automaton steps"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.message.contains("filesystem.allow./d1/*x1*"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.span.start, nested_globs(16).find("allow").unwrap_or(0));
     }
 }

@@ -65,6 +65,21 @@ pub enum CompileError {
         /// How many rules are responsible.
         count: usize,
     },
+    /// The worst-case decision on one surface would take more automaton
+    /// steps than `limits::MAX_DECISION_STEPS` (`policy_eval::cost`).
+    #[error("a {surface} decision could take {steps} automaton steps at worst, more than the limit of {limit}; rules of the automata a request meets: {}", ids.join(", "))]
+    Cost {
+        /// The surface's word.
+        surface: &'static str,
+        /// Worst-case steps.
+        steps: u64,
+        /// The bound.
+        limit: u64,
+        /// Index of the first rule responsible (for the diagnostic's span).
+        first: usize,
+        /// Ids of rules whose automata a worst-case request meets.
+        ids: Vec<String>,
+    },
 }
 
 /// A compiled policy and the warnings found while compiling.
@@ -170,6 +185,22 @@ pub fn compile_with_limits(
         });
     }
     artifact.candidates = c.lists;
+    let cost = policy_eval::cost::Cost::of(&artifact);
+    let (surface, steps) = cost.worst();
+    if steps > limits::MAX_DECISION_STEPS {
+        let heaviest = &cost.heaviest[surface as usize];
+        return Err(CompileError::Cost {
+            surface: surface.as_str(),
+            steps,
+            limit: limits::MAX_DECISION_STEPS,
+            first: heaviest.first().map_or(0, |&r| r as usize),
+            ids: heaviest
+                .iter()
+                .take(5)
+                .filter_map(|&r| policy.rules.get(r as usize).map(|r| r.id.clone()))
+                .collect(),
+        });
+    }
     Ok(Compiled {
         artifact,
         warnings: c.warnings,

@@ -81,6 +81,7 @@ codes! {
     TableBudget = "E0006", Error, "compiled tables exceed the size budget";
     Internal = "E0007", Error, "internal compiler error";
     TooComplex = "E0008", Error, "pattern group too complex";
+    CostBound = "E0009", Error, "worst-case decision cost over the bound";
     MissingPolicy = "E0010", Error, "missing `policy` line";
     DuplicateHeader = "E0011", Error, "header line given twice";
     DuplicateBlock = "E0012", Error, "surface block given twice";

@@ -50,6 +50,11 @@ fn compile_within(
         output.display(),
         bytes.len()
     );
+    let _ = write!(
+        out,
+        "{}",
+        crate::render::cost(&policy_eval::cost::Cost::of(loaded.policy.artifact()))
+    );
     EXIT_OK
 }
 
@@ -69,6 +74,13 @@ mod tests {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         // The real size of the example's artifact: written at that limit.
         assert_eq!(compile(&policy, &output, &mut out, &mut err), EXIT_OK);
+        let printed = String::from_utf8(out.clone()).unwrap();
+        assert!(
+            printed.contains("worst case per decision")
+                && printed.contains("network:")
+                && printed.contains("automaton steps"),
+            "{printed}"
+        );
         let size = std::fs::metadata(&output).unwrap().len() as usize;
         std::fs::remove_file(&output).unwrap();
         let code = compile_within(&policy, &output, size, &mut out, &mut err);
