@@ -72,8 +72,14 @@ if [ -z "$QUICK" ]; then
   else
     echo "skipped: run 'bash .ci/wasm.sh' first" | tee "$PEERS_OUT/wasm.txt"
   fi
+  step "bounded shapes and conditions (test-kit: shapes, decide -- cond/; about 5 min)"
+  (export CARGO_TARGET_DIR="$ROOT/target"
+   cargo bench --locked -p test-kit --bench shapes \
+     && cargo bench --locked -p test-kit --bench decide -- 'cond/') 2>&1 \
+    | grep -E 'refused|error|panicked' || true
   step "benches/RESULTS.md and benches/peers.svg"
   python3 benches/report.py --criterion "$CARGO_TARGET_DIR/criterion" --data "$PEERS_OUT" \
+    --shapes "$ROOT/target/criterion" \
     --start "$start" --end "$end" --load "$load_start $load_end" \
     --command "bash .ci/bench.sh"
 fi

@@ -149,6 +149,65 @@ def svg_plot(med, sizes, path):
         f.write("\n".join(out) + "\n")
 
 
+
+def load_root_criterion(root):
+    """{(group_id, function_id, value_str): median ns} of the root workspace's
+    criterion benchmarks (test-kit: `shapes`, `decide`)."""
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        if os.path.basename(dirpath) != "new" or "benchmark.json" not in files:
+            continue
+        with open(os.path.join(dirpath, "benchmark.json")) as f:
+            b = json.load(f)
+        with open(os.path.join(dirpath, "estimates.json")) as f:
+            ns = json.load(f)["median"]["point_estimate"]
+        out[(b["group_id"], b.get("function_id") or "", b.get("value_str") or "")] = ns
+    return out
+
+
+def shapes_section(root):
+    """The section on the bounded pattern shapes (issue 13), from
+    `cargo bench -p test-kit --bench shapes` and `--bench decide -- cond/`."""
+    med = load_root_criterion(root)
+    L = ["## Bounded shapes: general globs and conditions (this engine)", ""]
+    L.append("From `cargo bench -p test-kit --bench shapes` and `cargo bench -p test-kit --bench decide -- cond/` "
+             "(criterion medians in the root workspace's `target/criterion`). Each case is the issue-13 policy at "
+             "each size, decided with its requests in turn; the baseline is the same requests against an ordinary "
+             "10-rule policy of the same surface, in the same run. Target: every size within 3x of the baseline. "
+             "A dash: the compiler refuses that policy by design (E0008 or E0009, `spec/limits.md`).")
+    L.append("")
+    L.append("| Case | 10 | 1,000 | 100,000 | Baseline | Worst / baseline | Target 3x |")
+    L.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    cases = sorted({g.split("/", 1)[1] for (g, _, _) in med if g.startswith("shape/") and not g.startswith("shape/baseline/")})
+    for case in cases:
+        row = {v: ns for (g, _, v), ns in med.items() if g == f"shape/{case}"}
+        base = [ns for (g, _, v), ns in med.items() if g.startswith("shape/baseline/") and v == case]
+        sizes = sorted(row, key=lambda v: int(v) if v.isdigit() else 0)
+        cells = []
+        for n in ("10", "1000", "100000"):
+            cells.append(fmt(row[n]) if n in row else "-")
+        if not any(n in row for n in ("10", "1000", "100000")):
+            cells = [", ".join(f"{v}: {fmt(row[v])}" for v in sizes) or "-", "", ""]
+        if base and row:
+            r = max(row.values()) / base[0]
+            L.append(f"| {case} | " + " | ".join(cells) + f" | {fmt(base[0])} | {r:.1f}x | {'met' if r <= 3 else '**missed**'} |")
+        else:
+            L.append(f"| {case} | " + " | ".join(cells) + " | - | - | - |")
+    L.append("")
+    conds = sorted({(g, f) for (g, f, _) in med if g.startswith("cond/")})
+    if conds:
+        L.append("Conditions on one candidate list (`cond/*`: n x `allow example.com port N`; one credential rule with n destinations):")
+        L.append("")
+        L.append("| Case | 10 | 1,000 | 100,000 | 100,000 / 10 |")
+        L.append("| --- | ---: | ---: | ---: | ---: |")
+        for g, f in conds:
+            row = {v: ns for (g2, f2, v), ns in med.items() if (g2, f2) == (g, f)}
+            r = row["100000"] / row["10"] if "100000" in row and "10" in row else float("nan")
+            L.append(f"| {g}/{f} | " + " | ".join(fmt(row[n]) if n in row else "-" for n in ("10", "1000", "100000"))
+                     + f" | {r:.1f}x |")
+        L.append("")
+    return L
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
@@ -160,6 +219,7 @@ def main():
     ap.add_argument("--command", default="bash .ci/bench.sh")
     ap.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
     ap.add_argument("--svg", default=os.path.join(here, "peers.svg"))
+    ap.add_argument("--shapes", default="", help="root workspace criterion dir (shapes, cond)")
     a = ap.parse_args()
 
     med = load_criterion(a.criterion)
@@ -266,6 +326,8 @@ def main():
     L.append("")
 
     # Boundaries
+    if a.shapes and os.path.isdir(a.shapes):
+        L.extend(shapes_section(a.shapes))
     L.append("## Language boundaries")
     L.append("")
     L.append("C ABI: `policy_ffi::apol_decide_network` / `_filesystem` / `_mcp` / `_credential` called from Rust exactly as C calls "

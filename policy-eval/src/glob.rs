@@ -57,6 +57,26 @@ enum Tok {
     RecZeroOrMore,
 }
 
+/// One token of a parsed glob ([`Glob::tokens`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    /// One literal byte.
+    Byte(u8),
+    /// `?`: one byte (not `/` where `*` stops at it).
+    Any,
+    /// `*`: any run of bytes (not `/` where it stops at it).
+    Star,
+    /// `[...]`: the set of bytes it matches, bit `b` of word `b / 64`
+    /// (negation applied).
+    Class([u64; 4]),
+    /// `**/` at the start: `(?:/?|.*/)`.
+    RecPrefix,
+    /// `/**` at the end: `/.*`.
+    RecSuffix,
+    /// `/**/` inside: `(?:/|/.*/)`.
+    RecZeroOrMore,
+}
+
 /// The cheapest strategy that decides a pattern, chosen at parse time (as
 /// globset does): most real patterns are a literal with a `*` at one or both
 /// ends, which needs no position sets at all.
@@ -198,6 +218,21 @@ impl Glob {
             classes: p.classes.into_boxed_slice(),
             all,
             separator,
+        })
+    }
+
+    /// The pattern's tokens as parsed (classes resolved to byte sets), for
+    /// translators: the compiler turns them into the regexes of its
+    /// automata, so the runtime's parse is the one parse of a glob.
+    pub fn tokens(&self) -> impl Iterator<Item = Token> + '_ {
+        self.toks.iter().map(|t| match *t {
+            Tok::Byte(b) => Token::Byte(b),
+            Tok::Any => Token::Any,
+            Tok::Star => Token::Star,
+            Tok::Class(i) => Token::Class(self.classes.get(i as usize).copied().unwrap_or([0; 4])),
+            Tok::RecPrefix => Token::RecPrefix,
+            Tok::RecSuffix => Token::RecSuffix,
+            Tok::RecZeroOrMore => Token::RecZeroOrMore,
         })
     }
 

@@ -10,6 +10,7 @@
 //! subject: the deciding rule of the group (`spec/artifact.md`).
 
 use policy_eval::artifact::{Automata, Dfa};
+use policy_eval::glob::{Glob, Token};
 use policy_eval::limits::{MAX_DFAS_PER_GROUP, MAX_DFA_BYTES};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::nfa::thompson;
@@ -34,20 +35,12 @@ struct Bytes([u64; 4]);
 
 impl Bytes {
     const ALL: Bytes = Bytes([!0; 4]);
-    const NONE: Bytes = Bytes([0; 4]);
-
-    fn add(&mut self, b: u8) {
-        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
-    }
     fn has(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
     }
     fn without(mut self, b: u8) -> Bytes {
         self.0[usize::from(b >> 6)] &= !(1 << (b & 63));
         self
-    }
-    fn negated(self) -> Bytes {
-        Bytes(self.0.map(|w| !w))
     }
 
     /// The set as a regex class of `\xNN` ranges (a class that never
@@ -79,28 +72,14 @@ impl Bytes {
     }
 }
 
-/// A glob token (the runtime's and globset's parse, `policy_eval::glob`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
-    Byte(u8),
-    Any,
-    Star,
-    Class(Bytes),
-    /// `**/` at the start: `(?:/?|.*/)`.
-    RecPrefix,
-    /// `/**` at the end: `/.*`.
-    RecSuffix,
-    /// `/**/` inside: `(?:/|/.*/)`.
-    RecZeroOrMore,
-}
-
 /// The regex (without anchors) of a glob, `None` when the glob is invalid
 /// (the checker refused it before). Semantics are globset's with
 /// `backslash_escape(true)` and `literal_separator` for paths and labels,
 /// on bytes: `?` is one byte, a negated class may match `/`, a class with
 /// non-ASCII members matches single bytes of their UTF-8 encoding.
 pub fn glob_regex(glob: &str, mode: Mode) -> Option<String> {
-    let toks = tokens(glob)?;
+    // The runtime's parser (`Glob::new`; `flat` parses the same tokens).
+    let toks: Vec<Token> = Glob::new(glob).ok()?.tokens().collect();
     // What a wildcard may match: `within` bytes never (`.` in a label).
     let all = match mode {
         Mode::Label => Bytes::ALL.without(b'.'),
@@ -111,179 +90,33 @@ pub fn glob_regex(glob: &str, mode: Mode) -> Option<String> {
         Mode::Path | Mode::Label => all.without(b'/'),
     };
     let dot_star = format!("{}*", all.class());
-    if toks == [Tok::RecPrefix] {
+    if toks == [Token::RecPrefix] {
         return Some(dot_star);
     }
     let mut re = String::new();
     for t in &toks {
         match t {
-            Tok::Byte(b) => re.push_str(&format!("\\x{b:02x}")),
-            Tok::Any => re.push_str(&any.class()),
-            Tok::Star => {
+            Token::Byte(b) => re.push_str(&format!("\\x{b:02x}")),
+            Token::Any => re.push_str(&any.class()),
+            Token::Star => {
                 re.push_str(&any.class());
                 re.push('*');
             }
-            Tok::Class(set) => {
+            Token::Class(set) => {
+                let set = Bytes(*set);
                 let set = if mode == Mode::Label {
                     set.without(b'.')
                 } else {
-                    *set
+                    set
                 };
                 re.push_str(&set.class());
             }
-            Tok::RecPrefix => re.push_str(&format!("(?:\\x2f?|{dot_star}\\x2f)")),
-            Tok::RecSuffix => re.push_str(&format!("\\x2f{dot_star}")),
-            Tok::RecZeroOrMore => re.push_str(&format!("(?:\\x2f|\\x2f{dot_star}\\x2f)")),
+            Token::RecPrefix => re.push_str(&format!("(?:\\x2f?|{dot_star}\\x2f)")),
+            Token::RecSuffix => re.push_str(&format!("\\x2f{dot_star}")),
+            Token::RecZeroOrMore => re.push_str(&format!("(?:\\x2f|\\x2f{dot_star}\\x2f)")),
         }
     }
     Some(re)
-}
-
-/// Parses a glob as `policy_eval::glob::Glob` (a port of globset's parser).
-fn tokens(pattern: &str) -> Option<Vec<Tok>> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut toks = Vec::new();
-    let mut pos = 0usize;
-    let mut prev: Option<char> = None;
-    let mut cur: Option<char> = None;
-    let bump = |pos: &mut usize, prev: &mut Option<char>, cur: &mut Option<char>| {
-        *prev = *cur;
-        *cur = chars.get(*pos).copied();
-        if cur.is_some() {
-            *pos += 1;
-        }
-        *cur
-    };
-    let literal = |toks: &mut Vec<Tok>, c: char| {
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            toks.push(Tok::Byte(b));
-        }
-    };
-    while let Some(c) = bump(&mut pos, &mut prev, &mut cur) {
-        match c {
-            '?' => toks.push(Tok::Any),
-            '*' => {
-                let before = prev;
-                let peek = |pos: usize| chars.get(pos).copied();
-                if peek(pos) != Some('*') {
-                    toks.push(Tok::Star);
-                    continue;
-                }
-                bump(&mut pos, &mut prev, &mut cur);
-                if toks.is_empty() {
-                    if peek(pos).is_some_and(|c| c != '/') {
-                        toks.extend([Tok::Star, Tok::Star]);
-                    } else {
-                        toks.push(Tok::RecPrefix);
-                        bump(&mut pos, &mut prev, &mut cur);
-                    }
-                    continue;
-                }
-                if before != Some('/') {
-                    toks.extend([Tok::Star, Tok::Star]);
-                    continue;
-                }
-                let is_suffix = match peek(pos) {
-                    None => {
-                        bump(&mut pos, &mut prev, &mut cur);
-                        true
-                    }
-                    Some('/') => {
-                        bump(&mut pos, &mut prev, &mut cur);
-                        false
-                    }
-                    Some(_) => {
-                        toks.extend([Tok::Star, Tok::Star]);
-                        continue;
-                    }
-                };
-                let tok = match toks.pop() {
-                    Some(Tok::RecPrefix) => Tok::RecPrefix,
-                    Some(Tok::RecSuffix) => Tok::RecSuffix,
-                    _ if is_suffix => Tok::RecSuffix,
-                    _ => Tok::RecZeroOrMore,
-                };
-                toks.push(tok);
-            }
-            '[' => {
-                let mut ranges: Vec<(char, char)> = Vec::new();
-                let negated = matches!(chars.get(pos), Some('!') | Some('^'));
-                if negated {
-                    bump(&mut pos, &mut prev, &mut cur);
-                }
-                let mut first = true;
-                let mut in_range = false;
-                loop {
-                    let c = bump(&mut pos, &mut prev, &mut cur)?;
-                    match c {
-                        ']' if first => ranges.push((']', ']')),
-                        ']' => break,
-                        '-' if first => ranges.push(('-', '-')),
-                        '-' if in_range => {
-                            extend_range(&mut ranges, '-')?;
-                            in_range = false;
-                        }
-                        '-' => in_range = true,
-                        c => {
-                            if in_range {
-                                extend_range(&mut ranges, c)?;
-                            } else {
-                                ranges.push((c, c));
-                            }
-                            in_range = false;
-                        }
-                    }
-                    first = false;
-                }
-                if in_range {
-                    ranges.push(('-', '-'));
-                }
-                let mut set = Bytes::NONE;
-                for (a, b) in ranges {
-                    add_range_bytes(&mut set, a, b);
-                }
-                toks.push(Tok::Class(if negated { set.negated() } else { set }));
-            }
-            '{' | '}' => return None,
-            '\\' => {
-                let c = bump(&mut pos, &mut prev, &mut cur)?;
-                literal(&mut toks, c);
-            }
-            c => literal(&mut toks, c),
-        }
-    }
-    Some(toks)
-}
-
-fn extend_range(ranges: &mut [(char, char)], end: char) -> Option<()> {
-    let r = ranges.last_mut()?;
-    r.1 = end;
-    (r.1 >= r.0).then_some(())
-}
-
-/// The bytes globset's byte-oriented class `[a-b]` matches: for non-ASCII
-/// endpoints the UTF-8 bytes are separate items, the range joining the last
-/// byte of `a` to the first byte of `b`.
-fn add_range_bytes(set: &mut Bytes, a: char, b: char) {
-    let (mut ba, mut bb) = ([0u8; 4], [0u8; 4]);
-    let ea = a.encode_utf8(&mut ba).as_bytes();
-    if a == b {
-        for &x in ea {
-            set.add(x);
-        }
-        return;
-    }
-    let eb = b.encode_utf8(&mut bb).as_bytes();
-    let (Some((&lo, a_head)), Some((&hi, b_tail))) = (ea.split_last(), eb.split_first()) else {
-        return;
-    };
-    for &x in a_head.iter().chain(b_tail) {
-        set.add(x);
-    }
-    for x in lo..=hi {
-        set.add(x);
-    }
 }
 
 /// The regex of a label glob sequence under an anchor, matched against the

@@ -18,8 +18,10 @@
 //! `BENCH_QUICK=1` (and criterion's test mode, `cargo test --benches`)
 //! skips the 100,000-rule sizes and shortens warm-up and measurement.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use policy_eval::{Context, Policy, Request};
@@ -40,8 +42,7 @@ const ROOTS: &[(&str, &str)] = &[("home", "/home/u"), ("workspace", "/home/u/w")
 
 /// `BENCH_QUICK=1`, or criterion's test mode (run without `--bench`).
 fn quick() -> bool {
-    std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1")
-        || !std::env::args().any(|a| a == "--bench")
+    common::quick_env() || !std::env::args().any(|a| a == "--bench")
 }
 
 fn ctx() -> Context<'static> {
@@ -177,22 +178,9 @@ fn bench_baselines(c: &mut Criterion) {
     }
 }
 
-fn config() -> Criterion {
-    let c = Criterion::default();
-    if quick() {
-        c.warm_up_time(Duration::from_millis(200))
-            .measurement_time(Duration::from_millis(200))
-            .sample_size(10)
-    } else {
-        c.warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3))
-            .sample_size(50)
-    }
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config(quick());
     targets = bench_baselines, bench_shapes
 }
 criterion_main!(benches);
