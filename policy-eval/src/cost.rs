@@ -3,7 +3,7 @@
 //! that does not depend on the number of rules: a hash probe or a binary
 //! search per table consulted, and one automaton transition per byte fed to
 //! a DFA. What a policy can still grow is how many DFAs one request meets:
-//! [`Cost::automaton_steps`] counts the bytes they are fed, at the longest
+//! [`SurfaceCost::automaton_steps`] counts the bytes they are fed, at the longest
 //! request the limits allow, and the compiler refuses a policy above
 //! [`MAX_DECISION_STEPS`] (E0009).
 
