@@ -178,7 +178,8 @@ def shapes_section(root):
     L.append("")
     L.append("| Case | 10 | 1,000 | 100,000 | Baseline | Worst / baseline | Target 3x |")
     L.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    cases = sorted({g.split("/", 1)[1] for (g, _, _) in med if g.startswith("shape/") and not g.startswith("shape/baseline/")})
+    cases = sorted({g.split("/", 1)[1] for (g, _, _) in med if g.startswith("shape/") and not g.startswith("shape/baseline/")}
+                   | {v for (g, _, v) in med if g.startswith("shape/baseline/")})
     for case in cases:
         row = {v: ns for (g, _, v), ns in med.items() if g == f"shape/{case}"}
         base = [ns for (g, _, v), ns in med.items() if g.startswith("shape/baseline/") and v == case]
@@ -188,11 +189,15 @@ def shapes_section(root):
             cells.append(fmt(row[n]) if n in row else "-")
         if not any(n in row for n in ("10", "1000", "100000")):
             cells = [", ".join(f"{v}: {fmt(row[v])}" for v in sizes) or "-", "", ""]
+        refused = [n for n, c in zip(("10", "1,000", "100,000"), cells) if c == "-"]
+        note = f"; refused at {', '.join(refused)}" if refused else ""
         if base and row:
             r = max(row.values()) / base[0]
-            L.append(f"| {case} | " + " | ".join(cells) + f" | {fmt(base[0])} | {r:.1f}x | {'met' if r <= 3 else '**missed**'} |")
+            status = "met" if r <= 3 else "**missed**"
+            L.append(f"| {case} | " + " | ".join(cells) + f" | {fmt(base[0])} | {r:.1f}x | {status}{note} |")
         else:
-            L.append(f"| {case} | " + " | ".join(cells) + " | - | - | - |")
+            b = fmt(base[0]) if base else "-"
+            L.append(f"| {case} | " + " | ".join(cells) + f" | {b} | - | refused at every size |")
     L.append("")
     conds = sorted({(g, f) for (g, f, _) in med if g.startswith("cond/")})
     if conds:
