@@ -137,6 +137,8 @@ pub fn artifact_too_large(size: usize, limit: usize) -> String {
 }
 
 fn compile_diagnostic(e: &CompileError, checked: &CheckedPolicy) -> Diagnostic {
+    // The first rule responsible, or 1:1 when the index is out of range.
+    let rule_span = |i: usize| checked.rules.get(i).map_or(Span::new(0, 0), |r| r.span);
     match e {
         CompileError::Budget { rules, .. } => {
             Diagnostic::new(Code::TableBudget, Span::new(0, 0), e.to_string()).with_help(format!(
@@ -145,22 +147,14 @@ fn compile_diagnostic(e: &CompileError, checked: &CheckedPolicy) -> Diagnostic {
             ))
         }
         CompileError::Cost { first, .. } => {
-            let span = checked
-                .rules
-                .get(*first)
-                .map_or(Span::new(0, 0), |r| r.span);
-            Diagnostic::new(Code::CostBound, span, e.to_string()).with_help(
+            Diagnostic::new(Code::CostBound, rule_span(*first), e.to_string()).with_help(
                 "fewer general globs along one path or host: move globs under distinct \
                  directories or anchors, or use literal, `dir/**` or `dir/**/*.ext` \
                  patterns (looked up by hash)",
             )
         }
         CompileError::TooComplex { first, .. } => {
-            let span = checked
-                .rules
-                .get(*first)
-                .map_or(Span::new(0, 0), |r| r.span);
-            Diagnostic::new(Code::TooComplex, span, e.to_string()).with_help(
+            Diagnostic::new(Code::TooComplex, rule_span(*first), e.to_string()).with_help(
                 "use literal, `dir/**` or `dir/**/*.ext` patterns (looked up by hash), \
                  or give the globs distinct literal prefixes (directories, domain \
                  anchors) so they form smaller groups; globs with `*` on both sides \
