@@ -55,6 +55,57 @@ impl Access {
     }
 }
 
+/// An HTTP request method, from the fixed set the language and requests
+/// accept (`spec/requests.md`). The numeric value is the method's bit in
+/// [`Methods`] and its byte in HTTP path automata (`b'A' + value`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Method {
+    /// `GET`.
+    Get = 0,
+    /// `HEAD`.
+    Head = 1,
+    /// `POST`.
+    Post = 2,
+    /// `PUT`.
+    Put = 3,
+    /// `PATCH`.
+    Patch = 4,
+    /// `DELETE`.
+    Delete = 5,
+    /// `OPTIONS`.
+    Options = 6,
+    /// `CONNECT`.
+    Connect = 7,
+    /// `TRACE`.
+    Trace = 8,
+}
+
+impl Method {
+    /// The byte that stands for the method before the path in HTTP path
+    /// automata.
+    pub const fn byte(self) -> u8 {
+        b'A' + self as u8
+    }
+}
+
+/// A set of HTTP methods, as a bit set over [`Method`] values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Methods(pub u16);
+
+impl Methods {
+    /// Every method (`*` in a policy).
+    pub const ALL: Methods = Methods((1 << 9) - 1);
+    /// Whether the set holds `m`.
+    pub const fn contains(self, m: Method) -> bool {
+        self.0 & (1 << m as u8) != 0
+    }
+    /// The set with `m` added.
+    pub const fn with(self, m: Method) -> Methods {
+        Methods(self.0 | (1 << m as u8))
+    }
+}
+
 /// How long a granted secret stays usable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lifetime {
@@ -111,6 +162,9 @@ pub enum Condition {
     /// Credential rule: where the secret may (or may not) be sent, and the
     /// lifetime of a grant.
     Credential(CredentialCond),
+    /// HTTP rule (network surface, inside an `http` block): the methods it
+    /// covers. Never empty; [`Methods::ALL`] for `*`.
+    Methods(Methods),
 }
 
 /// Destination list and lifetime of a credential rule.
@@ -165,6 +219,33 @@ pub struct Artifact {
     pub credentials: NameTables,
     /// MCP tables.
     pub mcp: McpTables,
+    /// HTTP method and path tables (network surface).
+    pub http: HttpTables,
+}
+
+/// The `http` blocks of the network surface (`spec/language.md` section 7).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpTables {
+    /// Blocks in source order.
+    pub blocks: Vec<HttpBlock>,
+}
+
+/// One `http` block: the hosts it covers and its method and path rules.
+///
+/// A request with a method and path to a host of the block is allowed only
+/// by its rules; when none matches, [`HttpBlock::rule`] denies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpBlock {
+    /// The block's own rule (effect deny, no condition): it decides when no
+    /// HTTP rule of any block covering the host matches.
+    pub rule: u32,
+    /// Host patterns: exact (`a.b`), one label (`*.a.b`) or any depth
+    /// (`**.a.b`) shapes only, no label globs.
+    pub hosts: Vec<DomainPattern>,
+    /// The path rules, as a filesystem root table over the path without its
+    /// leading `/` (name ""), automata prefixed by the method byte
+    /// ([`Method::byte`]); every list holds HTTP rules.
+    pub paths: FsRoot,
 }
 
 /// Network lookup tables.

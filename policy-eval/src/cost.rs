@@ -9,8 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::artifact::{Artifact, Automata, Condition, NameTables, Surface};
-use crate::limits::{MAX_DECISION_STEPS, MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::artifact::{Artifact, Automata, Condition, FsRoot, NameTables, Surface};
+use crate::limits::{
+    MAX_DECISION_STEPS, MAX_HOST_LEN, MAX_HTTP_BLOCKS_PER_HOST, MAX_HTTP_PATH_LEN, MAX_NAME_LEN,
+    MAX_PATH_LEN,
+};
 
 /// Worst-case work of one decision on one surface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,6 +46,7 @@ impl Cost {
         filesystem(art, &mut c);
         credentials(art, &mut c);
         mcp(art, &mut c);
+        http(art, &mut c);
         c
     }
 
@@ -108,34 +112,70 @@ fn network(art: &Artifact, c: &mut Cost) {
 fn filesystem(art: &Artifact, c: &mut Cost) {
     let s = Surface::Filesystem as usize;
     for r in &art.filesystem.roots {
-        let depth = |d: &str| {
-            if d.is_empty() {
-                0
-            } else {
-                d.matches('/').count() + 1
-            }
-        };
-        let mut by_depth: BTreeMap<usize, &Automata> = BTreeMap::new();
-        for (dir, a) in &r.globs {
-            keep_max(&mut by_depth, depth(dir), a);
-        }
-        let max_depth = r
-            .prefix
-            .iter()
-            .map(|(d, _)| depth(d))
-            .chain(r.extension.iter().map(|(d, _, _)| depth(d)))
-            .chain(by_depth.keys().copied())
-            .max()
-            .unwrap_or(0) as u64;
-        let mut lens: Vec<usize> = r.extension.iter().map(|(_, x, _)| x.len()).collect();
-        lens.sort_unstable();
-        lens.dedup();
-        // Per part: one directory probe per depth (plus its extension keys)
-        // and the exact path.
-        let lookups = (max_depth + 2) * (1 + lens.len() as u64) + 1;
+        let (lookups, automata) = path_table(r);
         c.surfaces[s].lookups = c.surfaces[s].lookups.saturating_add(2 * lookups);
-        for a in by_depth.values() {
+        for a in automata {
             add_automata(c, Surface::Filesystem, a, 1 + MAX_PATH_LEN as u64, 2);
+        }
+    }
+}
+
+/// One probe of a path table (a filesystem root, an `http` block's paths):
+/// one directory probe per depth (plus its extension keys) and the exact
+/// path; and the automata it may meet, at most one per depth.
+fn path_table(r: &FsRoot) -> (u64, Vec<&Automata>) {
+    let depth = |d: &str| {
+        if d.is_empty() {
+            0
+        } else {
+            d.matches('/').count() + 1
+        }
+    };
+    let mut by_depth: BTreeMap<usize, &Automata> = BTreeMap::new();
+    for (dir, a) in &r.globs {
+        keep_max(&mut by_depth, depth(dir), a);
+    }
+    let max_depth = r
+        .prefix
+        .iter()
+        .map(|(d, _)| depth(d))
+        .chain(r.extension.iter().map(|(d, _, _)| depth(d)))
+        .chain(by_depth.keys().copied())
+        .max()
+        .unwrap_or(0) as u64;
+    let mut lens: Vec<usize> = r.extension.iter().map(|(_, x, _)| x.len()).collect();
+    lens.sort_unstable();
+    lens.dedup();
+    let lookups = (max_depth + 2) * (1 + lens.len() as u64) + 1;
+    (lookups, by_depth.into_values().collect())
+}
+
+/// An HTTP request to a host meets the blocks covering it: at most
+/// [`MAX_HTTP_BLOCKS_PER_HOST`] (E0010), so the worst host meets the most
+/// expensive blocks, each probed once, after one probe per label suffix.
+fn http(art: &Artifact, c: &mut Cost) {
+    if art.http.blocks.is_empty() {
+        return;
+    }
+    let mut blocks: Vec<(u64, u64, Vec<&Automata>)> = art
+        .http
+        .blocks
+        .iter()
+        .map(|b| {
+            let (lookups, automata) = path_table(&b.paths);
+            let steps = automata.iter().map(|a| a.dfas.len() as u64).sum::<u64>();
+            (steps, lookups, automata)
+        })
+        .collect();
+    blocks.sort_by_key(|b| std::cmp::Reverse((b.0, b.1)));
+    blocks.truncate(MAX_HTTP_BLOCKS_PER_HOST);
+    let s = Surface::Network as usize;
+    let suffixes = MAX_HOST_LEN.div_ceil(2) as u64 + 1;
+    let lookups = blocks.iter().map(|b| b.1).sum::<u64>() + suffixes;
+    c.surfaces[s].lookups = c.surfaces[s].lookups.saturating_add(lookups);
+    for (_, _, automata) in &blocks {
+        for a in automata {
+            add_automata(c, Surface::Network, a, 1 + MAX_HTTP_PATH_LEN as u64, 1);
         }
     }
 }

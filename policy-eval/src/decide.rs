@@ -7,7 +7,7 @@
 //! and of ASCII labels starting with `xn--`.
 
 use crate::artifact::{Access, Condition, Effect, Surface};
-use crate::decision::{Context, Decision, Invalid, Reason, Request};
+use crate::decision::{Context, Decision, Http, Invalid, Reason, Request};
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use crate::load::Policy;
 use crate::normalize::{self, Host};
@@ -28,7 +28,12 @@ impl Policy {
     /// [`Reason::Invalid`]. See `spec/requests.md` for the semantics.
     pub fn decide(&self, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
         match *req {
-            Request::Network { host, ip, port } => self.decide_network(host, ip, port),
+            Request::Network {
+                host,
+                ip,
+                port,
+                http,
+            } => self.decide_network(host, ip, port, http),
             Request::Filesystem { path, access } => self.decide_fs(path, access, ctx),
             Request::Credential { name, host, ip } => self.decide_credential(name, host, ip),
             Request::Mcp {
@@ -65,7 +70,13 @@ impl Policy {
     // Network
     // -----------------------------------------------------------------------
 
-    fn decide_network(&self, host: Option<&str>, ip: Option<&str>, port: Option<u32>) -> Decision {
+    fn decide_network(
+        &self,
+        host: Option<&str>,
+        ip: Option<&str>,
+        port: Option<u32>,
+        http: Option<Http<'_>>,
+    ) -> Decision {
         if host.is_none() && ip.is_none() {
             return Decision::invalid(Invalid::NetworkTarget);
         }
@@ -73,6 +84,13 @@ impl Policy {
         let host = try_norm!(host.map(|h| normalize::host(h, &mut hb)).transpose());
         let ip = try_norm!(ip.map(normalize::ip).transpose());
         let port = try_norm!(port.map(normalize::port).transpose());
+        let http = match http {
+            None => None,
+            Some(h) => Some((
+                try_norm!(normalize::http_method(h.method)),
+                try_norm!(normalize::http_path(h.path)),
+            )),
+        };
         // A request without a port could be for any port: a port list keeps
         // an allow from granting it, never a deny or an ask from applying
         // (the list indexes, `table/cond.rs`).
@@ -98,7 +116,32 @@ impl Policy {
         for a in [host_ip, ip].into_iter().flatten() {
             self.ips.probe_embedded(net, a, &scan, &mut best);
         }
-        self.finish(best, Surface::Network)
+        let conn = self.finish(best, Surface::Network);
+        // HTTP rules carve into what the connection decision allows
+        // (`spec/language.md` section 7, "HTTP rules"): a deny stays a deny;
+        // a host covered by `http` blocks is then decided by their rules too,
+        // the stricter of the two, the HTTP part first on a tie.
+        let (Some((method, path)), Some(Host::Domain(d))) = (http, host) else {
+            return conn;
+        };
+        if conn.effect == Effect::Deny || self.http.is_empty() {
+            return conn;
+        }
+        let scan = self.rules.scan(&self.art, Class::Method(method));
+        let mut best = Best::default();
+        let Some(block) = self.http.probe(d, method, path, &scan, &mut best) else {
+            return conn;
+        };
+        let part = match best.found {
+            Some(_) => self.finish(best, Surface::Network),
+            None => Decision {
+                effect: Effect::Deny,
+                rule: Some(block),
+                reason: Reason::Rule,
+                lifetime: None,
+            },
+        };
+        part.strictest(conn)
     }
 
     // -----------------------------------------------------------------------

@@ -15,6 +15,9 @@ pub enum Request<'a> {
         ip: Option<&'a str>,
         /// Destination port, `1..=65535`.
         port: Option<u32>,
+        /// For a proxy that sees HTTP (after TLS termination): the request
+        /// line. `None` asks about the connection itself.
+        http: Option<Http<'a>>,
     },
     /// Access a file or directory.
     Filesystem {
@@ -43,6 +46,17 @@ pub enum Request<'a> {
         /// exactly with a pinned source.
         source: Option<&'a str>,
     },
+}
+
+/// The method and path of an HTTP request (`spec/requests.md`, "method and
+/// path"): canonical or invalid, never rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Http<'a> {
+    /// Upper-case method from the fixed set (`GET`, `HEAD`, ...).
+    pub method: &'a str,
+    /// Origin-form path: starts with `/`, no query or fragment, no dot or
+    /// empty segments, percent-encoding only where it hides nothing.
+    pub path: &'a str,
 }
 
 impl Request<'_> {
@@ -247,4 +261,22 @@ invalid_enum! {
     JsonSurface => "surface must be `network`, `filesystem`, `credential` or `mcp`",
     /// Unknown `access` value.
     JsonAccess => "access must be `read`, `write` or `read write`",
+    /// HTTP method outside the fixed set, or not upper case.
+    HttpMethod => "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case",
+    /// HTTP path empty or not starting with `/` (absolute or asterisk form).
+    HttpPathRelative => "HTTP path must start with `/`: pass the path of the request target, without scheme and host",
+    /// HTTP path with `?` or `#`.
+    HttpPathQuery => "HTTP path contains `?` or `#`: pass the path without query or fragment",
+    /// HTTP path byte that must be percent-encoded.
+    HttpPathCharacter => "HTTP path contains a space, control, non-ASCII or other byte that must be percent-encoded",
+    /// Percent-encoding that is malformed, lower case, or hides a byte.
+    HttpPathPercent => "HTTP path has percent-encoding that is malformed, in lower case, or hides a letter, digit, `-`, `.`, `_`, `~`, `/`, `\\` or control byte: decode those, write the rest as upper-case %XX",
+    /// An empty segment: `//` (or, in a rule, a trailing `/`).
+    HttpPathEmptySegment => "HTTP path has an empty segment (`//`; a rule's path also may not end in `/`)",
+    /// A `.` or `..` segment.
+    HttpPathDot => "HTTP path has a `.` or `..` segment: pass the resolved path",
+    /// HTTP path longer than 4096 bytes.
+    HttpPathTooLong => "HTTP path is longer than 4096 bytes",
+    /// A network request with a method but no path, or a path but no method.
+    HttpIncomplete => "HTTP request needs both method and path",
 }

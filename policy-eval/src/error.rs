@@ -34,12 +34,13 @@ pub enum LoadError {
         /// CRC-32 computed over the payload.
         computed: u32,
     },
-    /// The format version is not the one this runtime reads.
+    /// The format version is outside the range this runtime reads.
     #[error("{}", version_message(*found, *supported))]
     UnsupportedVersion {
         /// Version in the artifact.
         found: u32,
-        /// Version this runtime reads.
+        /// The newest version this runtime reads (for a newer artifact) or
+        /// the oldest (for an older one).
         supported: u32,
     },
     /// Unknown header flags are set.
@@ -70,7 +71,7 @@ fn version_message(found: u32, supported: u32) -> String {
         )
     } else {
         format!(
-            "artifact format version {found} is older than this runtime supports (version {supported}); recompile the policy"
+            "artifact format version {found} is older than this runtime supports (oldest: version {supported}); recompile the policy"
         )
     }
 }

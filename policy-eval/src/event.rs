@@ -177,7 +177,12 @@ fn name_field(raw: &str) -> String {
 fn request_fields(req: &Request<'_>) -> Map<String, Value> {
     let mut m = Map::new();
     match *req {
-        Request::Network { host, ip, port } => {
+        Request::Network {
+            host,
+            ip,
+            port,
+            http,
+        } => {
             if let Some(h) = host {
                 put(&mut m, "host", host_field(h));
             }
@@ -186,6 +191,11 @@ fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             }
             if let Some(p) = port {
                 put(&mut m, "port", p);
+            }
+            // Method and path are canonical or invalid: recorded as given.
+            if let Some(h) = http {
+                put(&mut m, "method", h.method);
+                put(&mut m, "path", h.path);
             }
         }
         Request::Filesystem { path, access } => {

@@ -12,7 +12,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::artifact::{Access, Lifetime};
-use crate::decision::{Context, Decision, Invalid, Request};
+use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
 use crate::Surface;
@@ -28,6 +28,9 @@ pub enum OwnedRequest {
         ip: Option<String>,
         /// Port (values beyond `u32` become 0, which is invalid).
         port: Option<u32>,
+        /// HTTP method and path, for a request a proxy sees inside the
+        /// connection.
+        http: Option<(String, String)>,
     },
     /// See [`Request::Filesystem`].
     Filesystem {
@@ -60,10 +63,16 @@ impl OwnedRequest {
     /// Borrows as a [`Request`].
     pub fn as_request(&self) -> Request<'_> {
         match self {
-            OwnedRequest::Network { host, ip, port } => Request::Network {
+            OwnedRequest::Network {
+                host,
+                ip,
+                port,
+                http,
+            } => Request::Network {
                 host: host.as_deref(),
                 ip: ip.as_deref(),
                 port: *port,
+                http: http.as_ref().map(|(method, path)| Http { method, path }),
             },
             OwnedRequest::Filesystem { path, access } => Request::Filesystem {
                 path,
@@ -156,6 +165,8 @@ struct RawRequest<'a> {
     port: Option<u64>,
     #[serde(borrow, default)]
     path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     access: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -289,7 +300,6 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
     let request = match Surface::from_word(surface) {
         Some(Surface::Network) => {
             if present(&[
-                raw.path.is_some(),
                 raw.access.is_some(),
                 raw.name.is_some(),
                 raw.server.is_some(),
@@ -298,10 +308,16 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
+            let http = match (raw.method, raw.path) {
+                (None, None) => None,
+                (Some(m), Some(p)) => Some((m.into_owned(), p.into_owned())),
+                _ => return Err(Invalid::HttpIncomplete),
+            };
             OwnedRequest::Network {
                 host: owned(raw.host),
                 ip: owned(raw.ip),
                 port: raw.port.map(|p| u32::try_from(p).unwrap_or(0)),
+                http,
             }
         }
         Some(Surface::Filesystem) => {
@@ -309,6 +325,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.host.is_some(),
                 raw.ip.is_some(),
                 raw.port.is_some(),
+                raw.method.is_some(),
                 raw.name.is_some(),
                 raw.server.is_some(),
                 raw.tool.is_some(),
@@ -328,6 +345,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
         Some(Surface::Credential) => {
             if present(&[
                 raw.port.is_some(),
+                raw.method.is_some(),
                 raw.path.is_some(),
                 raw.access.is_some(),
                 raw.server.is_some(),
@@ -350,6 +368,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.host.is_some(),
                 raw.ip.is_some(),
                 raw.port.is_some(),
+                raw.method.is_some(),
                 raw.path.is_some(),
                 raw.access.is_some(),
                 raw.name.is_some(),

@@ -75,7 +75,7 @@ pub mod wire;
 mod words;
 
 pub use artifact::{Access, Artifact, Effect, Lifetime, Surface};
-pub use decision::{Context, Decision, Invalid, Reason, Request};
+pub use decision::{Context, Decision, Http, Invalid, Reason, Request};
 pub use error::LoadError;
 pub use load::Policy;
 

@@ -37,6 +37,15 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// [`crate::Invalid::RootPath`]).
 pub const MAX_PATH_LEN: usize = 4096;
 
+/// Longest HTTP request path in bytes → [`crate::Invalid::HttpPathTooLong`];
+/// HTTP path patterns are bounded by [`MAX_PATTERN_LEN`].
+pub const MAX_HTTP_PATH_LEN: usize = 4096;
+
+/// Most `http` blocks whose host patterns one host may match (a block for
+/// `**.a.b` and one for `api.a.b` both cover `api.a.b`) → E0010. Each
+/// covering block costs one probe of its path table per decision.
+pub const MAX_HTTP_BLOCKS_PER_HOST: usize = 8;
+
 /// Longest path segment in bytes, as Linux `NAME_MAX` →
 /// [`crate::Invalid::PathSegmentTooLong`].
 pub const MAX_SEGMENT_LEN: usize = 255;

@@ -2,11 +2,12 @@
 //!
 //! Loading runs each table's validation and index building (`table/*`) in
 //! a fixed order: rules and candidate lists, network, filesystem,
-//! credentials, MCP. The first failure is the [`LoadError`].
+//! credentials, MCP, HTTP. The first failure is the [`LoadError`].
 
 use crate::artifact::{Artifact, Rule, Surface};
 use crate::error::LoadError;
 use crate::table::domain::DomainIndex;
+use crate::table::http::HttpIndex;
 use crate::table::ip::IpIndex;
 use crate::table::name::{McpIndex, NameIndex};
 use crate::table::path::RootIndex;
@@ -32,6 +33,8 @@ pub struct Policy {
     pub(crate) credentials: NameIndex,
     /// MCP servers and their tool tables.
     pub(crate) mcp: McpIndex,
+    /// HTTP blocks.
+    pub(crate) http: HttpIndex,
 }
 
 impl Policy {
@@ -64,6 +67,7 @@ impl Policy {
         )?;
         let rules = RuleIndex::build(&art)?;
         let mcp = McpIndex::build(&art, &ck)?;
+        let http = HttpIndex::build(&art.http, &art.rules, &ck)?;
         Ok(Policy {
             art,
             rules,
@@ -72,6 +76,7 @@ impl Policy {
             roots,
             credentials,
             mcp,
+            http,
         })
     }
 

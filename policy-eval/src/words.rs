@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::artifact::{Method, Methods};
 use crate::{Access, Effect, Lifetime, Surface};
 
 impl Effect {
@@ -85,6 +86,65 @@ impl Access {
     }
 }
 
+impl Method {
+    /// Every method, in [`Method`] value order.
+    pub const ALL: [Method; 9] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+        Method::Connect,
+        Method::Trace,
+    ];
+
+    /// The method's word in policies and requests: upper case, as on the
+    /// wire (`GET`, `HEAD`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Connect => "CONNECT",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// The method spelled `word` (exact, upper case), if any.
+    pub fn from_word(word: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == word)
+    }
+}
+
+impl Methods {
+    /// The methods of the set, in [`Method`] value order.
+    pub fn iter(self) -> impl Iterator<Item = Method> {
+        Method::ALL.into_iter().filter(move |m| self.contains(*m))
+    }
+}
+
+/// `*` for every method, else the methods joined by `|` (`GET|HEAD`).
+impl fmt::Display for Methods {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Methods::ALL {
+            return f.write_str("*");
+        }
+        for (i, m) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str("|")?;
+            }
+            f.write_str(m.as_str())?;
+        }
+        Ok(())
+    }
+}
+
 impl Lifetime {
     /// The word for [`Lifetime::Session`] in policies and decisions.
     pub const SESSION_WORD: &'static str = "session";
@@ -116,6 +176,15 @@ mod tests {
         for a in Access::ALL {
             assert_eq!(a.as_str().and_then(Access::from_word), Some(a));
         }
+        for m in Method::ALL {
+            assert_eq!(Method::from_word(m.as_str()), Some(m));
+            assert_eq!(Method::ALL[m as usize], m);
+        }
+        assert_eq!(Method::from_word("get"), None);
+        assert_eq!(Methods::ALL.iter().count(), 9);
+        assert_eq!(Methods::ALL.to_string(), "*");
+        let gh = Methods::default().with(Method::Head).with(Method::Get);
+        assert_eq!(gh.to_string(), "GET|HEAD");
         assert_eq!(Effect::from_word("Allow"), None);
         assert_eq!(Surface::from_word("credentials"), None);
         assert_eq!(Access::from_word("write read"), None);

@@ -167,16 +167,19 @@ fn decide_does_not_allocate_for_ascii_requests() {
             host: Some("A.b.API.GitHub.com."),
             ip: Some("127.1"),
             port: Some(443),
+            http: None,
         },
         Request::Network {
             host: Some("[::ffff:127.0.0.1]"),
             ip: Some("::1"),
             port: None,
+            http: None,
         },
         Request::Network {
             host: Some("bad host"),
             ip: None,
             port: None,
+            http: None,
         },
         Request::Filesystem {
             path: "/Users/u/src/./a/../b/main.rs",

@@ -48,6 +48,7 @@ fn bench(c: &mut Criterion) {
                 host: Some(host),
                 ip: None,
                 port: Some(443),
+                http: None,
             };
             black_box(rust.decide(&req, &ctx))
         })

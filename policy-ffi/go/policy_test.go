@@ -263,6 +263,11 @@ func typedCall(p *Policy, input, jsonMessage string) (call func() (Decision, err
 	}
 	switch *r.Surface {
 	case "network":
+		if r.Path != nil {
+			// An HTTP request (method and path): not expressible by
+			// DecideNetwork.
+			return nil, r, false
+		}
 		return func() (Decision, error) { return p.DecideNetwork(r.Host, r.IP, r.Port) }, r, true
 	case "filesystem":
 		access := map[string]Access{"read": Read, "write": Write, "read write": ReadWrite}[deref(r.Access)]

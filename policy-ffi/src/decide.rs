@@ -73,6 +73,8 @@ pub unsafe extern "C" fn apol_decide_network(
                 host: opt_str(host, host_len, "host")?,
                 ip: opt_str(ip, ip_len, "ip")?,
                 port: port_arg(port),
+                // HTTP requests: `apol_decide_http` (issue 14, to come).
+                http: None,
             };
             decide_into(p, &req, ctx, out)
         }

@@ -13,7 +13,7 @@ pub extern "C" fn apol_version() -> *const c_char {
 /// Oldest artifact format version this library loads.
 #[no_mangle]
 pub extern "C" fn apol_artifact_format_min() -> u32 {
-    policy_eval::wire::FORMAT_VERSION
+    policy_eval::wire::MIN_FORMAT_VERSION
 }
 
 /// Newest artifact format version this library loads. Artifacts of

@@ -77,7 +77,7 @@ fn versions_are_reported() {
     assert_eq!(v.to_str().unwrap(), VERSION);
     assert_eq!(
         apol_artifact_format_min(),
-        policy_eval::wire::FORMAT_VERSION
+        policy_eval::wire::MIN_FORMAT_VERSION
     );
     assert!(apol_artifact_format_max() >= apol_artifact_format_min());
     // SAFETY: static NUL-terminated strings.

@@ -89,9 +89,20 @@ fn part_matches(
     part: Part,
 ) -> Result<(Vec<Match>, bool), Invalid> {
     match *req {
-        Request::Network { host, ip, port } => {
+        Request::Network {
+            host,
+            ip,
+            port,
+            http,
+        } => {
             let dest = Destination::new(host, ip, true)?;
             let port = port.map(normalize::port).transpose()?;
+            // No `http` blocks in the language yet: a valid method and path
+            // leave the connection's decision as it is.
+            if let Some(h) = http {
+                normalize::http_method(h.method)?;
+                normalize::http_path(h.path)?;
+            }
             let found = matching(policy, |r| match &r.kind {
                 RuleKind::Network { targets, ports } => match (dest.hits(targets), ports, port) {
                     (Hit::None, _, _) => None,

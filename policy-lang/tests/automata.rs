@@ -39,6 +39,7 @@ fn net<'a>(host: &'a str, port: Option<u32>) -> Request<'a> {
         host: Some(host),
         ip: None,
         port,
+        http: None,
     }
 }
 

@@ -221,6 +221,7 @@ fn cost_fixture() -> (Policy, Vec<(&'static str, Req)>) {
         host: Some(host),
         ip: None,
         port: Some(443),
+        http: None,
     };
     // 340 distinct ideographs (3 bytes each) in one label: 1,024 bytes, the
     // longest host examined at all, and the worst case for Punycode, whose
@@ -312,6 +313,7 @@ fn cond_ports_fixture(n: usize) -> (Policy, Vec<Req>) {
         host: Some("example.com".into()),
         ip: None,
         port,
+        http: None,
     };
     let last = u32::try_from(port(n - 1)).expect("a port");
     let requests = vec![net(Some(2)), net(Some(last)), net(Some(443)), net(None)];

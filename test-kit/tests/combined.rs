@@ -79,6 +79,7 @@ fn a_request_without_a_port_gets_port_limited_asks() {
             host: Some("api.example.com"),
             ip: None,
             port,
+            http: None,
         })
         .0
     };
@@ -117,6 +118,7 @@ fn embedded_ipv4_addresses_restrict() {
             host: Some("www.example.org"),
             ip: Some(ip),
             port: Some(443),
+            http: None,
         });
         assert_eq!(d.0, Effect::Deny, "{ip}");
         assert!(d.1.is_some(), "{ip}: denied by a rule, not the default");
@@ -125,6 +127,7 @@ fn embedded_ipv4_addresses_restrict() {
         host: Some("www.example.org"),
         ip: Some("2606:4700::1111"),
         port: Some(443),
+        http: None,
     });
     assert_eq!(d.0, Effect::Allow);
 }

@@ -65,6 +65,7 @@ fn saved_failures_stay_fixed() {
             host: None,
             ip: Some(ip.to_string()),
             port,
+            http: None,
         },
         roots: vocab::ROOTS[0],
     };
@@ -235,7 +236,8 @@ fn the_generator_covers_every_shape() {
         Req::Network {
             host: Some(_),
             ip: Some(_),
-            port: Some(_)
+            port: Some(_),
+            ..
         }
     )));
     assert!(has(&|r| matches!(
@@ -396,6 +398,7 @@ mod conditions_on_one_list {
                 host: Some(h.to_string()),
                 ip: None,
                 port,
+                http: None,
             });
         let cred = (
             prop::option::of(prop::sample::select(HOSTS)),

@@ -44,16 +44,22 @@ fn every_bundled_example_has_a_golden_artifact() {
     assert_eq!(golden(), examples);
 }
 
-#[test]
-fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
+/// Loads `DIR/NAME.apol` for every golden name, checks its format version
+/// and every decision recorded in `tests/golden/NAME.decisions.jsonl`.
+fn decide_as_recorded(dir: &str, expected_version: u32) {
     let mut checked = 0;
     for name in golden() {
-        let dir = root().join("tests/golden");
-        let bytes = std::fs::read(dir.join(format!("{name}.apol"))).unwrap();
-        assert_eq!(version(&bytes), 3, "{name}.apol is format version 3");
-        let policy = Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}.apol: {e}"));
-        let expected = std::fs::read_to_string(dir.join(format!("{name}.decisions.jsonl")))
-            .unwrap_or_else(|e| panic!("{name}.decisions.jsonl: {e}"));
+        let bytes = std::fs::read(root().join(format!("{dir}/{name}.apol"))).unwrap();
+        assert_eq!(
+            version(&bytes),
+            expected_version,
+            "{dir}/{name}.apol is format version {expected_version}"
+        );
+        let policy =
+            Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{dir}/{name}.apol: {e}"));
+        let expected =
+            std::fs::read_to_string(root().join(format!("tests/golden/{name}.decisions.jsonl")))
+                .unwrap_or_else(|e| panic!("{name}.decisions.jsonl: {e}"));
         let mut cases = 0;
         for line in expected.lines().filter(|l| !l.trim().is_empty()) {
             let case: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -62,7 +68,7 @@ fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
                 serde_json::from_str(&policy.decide_json(&request)).unwrap();
             assert_eq!(
                 got, case["decision"],
-                "{name}: {} ({request})",
+                "{dir}/{name}: {} ({request})",
                 case["name"]
             );
             cases += 1;
@@ -71,6 +77,19 @@ fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
         checked += cases;
     }
     assert!(checked >= 50, "only {checked} golden decisions");
+}
+
+#[test]
+fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
+    decide_as_recorded("tests/golden", 4);
+}
+
+/// Format version 4 only added a section (HTTP rules): the version 3
+/// artifacts (`tests/golden/v3/`) still load and give every recorded
+/// decision.
+#[test]
+fn format_version_3_artifacts_still_decide_as_recorded() {
+    decide_as_recorded("tests/golden/v3", 3);
 }
 
 /// While the compiler writes the same format version, it writes the same

@@ -11,14 +11,17 @@
 //! [`Invalid`](crate::Invalid), and an invalid request is denied.
 //!
 //! One submodule per kind of value, re-exported here: `host` (domains and
-//! IDNA), `ip` (addresses, ports), `path`, `name` (names, MCP sources).
+//! IDNA), `http` (HTTP methods and paths), `ip` (addresses, ports), `path`,
+//! `name` (names, MCP sources).
 
 mod host;
+mod http;
 mod ip;
 mod name;
 mod path;
 
 pub use host::{host, is_normalized_domain, Host};
+pub use http::{check_http_path_pattern, http_method, http_path};
 pub use ip::{canonical_ip, ip, parse_ipv4, port};
 pub use name::{is_normalized_name, name, source};
 pub use path::{is_normal_path, is_normalized_relative_path, path};

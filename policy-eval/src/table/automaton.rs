@@ -14,7 +14,7 @@ use regex_automata::util::start;
 use regex_automata::Anchored;
 
 use super::rules::{Best, Scan};
-use crate::artifact::{Automata, Rule, Surface};
+use crate::artifact::{Automata, Condition, Rule, Surface};
 use crate::error::LoadError;
 use crate::limits::{MAX_DFAS_PER_GROUP, MAX_DFA_BYTES};
 
@@ -30,12 +30,14 @@ pub(crate) struct DfaSet {
 impl DfaSet {
     /// Validates the automata of one group: each DFA deserializes
     /// (`DFA::from_bytes` checks every transition, start and match state),
-    /// has one rule per pattern, and every rule exists and is of `surface`.
+    /// has one rule per pattern, and every rule exists, is of `surface` and
+    /// is an HTTP rule (`Condition::Methods`) exactly when `http`.
     pub(crate) fn load(
         table: &'static str,
         a: &Automata,
         rules: &[Rule],
         surface: Surface,
+        http: bool,
     ) -> Result<DfaSet, LoadError> {
         if a.dfas.len() > MAX_DFAS_PER_GROUP {
             return Err(LoadError::table(
@@ -78,7 +80,17 @@ impl DfaSet {
             }
             for &ri in &d.rules {
                 match rules.get(ri as usize) {
-                    Some(r) if r.surface == surface => {}
+                    Some(r)
+                        if r.surface == surface
+                            && matches!(r.cond, Condition::Methods(_)) == http => {}
+                    Some(r) if r.surface == surface => {
+                        return Err(LoadError::table(
+                            table,
+                            format!(
+                                "automaton rule {ri}: HTTP rules belong to http path tables only"
+                            ),
+                        ))
+                    }
                     Some(r) => {
                         return Err(LoadError::table(
                             table,

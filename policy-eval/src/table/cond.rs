@@ -12,6 +12,7 @@
 //! * credential lists: the first rule for seeing, the first deny without
 //!   `to` (which applies to every send), and the `to` rules merged into one
 //!   destination index ([`DestIndex`]);
+//! * HTTP lists (method and path rules): the first rule per method;
 //! * MCP lists, and network lists whose first rule has no port list: their
 //!   first rule.
 //!
@@ -26,7 +27,9 @@ use std::net::IpAddr;
 
 use super::domain::pattern_matches;
 use super::rules::Dest;
-use crate::artifact::{Access, Condition, Destinations, DomainPattern, Effect, Rule, Surface};
+use crate::artifact::{
+    Access, Condition, Destinations, DomainPattern, Effect, Method, Rule, Surface,
+};
 use crate::glob::Glob;
 use crate::hash::FxMap;
 
@@ -58,6 +61,8 @@ pub(crate) enum Class<'a> {
     Send(&'a Dest<'a>),
     /// An MCP tool call.
     Tool,
+    /// An HTTP request with this method (its path is what the tables match).
+    Method(Method),
 }
 
 /// One candidate list's conditions, indexed by request class.
@@ -75,6 +80,9 @@ pub(crate) enum ListIndex {
         /// First rule whose access covers writing.
         write: u32,
     },
+    /// An HTTP list: the first rule covering each method, by
+    /// [`Method`] value.
+    Methods(Box<[u32; 9]>),
     /// A credential list.
     Credential(Box<CredIndex>),
     /// Over the index budget: scanned rule by rule with [`applies`].
@@ -153,6 +161,10 @@ impl ListIndex {
         match first_rule.surface {
             Surface::Mcp => ListIndex::First(first),
             Surface::Network if first_rule.cond == Condition::None => ListIndex::First(first),
+            Surface::Network if matches!(first_rule.cond, Condition::Methods(_)) => {
+                let covers = |m: Method| move |r: &Rule| matches!(r.cond, Condition::Methods(s) if s.contains(m));
+                ListIndex::Methods(Box::new(Method::ALL.map(|m| first_where(&covers(m)))))
+            }
             Surface::Network => match PortIndex::build(list, rules, budget) {
                 Some(p) => ListIndex::Ports(Box::new(p)),
                 None => ListIndex::Plain,
@@ -182,6 +194,9 @@ impl ListIndex {
             (ListIndex::Access { read, .. }, Class::Read) => *read,
             (ListIndex::Access { write, .. }, Class::Write) => *write,
             (ListIndex::Credential(c), Class::See) => c.see,
+            (ListIndex::Methods(m), Class::Method(method)) => {
+                m.get(*method as usize).copied().unwrap_or(NONE)
+            }
             (ListIndex::Plain | ListIndex::Credential(_), _) => return None,
             _ => NONE,
         })
@@ -516,7 +531,8 @@ fn interval<T: Ord + Copy, V>(iv: &[(T, V)], x: T) -> Option<&V> {
 /// definition the indexes precompute, used for lists over the budget.
 pub(crate) fn applies(ri: u32, r: &Rule, class: &Class<'_>, dest_globs: &[Vec<Vec<Glob>>]) -> bool {
     match (&r.cond, class) {
-        (Condition::None, Class::Port(_) | Class::Tool) => true,
+        (Condition::None, Class::Port(_) | Class::Tool | Class::Method(_)) => true,
+        (Condition::Methods(m), Class::Method(method)) => m.contains(*method),
         (Condition::Ports(ranges), Class::Port(port)) => match port {
             Some(p) => ranges.iter().any(|&(a, b)| a <= *p && *p <= b),
             // A request without a port could be for any port: a port list

@@ -17,7 +17,7 @@ const A: Effect = Effect::Allow;
 
 fn surface_of(cond: &Condition) -> Surface {
     match cond {
-        Condition::None | Condition::Ports(_) => Surface::Network,
+        Condition::None | Condition::Ports(_) | Condition::Methods(_) => Surface::Network,
         Condition::Access(_) => Surface::Filesystem,
         Condition::Credential(_) => Surface::Credential,
     }

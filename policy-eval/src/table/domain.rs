@@ -67,7 +67,13 @@ impl DomainIndex {
             for c in [d.exact, d.one_label, d.any_depth] {
                 ck.list("network", c, Surface::Network)?;
             }
-            domain_globs.push(DfaSet::load("network", &d.globs, rules, Surface::Network)?);
+            domain_globs.push(DfaSet::load(
+                "network",
+                &d.globs,
+                rules,
+                Surface::Network,
+                false,
+            )?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("network", "too many"))?;
             if !anchors.insert(&d.anchor, Roll::backward(&d.anchor), idx) {
                 return Err(LoadError::table(

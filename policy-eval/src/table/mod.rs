@@ -9,6 +9,8 @@
 //! * [`ip`]: IPv4 and IPv6 elementary intervals, the IPv4 bucket index.
 //! * [`path`]: filesystem roots: exact paths, the directory index (prefixes,
 //!   extensions, glob groups).
+//! * [`http`]: the `http` blocks of the network surface, found by host
+//!   suffix, each a path table over method byte and path.
 //! * [`name`]: secret names, MCP servers and their tool names.
 //! * [`rules`]: the rule table, candidate lists and conditions, and the
 //!   precedence step every probe reports to.
@@ -28,6 +30,7 @@ use crate::hash::FxMap;
 pub(crate) mod automaton;
 pub(crate) mod cond;
 pub(crate) mod domain;
+pub(crate) mod http;
 pub(crate) mod ip;
 pub(crate) mod name;
 pub(crate) mod path;

@@ -50,7 +50,7 @@ impl NameIndex {
                 format!("{} send globs exceed the limit of {limit}", t.globs.len()),
             ));
         }
-        let automata = DfaSet::load(table, &t.automata, &art.rules, surface)?;
+        let automata = DfaSet::load(table, &t.automata, &art.rules, surface, false)?;
         for (k, c) in t.exact.iter().chain(&t.prefix).chain(&t.globs) {
             ck.list(table, *c, surface)?;
             let bad = k

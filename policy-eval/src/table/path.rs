@@ -44,10 +44,23 @@ struct DirIndex {
 impl RootIndex {
     /// Validates the tables of root `r` and indexes them by directory.
     pub(crate) fn build(r: &FsRoot, rules: &[Rule], ck: &Checker) -> Result<RootIndex, LoadError> {
-        const T: &str = "filesystem";
+        RootIndex::build_for("filesystem", Surface::Filesystem, r, rules, ck)
+    }
+
+    /// As [`RootIndex::build`], for a path table of table `t` whose lists hold
+    /// rules of `surface` (the HTTP path tables are network tables).
+    pub(crate) fn build_for(
+        t: &'static str,
+        surface: Surface,
+        r: &FsRoot,
+        rules: &[Rule],
+        ck: &Checker,
+    ) -> Result<RootIndex, LoadError> {
+        // A network path table is an http block's: its lists hold HTTP rules.
+        let http = surface == Surface::Network;
         let bad = |what: &str, k: &str| {
             Err(LoadError::table(
-                T,
+                t,
                 format!(
                     "root `{}`: {what} `{k}` is not a normalized relative path",
                     r.name
@@ -56,32 +69,32 @@ impl RootIndex {
         };
         if r.name.len() > MAX_NAME_LEN || r.name.chars().any(|c| c.is_control() || c == '/') {
             return Err(LoadError::table(
-                T,
+                t,
                 format!("invalid root name `{}`", r.name),
             ));
         }
         for (k, c) in r.exact.iter().chain(&r.prefix) {
-            ck.list(T, *c, Surface::Filesystem)?;
+            ck.list_of(t, *c, surface, http)?;
             if !is_normalized_relative_path(k) {
                 return bad("key", k);
             }
         }
         let mut extension: FxMap<Box<str>, FxMap<Box<str>, u32>> = FxMap::default();
         for (dir, suffix, c) in &r.extension {
-            ck.list(T, *c, Surface::Filesystem)?;
+            ck.list_of(t, *c, surface, http)?;
             if !is_normalized_relative_path(dir) {
                 return bad("extension dir", dir);
             }
             if !suffix.starts_with('.') || suffix.contains('/') || suffix.contains('\0') {
                 return Err(LoadError::table(
-                    T,
+                    t,
                     format!("invalid extension suffix `{suffix}`"),
                 ));
             }
             let per_dir = extension.entry(dir.as_str().into()).or_default();
             if per_dir.insert(suffix.as_str().into(), *c).is_some() {
                 return Err(LoadError::table(
-                    T,
+                    t,
                     format!("duplicate extension `{dir}` `{suffix}`"),
                 ));
             }
@@ -91,16 +104,16 @@ impl RootIndex {
             if !is_normalized_relative_path(dir) || !crate::glob::is_literal(dir) {
                 return bad("glob dir", dir);
             }
-            let set = DfaSet::load(T, automata, rules, Surface::Filesystem)?;
+            let set = DfaSet::load(t, automata, rules, surface, http)?;
             if globs.insert(dir.as_str().into(), set).is_some() {
                 return Err(LoadError::table(
-                    T,
+                    t,
                     format!("root `{}`: duplicate glob dir `{dir}`", r.name),
                 ));
             }
         }
         let mut dirs: FxMap<Box<str>, DirIndex> = FxMap::default();
-        for (dir, c) in map_of(T, "prefix path", &r.prefix)? {
+        for (dir, c) in map_of(t, "prefix path", &r.prefix)? {
             dirs.entry(dir).or_default().prefix = Some(c);
         }
         for (dir, per_dir) in extension {
@@ -130,7 +143,7 @@ impl RootIndex {
         for (path, c) in &r.exact {
             if !exact.insert(path, Roll::forward(path), *c) {
                 return Err(LoadError::table(
-                    T,
+                    t,
                     format!("duplicate exact path `{path}`"),
                 ));
             }

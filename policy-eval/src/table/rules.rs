@@ -15,7 +15,7 @@ use super::cond::{self, applies, Class, ListIndex};
 use super::domain::label_globs;
 use super::unique;
 use crate::addr;
-use crate::artifact::{Artifact, Candidates, Condition, Effect, Rule, Surface};
+use crate::artifact::{Artifact, Candidates, Condition, Effect, Methods, Rule, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::limits::{MAX_RULES, MAX_TABLE_ENTRIES};
@@ -23,17 +23,31 @@ use crate::normalize::is_normalized_domain;
 
 /// Which surface a candidate-list reference comes from.
 pub(crate) struct Checker {
-    /// Per candidate list: the surface of its rules (`None` when empty).
-    list_surface: Vec<Option<Surface>>,
+    /// Per candidate list: the surface of its rules, and whether they are
+    /// HTTP rules (`Condition::Methods`); `None` when empty.
+    list_surface: Vec<Option<(Surface, bool)>>,
 }
 
 impl Checker {
-    /// Checks that `list` exists and holds rules of `surface` (or none).
+    /// Checks that `list` exists and holds rules of `surface` (or none),
+    /// none of them an HTTP rule.
     pub(crate) fn list(
         &self,
         table: &'static str,
         list: u32,
         surface: Surface,
+    ) -> Result<(), LoadError> {
+        self.list_of(table, list, surface, false)
+    }
+
+    /// Checks that `list` exists and holds rules of `surface` (or none),
+    /// all of them HTTP rules when `http`, none otherwise.
+    pub(crate) fn list_of(
+        &self,
+        table: &'static str,
+        list: u32,
+        surface: Surface,
+        http: bool,
     ) -> Result<(), LoadError> {
         match self.list_surface.get(list as usize) {
             None => Err(LoadError::table(
@@ -43,9 +57,17 @@ impl Checker {
                     self.list_surface.len()
                 ),
             )),
-            Some(Some(s)) if *s != surface => Err(LoadError::table(
+            Some(Some((s, _))) if *s != surface => Err(LoadError::table(
                 table,
                 format!("candidate list {list} holds {s:?} rules, used by a {surface:?} table"),
+            )),
+            Some(Some((_, h))) if *h != http => Err(LoadError::table(
+                table,
+                if http {
+                    format!("candidate list {list} holds rules without methods, used by an http path table")
+                } else {
+                    format!("candidate list {list} holds HTTP rules, used outside the http table")
+                },
             )),
             _ => Ok(()),
         }
@@ -117,13 +139,20 @@ impl Checker {
                         ),
                     ));
                 };
-                if surface.is_some_and(|s| s != rule.surface) {
+                let http = matches!(rule.cond, Condition::Methods(_));
+                if surface.is_some_and(|(s, _)| s != rule.surface) {
                     return Err(LoadError::table(
                         "candidates",
                         format!("list {li} mixes rules of different surfaces"),
                     ));
                 }
-                surface = Some(rule.surface);
+                if surface.is_some_and(|(_, h)| h != http) {
+                    return Err(LoadError::table(
+                        "candidates",
+                        format!("list {li} mixes HTTP rules and other rules"),
+                    ));
+                }
+                surface = Some((rule.surface, http));
                 let key = (rule.effect, ri);
                 if prev.is_some_and(|p| p >= key) {
                     return Err(LoadError::table(
@@ -208,6 +237,11 @@ fn check_rule(i: usize, r: &Rule) -> Result<(), LoadError> {
                     return bad(format!("port ranges not ascending and disjoint at {a}-{b}"));
                 }
                 prev = Some(b);
+            }
+        }
+        (Condition::Methods(m), Surface::Network) => {
+            if m.0 == 0 || m.0 & !Methods::ALL.0 != 0 {
+                return bad(format!("method bits {:#x} outside the nine methods", m.0));
             }
         }
         (Condition::Access(a), Surface::Filesystem) => {

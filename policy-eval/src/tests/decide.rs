@@ -92,7 +92,15 @@ const NONE: Context<'static> = Context {
 };
 
 fn net(p: &Policy, host: Option<&str>, ip: Option<&str>, port: Option<u32>) -> Decision {
-    p.decide(&Request::Network { host, ip, port }, &NONE)
+    p.decide(
+        &Request::Network {
+            host,
+            ip,
+            port,
+            http: None,
+        },
+        &NONE,
+    )
 }
 
 fn rule(effect: Effect, rule: u32) -> Decision {

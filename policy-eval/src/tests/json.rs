@@ -97,7 +97,27 @@ fn malformed_requests_are_invalid() {
         (r#"{"host":"a.b"}"#, Invalid::JsonMissingField),
         (r#"{"surface":"dns","host":"a.b"}"#, Invalid::JsonSurface),
         (
+            r#"{"surface":"network","host":"a.b","access":"read"}"#,
+            Invalid::JsonFieldForSurface,
+        ),
+        (
             r#"{"surface":"network","host":"a.b","path":"/x"}"#,
+            Invalid::HttpIncomplete,
+        ),
+        (
+            r#"{"surface":"network","host":"a.b","method":"GET"}"#,
+            Invalid::HttpIncomplete,
+        ),
+        (
+            r#"{"surface":"network","host":"a.b","method":1,"path":"/"}"#,
+            Invalid::JsonType,
+        ),
+        (
+            r#"{"surface":"filesystem","path":"/x","access":"read","method":"GET"}"#,
+            Invalid::JsonFieldForSurface,
+        ),
+        (
+            r#"{"surface":"mcp","server":"s","method":"GET"}"#,
             Invalid::JsonFieldForSurface,
         ),
         (
@@ -224,7 +244,7 @@ proptest! {
     #[test]
     fn arbitrary_requests_never_panic(host in ".{0,80}", ip in ".{0,40}", path in ".{0,80}", port in any::<u32>()) {
         let p = network_policy().policy();
-        let _ = p.decide(&crate::Request::Network { host: Some(&host), ip: Some(&ip), port: Some(port) }, &crate::Context::default());
+        let _ = p.decide(&crate::Request::Network { host: Some(&host), ip: Some(&ip), port: Some(port), http: None }, &crate::Context::default());
         let f = fs_policy().policy();
         let ctx = crate::Context { roots: &[("home", "/h"), ("workspace", &path)], ..Default::default() };
         let _ = f.decide(&crate::Request::Filesystem { path: &path, access: crate::Access::READ }, &ctx);

@@ -434,6 +434,7 @@ fn root_binding_limit() {
         host: Some("example.com"),
         ip: None,
         port: None,
+        http: None,
     };
     assert_eq!(p.decide(&net, &ctx).reason, Reason::Default);
 }

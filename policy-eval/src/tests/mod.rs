@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod decide;
+mod http;
 mod json;
 mod limits;
 mod normalize;

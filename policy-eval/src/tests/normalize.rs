@@ -308,3 +308,21 @@ fn every_invalid_has_a_message() {
         assert!(!i.message().ends_with('.'), "{i:?}");
     }
 }
+
+/// `spec/requests.md` lists every invalid request with its exact message, in
+/// the order of [`Invalid::ALL`].
+#[test]
+fn the_spec_lists_every_invalid_message() {
+    let spec = include_str!("../../../spec/requests.md");
+    let rows: Vec<&str> = spec
+        .lines()
+        .skip_while(|l| !l.starts_with("| Invalid | message |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let want: Vec<String> = Invalid::ALL
+        .iter()
+        .map(|i| format!("| {i:?} | {} |", i.message()))
+        .collect();
+    assert_eq!(rows, want);
+}

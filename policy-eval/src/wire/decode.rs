@@ -1,11 +1,11 @@
 //! The decoder of the artifact byte format (`spec/artifact.md`): framing
 //! and the shape of every table.
 
-use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTIONS};
+use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC, MIN_FORMAT_VERSION, SECTIONS};
 use crate::artifact::{
     Access, Artifact, Automata, Condition, CredentialCond, Destinations, Dfa, DomainEntry,
-    DomainPattern, Effect, FsRoot, FsTables, Lifetime, McpServer, McpTables, Meta, NameTables,
-    NetworkTables, Rule, Surface,
+    DomainPattern, Effect, FsRoot, FsTables, HttpBlock, HttpTables, Lifetime, McpServer, McpTables,
+    Meta, Methods, NameTables, NetworkTables, Rule, Surface,
 };
 use crate::error::LoadError;
 use crate::limits::MAX_ARTIFACT_BYTES;
@@ -14,10 +14,13 @@ impl Artifact {
     /// Decodes an artifact: checks the framing and the shape of every table,
     /// but not the cross-references ([`crate::Policy::from_bytes`] does both).
     pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, LoadError> {
-        let payload = check_header(bytes)?;
+        let (version, payload) = check_header(bytes)?;
         let mut outer = Reader::new(payload, "payload");
-        let mut sections: [&[u8]; 8] = [&[]; 8];
-        for (slot, &(tag, name)) in sections.iter_mut().zip(SECTIONS.iter()) {
+        let mut sections: [&[u8]; 9] = [&[]; 9];
+        // Version 3 is version 4 without the `http` section (and without
+        // HTTP rules): its artifacts load as policies without `http` blocks.
+        let present = if version == 3 { 8 } else { SECTIONS.len() };
+        for (slot, &(tag, name)) in sections.iter_mut().zip(SECTIONS.iter()).take(present) {
             let found = outer.u32()?;
             if found != tag {
                 return Err(LoadError::table(
@@ -29,7 +32,7 @@ impl Artifact {
             *slot = outer.bytes(len)?;
         }
         outer.finish()?;
-        let [meta, rules, cands, defaults, network, fs, creds, mcp] = sections;
+        let [meta, rules, cands, defaults, network, fs, creds, mcp, http] = sections;
         Ok(Artifact {
             meta: decode_meta(&mut Reader::new(meta, "meta"))?,
             rules: decode_rules(&mut Reader::new(rules, "rules"))?,
@@ -44,6 +47,11 @@ impl Artifact {
                 t
             },
             mcp: decode_mcp(&mut Reader::new(mcp, "mcp"))?,
+            http: if version == 3 {
+                HttpTables::default()
+            } else {
+                decode_http(&mut Reader::new(http, "http"))?
+            },
         })
     }
 }
@@ -56,8 +64,8 @@ fn le_u32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
-/// Checks the header and returns the payload.
-fn check_header(bytes: &[u8]) -> Result<&[u8], LoadError> {
+/// Checks the header and returns the format version and the payload.
+fn check_header(bytes: &[u8]) -> Result<(u32, &[u8]), LoadError> {
     let got = bytes.len() as u64;
     let limit = MAX_ARTIFACT_BYTES as u64;
     if got > limit {
@@ -74,10 +82,14 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], LoadError> {
         });
     }
     let version = le_u32(bytes, 8);
-    if version != FORMAT_VERSION {
+    if !(MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(LoadError::UnsupportedVersion {
             found: version,
-            supported: FORMAT_VERSION,
+            supported: if version > FORMAT_VERSION {
+                FORMAT_VERSION
+            } else {
+                MIN_FORMAT_VERSION
+            },
         });
     }
     if bytes.len() < HEADER_LEN {
@@ -117,7 +129,7 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], LoadError> {
     if computed != stored {
         return Err(LoadError::ChecksumMismatch { stored, computed });
     }
-    Ok(payload)
+    Ok((version, payload))
 }
 
 struct Reader<'a> {
@@ -233,6 +245,32 @@ impl<'a> Reader<'a> {
         }
         Ok(Automata { dfas })
     }
+    fn domain_pattern(&mut self) -> R<DomainPattern> {
+        Ok(DomainPattern {
+            prefix: self.strings()?,
+            any_depth: self.bool()?,
+            anchor: self.string()?,
+        })
+    }
+
+    /// A path table: a filesystem root, or the paths of an `http` block.
+    fn root(&mut self) -> R<FsRoot> {
+        Ok(FsRoot {
+            name: self.string()?,
+            exact: self.pairs()?,
+            prefix: self.pairs()?,
+            extension: self.triples()?,
+            globs: {
+                let k = self.count(8)?;
+                let mut globs = Vec::with_capacity(k);
+                for _ in 0..k {
+                    globs.push((self.string()?, self.automata()?));
+                }
+                globs
+            },
+        })
+    }
+
     fn effect(&mut self) -> R<Effect> {
         match self.u8()? {
             0 => Ok(Effect::Deny),
@@ -295,11 +333,7 @@ fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
                     let k = r.count(9)?;
                     let mut domains = Vec::with_capacity(k);
                     for _ in 0..k {
-                        domains.push(DomainPattern {
-                            prefix: r.strings()?,
-                            any_depth: r.bool()?,
-                            anchor: r.string()?,
-                        });
+                        domains.push(r.domain_pattern()?);
                     }
                     let k = r.count(8)?;
                     let mut v4 = Vec::with_capacity(k);
@@ -325,6 +359,7 @@ fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
                     lifetime,
                 })
             }
+            4 => Condition::Methods(Methods(r.u16()?)),
             v => return Err(r.err(format!("unknown condition tag {v}"))),
         };
         rules.push(Rule {
@@ -396,20 +431,7 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
     let n = r.count(20)?;
     let mut roots = Vec::with_capacity(n);
     for _ in 0..n {
-        roots.push(FsRoot {
-            name: r.string()?,
-            exact: r.pairs()?,
-            prefix: r.pairs()?,
-            extension: r.triples()?,
-            globs: {
-                let k = r.count(8)?;
-                let mut globs = Vec::with_capacity(k);
-                for _ in 0..k {
-                    globs.push((r.string()?, r.automata()?));
-                }
-                globs
-            },
-        });
+        roots.push(r.root()?);
     }
     r.finish()?;
     Ok(FsTables { roots })
@@ -432,4 +454,21 @@ fn decode_mcp(r: &mut Reader) -> R<McpTables> {
     }
     r.finish()?;
     Ok(McpTables { servers })
+}
+
+fn decode_http(r: &mut Reader) -> R<HttpTables> {
+    let n = r.count(28)?;
+    let mut blocks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let rule = r.u32()?;
+        let k = r.count(9)?;
+        let mut hosts = Vec::with_capacity(k);
+        for _ in 0..k {
+            hosts.push(r.domain_pattern()?);
+        }
+        let paths = r.root()?;
+        blocks.push(HttpBlock { rule, hosts, paths });
+    }
+    r.finish()?;
+    Ok(HttpTables { blocks })
 }

@@ -1,7 +1,9 @@
 //! The encoder of the artifact byte format (`spec/artifact.md`).
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC};
-use crate::artifact::{Artifact, Automata, Condition, Lifetime, NameTables, Rule};
+use crate::artifact::{
+    Artifact, Automata, Condition, DomainPattern, FsRoot, Lifetime, NameTables, Rule,
+};
 
 struct Writer {
     out: Vec<u8>,
@@ -68,6 +70,25 @@ impl Writer {
             }
         }
     }
+    fn domain_pattern(&mut self, p: &DomainPattern) {
+        self.strings(&p.prefix);
+        self.bool(p.any_depth);
+        self.str(&p.anchor);
+    }
+
+    /// A path table: a filesystem root, or the paths of an `http` block.
+    fn root(&mut self, r: &FsRoot) {
+        self.str(&r.name);
+        self.pairs(&r.exact);
+        self.pairs(&r.prefix);
+        self.triples(&r.extension);
+        self.count(r.globs.len());
+        for (dir, a) in &r.globs {
+            self.str(dir);
+            self.automata(a);
+        }
+    }
+
     fn strings(&mut self, v: &[String]) {
         self.count(v.len());
         for s in v {
@@ -144,15 +165,7 @@ impl Artifact {
         w.section(6, |w| {
             w.count(self.filesystem.roots.len());
             for r in &self.filesystem.roots {
-                w.str(&r.name);
-                w.pairs(&r.exact);
-                w.pairs(&r.prefix);
-                w.triples(&r.extension);
-                w.count(r.globs.len());
-                for (dir, a) in &r.globs {
-                    w.str(dir);
-                    w.automata(a);
-                }
+                w.root(r);
             }
         });
         w.section(7, |w| w.names(&self.credentials));
@@ -169,6 +182,17 @@ impl Artifact {
                 }
                 w.u32(s.rule);
                 w.names(&s.tools);
+            }
+        });
+        w.section(9, |w| {
+            w.count(self.http.blocks.len());
+            for b in &self.http.blocks {
+                w.u32(b.rule);
+                w.count(b.hosts.len());
+                for p in &b.hosts {
+                    w.domain_pattern(p);
+                }
+                w.root(&b.paths);
             }
         });
         let payload = w.out;
@@ -204,6 +228,10 @@ fn encode_rule(w: &mut Writer, r: &Rule) {
             w.u8(2);
             w.u8(a.0);
         }
+        Condition::Methods(m) => {
+            w.u8(4);
+            w.u16(m.0);
+        }
         Condition::Credential(c) => {
             w.u8(3);
             match &c.destinations {
@@ -212,9 +240,7 @@ fn encode_rule(w: &mut Writer, r: &Rule) {
                     w.u8(1);
                     w.count(d.domains.len());
                     for p in &d.domains {
-                        w.strings(&p.prefix);
-                        w.bool(p.any_depth);
-                        w.str(&p.anchor);
+                        w.domain_pattern(p);
                     }
                     w.count(d.v4.len());
                     for &(a, b) in &d.v4 {

@@ -10,12 +10,15 @@ mod encode;
 
 /// The 8 magic bytes opening every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
-/// The format version this runtime writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+/// The format version this runtime writes, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 4;
+/// The oldest format version this runtime reads: version 3 artifacts (no
+/// `http` section) load as policies without `http` blocks.
+pub const MIN_FORMAT_VERSION: u32 = 3;
 /// Size of the fixed header in bytes.
 pub const HEADER_LEN: usize = 32;
 
-const SECTIONS: [(u32, &str); 8] = [
+const SECTIONS: [(u32, &str); 9] = [
     (1, "meta"),
     (2, "rules"),
     (3, "candidates"),
@@ -24,6 +27,7 @@ const SECTIONS: [(u32, &str); 8] = [
     (6, "filesystem"),
     (7, "credentials"),
     (8, "mcp"),
+    (9, "http"),
 ];
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320: the zlib / PNG /

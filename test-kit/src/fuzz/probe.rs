@@ -23,6 +23,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
                 host: Some(host),
                 ip: None,
                 port,
+                http: None,
             },
             &full,
         );
@@ -34,6 +35,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
                 host,
                 ip: Some(ip),
                 port: Some(443),
+                http: None,
             },
             &full,
         );

@@ -179,7 +179,12 @@ pub fn case(s: &mut impl Source) -> Case {
             } else {
                 Some(s.choose(PORTS))
             };
-            Req::Network { host, ip, port }
+            Req::Network {
+                host,
+                ip,
+                port,
+                http: None,
+            }
         }
         1 => {
             let path = field(s, REQ_PATHS);

@@ -232,6 +232,7 @@ fn gen_domains(n: usize, rng: &mut Rng) -> Block {
             host: Some(host),
             ip: None,
             port,
+            http: None,
         });
     }
     Block { body, requests }
@@ -294,6 +295,7 @@ fn gen_cidrs(n: usize, rng: &mut Rng) -> Block {
             host: None,
             ip: Some(ip),
             port: Some(443),
+            http: None,
         });
     }
     Block { body, requests }
@@ -438,6 +440,7 @@ fn gen_anchor_globs(n: usize, rng: &mut Rng) -> Block {
                 host: Some(host),
                 ip: None,
                 port: Some(443),
+                http: None,
             }
         })
         .collect();
@@ -537,6 +540,7 @@ fn host(host: String) -> Req {
         host: Some(host),
         ip: None,
         port: None,
+        http: None,
     }
 }
 

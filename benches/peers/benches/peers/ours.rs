@@ -136,11 +136,13 @@ fn ours_request(w: Workload, r: &str) -> Request<'_> {
             host: Some(r),
             ip: None,
             port: None,
+            http: None,
         },
         Workload::Cidr => Request::Network {
             host: None,
             ip: Some(r),
             port: None,
+            http: None,
         },
         Workload::Path => Request::Filesystem {
             path: r,
