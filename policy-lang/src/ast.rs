@@ -91,6 +91,8 @@ pub struct Block {
     pub rules: Vec<RuleAst>,
     /// `server` blocks (only in `mcp`).
     pub servers: Vec<ServerAst>,
+    /// `http` blocks (only in `network`).
+    pub http: Vec<HttpAst>,
 }
 
 /// A rule line of any surface; fields that a surface does not use stay empty.
@@ -112,6 +114,8 @@ pub struct RuleAst {
     pub destinations: Option<Vec<Spanned<String>>>,
     /// `for LIFETIME` (credentials).
     pub lifetime: Option<Spanned<String>>,
+    /// The method set as written, `GET|HEAD` or `*` (HTTP rules).
+    pub methods: Option<Spanned<String>>,
 }
 
 /// `server NAME [source SRC] { ... }` inside `mcp`.
@@ -128,5 +132,20 @@ pub struct ServerAst {
     /// Whether the closing `}` was found.
     pub closed: bool,
     /// Tool rules.
+    pub rules: Vec<RuleAst>,
+}
+
+/// `http HOST, ... { ... }` inside `network`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAst {
+    /// The head line.
+    pub span: Span,
+    /// `name:` before `http`: the id of the block's own deny rule.
+    pub label: Option<Spanned<String>>,
+    /// Host patterns.
+    pub hosts: Vec<Spanned<String>>,
+    /// Whether the closing `}` was found.
+    pub closed: bool,
+    /// Method and path rules.
     pub rules: Vec<RuleAst>,
 }

@@ -12,7 +12,8 @@ use crate::ast::{Block, BlockKind, MetaKey, PolicyFile, RuleAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex, Severity, Span};
 use crate::lint;
 use crate::model::{
-    Access, CheckedPolicy, Effect, Lifetime, NetTarget, RuleDef, RuleKind, ServerDef, Surface,
+    Access, CheckedPolicy, Effect, HttpDef, Lifetime, NetTarget, RuleDef, RuleKind, ServerDef,
+    Surface,
 };
 use crate::pattern::{
     err, lifetime, merge_ranges, name_pattern, net_target, path, port_range, server_name,
@@ -21,6 +22,7 @@ use crate::pattern::{
 use crate::syntax;
 
 mod counts;
+mod http;
 mod ids;
 
 /// The outcome of checking one source: the policy when there is no error,
@@ -149,6 +151,9 @@ struct Walker<'s> {
     /// Span of the first rule given each explicit name (E0015 on a repeat).
     labels: HashMap<String, Span>,
     servers: Vec<ServerDef>,
+    http: Vec<HttpDef>,
+    /// Head span of each `http` block (E0504 points at one).
+    http_spans: Vec<Span>,
     patterns: usize,
     limit_reported: bool,
 }
@@ -163,6 +168,8 @@ impl<'s> Walker<'s> {
             explicit: Vec::new(),
             labels: HashMap::new(),
             servers: Vec::new(),
+            http: Vec::new(),
+            http_spans: Vec::new(),
             patterns: 0,
             limit_reported: false,
         }
@@ -220,6 +227,7 @@ impl<'s> Walker<'s> {
                 defaults[block.kind.value.surface() as usize] = effect;
             }
         }
+        self.check_http_coverage();
         self.derive_ids();
         self.check_root_count();
         let mut roots: Vec<String> = self
@@ -243,6 +251,7 @@ impl<'s> Walker<'s> {
             defaults,
             rules: std::mem::take(&mut self.rules),
             servers: std::mem::take(&mut self.servers),
+            http: std::mem::take(&mut self.http),
             roots,
         })
     }
@@ -277,7 +286,11 @@ impl<'s> Walker<'s> {
                 .with_help("add `}` on its own line after the block's last statement"),
             );
         }
-        if block.rules.is_empty() && block.servers.is_empty() && block.defaults.is_empty() {
+        if block.rules.is_empty()
+            && block.servers.is_empty()
+            && block.http.is_empty()
+            && block.defaults.is_empty()
+        {
             self.diags.push(
                 Diagnostic::new(
                     Code::EmptyBlock,
@@ -291,6 +304,9 @@ impl<'s> Walker<'s> {
         let surface = kind.surface();
         for rule in &block.rules {
             self.rule(surface, rule, None);
+        }
+        for http in &block.http {
+            self.http_block(http);
         }
         let mut server_names: HashMap<String, Span> = HashMap::new();
         for server in &block.servers {
@@ -395,21 +411,32 @@ impl<'s> Walker<'s> {
         Some(effect)
     }
 
-    fn rule(&mut self, surface: Surface, rule: &RuleAst, server: Option<usize>) {
+    /// Checks one rule of `surface`; `within` is the enclosing server (mcp)
+    /// or `http` block (network), by index.
+    fn rule(&mut self, surface: Surface, rule: &RuleAst, within: Option<usize>) {
         if self.over_rule_limit(rule.span) {
             return;
         }
         let effect = rule.effect.value;
         let first = rule.targets.first().map_or("", |t| t.value.as_str());
-        let derived = match (surface, server) {
+        let derived = match (surface, within) {
             (Surface::Mcp, Some(s)) => format!(
                 "mcp.{}.{}.{first}",
                 self.servers.get(s).map_or("", |s| s.name.as_str()),
                 effect.as_str()
             ),
+            (Surface::Network, Some(b)) => format!(
+                "{}.{}.{first}",
+                self.http
+                    .get(b)
+                    .and_then(|b| self.rules.get(b.rule))
+                    .map_or("network.http", |r| r.id.as_str()),
+                effect.as_str()
+            ),
             _ => format!("{}.{}.{first}", surface.as_str(), effect.as_str()),
         };
         let kind = match surface {
+            Surface::Network if within.is_some() => self.http_rule(rule, within.unwrap_or(0)),
             Surface::Network => {
                 let targets = self.net_targets(&rule.targets, effect);
                 let ports = self.ports(&rule.ports);
@@ -485,7 +512,7 @@ impl<'s> Walker<'s> {
             Surface::Mcp => {
                 let tools = self.names(&rule.targets, Effect::Deny, "tool");
                 RuleKind::Tool {
-                    server: server.unwrap_or(0),
+                    server: within.unwrap_or(0),
                     tools,
                 }
             }
@@ -499,7 +526,8 @@ impl<'s> Walker<'s> {
                 ..
             } => names.len() + destinations.as_ref().map_or(0, Vec::len),
             RuleKind::Tool { tools, .. } => tools.len(),
-            RuleKind::Server { .. } => 0,
+            RuleKind::Http { paths, .. } => paths.len(),
+            RuleKind::Server { .. } | RuleKind::HttpBlock { .. } => 0,
         });
         if self.over_patterns(0) {
             let message = format!(

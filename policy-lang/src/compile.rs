@@ -27,15 +27,17 @@ use std::collections::{BTreeMap, HashMap};
 
 use ipnet::IpNet;
 use policy_eval::artifact::{
-    Artifact, Automata, Condition, CredentialCond, Destinations, DomainEntry, FsRoot, McpServer,
-    Meta, NameTables, Rule,
+    Artifact, Automata, Condition, CredentialCond, Destinations, DomainEntry, FsRoot, HttpBlock,
+    McpServer, Meta, NameTables, Rule,
 };
 use policy_eval::limits;
 use sha2::{Digest, Sha256};
 
 use crate::automaton::{self, GroupLimits, GroupPattern, Mode};
 use crate::diag::Diagnostic;
-use crate::model::{Access, CheckedPolicy, DomainPattern, Effect, NetTarget, RuleDef, RuleKind};
+use crate::model::{
+    Access, CheckedPolicy, DomainPattern, DomainText, Effect, Methods, NetTarget, RuleDef, RuleKind,
+};
 
 /// Why a checked policy could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +131,7 @@ pub fn compile_with_limits(
     };
     c.network(&mut artifact);
     artifact.filesystem.roots = c.filesystem();
+    artifact.http.blocks = c.http();
     artifact.credentials = c.name_tables(
         policy
             .rules
@@ -214,9 +217,11 @@ fn index(i: usize) -> u32 {
 fn rule(r: &RuleDef) -> Rule {
     let cond = match &r.kind {
         RuleKind::Network { ports: Some(p), .. } => Condition::Ports(p.clone()),
-        RuleKind::Network { ports: None, .. } | RuleKind::Server { .. } | RuleKind::Tool { .. } => {
-            Condition::None
-        }
+        RuleKind::Network { ports: None, .. }
+        | RuleKind::Server { .. }
+        | RuleKind::Tool { .. }
+        | RuleKind::HttpBlock { .. } => Condition::None,
+        RuleKind::Http { methods, .. } => Condition::Methods(*methods),
         RuleKind::Filesystem { access, .. } => Condition::Access(*access),
         RuleKind::Credential {
             destinations,
@@ -352,7 +357,10 @@ impl<'p> Compiler<'p> {
         match self.policy.rules.get(r as usize).map(|r| &r.kind) {
             Some(RuleKind::Network { ports, .. }) => ports.is_none(),
             Some(RuleKind::Filesystem { access, .. }) => *access == Access::READ_WRITE,
-            Some(RuleKind::Server { .. } | RuleKind::Tool { .. }) => true,
+            Some(RuleKind::Server { .. } | RuleKind::Tool { .. } | RuleKind::HttpBlock { .. }) => {
+                true
+            }
+            Some(RuleKind::Http { methods, .. }) => *methods == Methods::ALL,
             Some(RuleKind::Credential { .. }) | None => false,
         }
     }
@@ -487,72 +495,115 @@ impl<'p> Compiler<'p> {
     }
 
     fn filesystem(&mut self) -> Vec<FsRoot> {
-        let mut roots: BTreeMap<String, RootBuild> = BTreeMap::new();
+        let mut roots: BTreeMap<String, Vec<(u32, &'p str)>> = BTreeMap::new();
         for (i, r) in self.policy.rules.iter().enumerate() {
             let RuleKind::Filesystem { paths, .. } = &r.kind else {
                 continue;
             };
             for p in paths {
-                let b = roots.entry(p.root.clone()).or_default();
-                let rule = index(i);
-                match path_shape(&p.glob) {
-                    PathShape::Exact => b.exact.entry(p.glob.clone()).or_default().push(rule),
-                    PathShape::Prefix(dir) => b.prefix.entry(dir).or_default().push(rule),
-                    PathShape::Extension(dir, ext) => {
-                        b.extension.entry((dir, ext)).or_default().push(rule)
-                    }
-                    PathShape::Glob(dir) => {
-                        b.globs.entry(dir).or_default().push((rule, p.glob.clone()))
-                    }
+                roots
+                    .entry(p.root.clone())
+                    .or_default()
+                    .push((index(i), p.glob.as_str()));
+            }
+        }
+        roots
+            .into_iter()
+            .map(|(name, globs)| {
+                let place = |dir: &str| match name.as_str() {
+                    "" => format!("/{dir}"),
+                    "home" => format!("~/{dir}"),
+                    r => format!("${r}/{dir}"),
+                };
+                let mut root = self.path_table(&globs, place);
+                root.name = name;
+                root
+            })
+            .collect()
+    }
+
+    /// The `http` blocks: each block's hosts and a path table of its rules.
+    fn http(&mut self) -> Vec<HttpBlock> {
+        let mut rules_of: Vec<Vec<(u32, &'p str)>> = vec![Vec::new(); self.policy.http.len()];
+        for (i, r) in self.policy.rules.iter().enumerate() {
+            if let RuleKind::Http { block, paths, .. } = &r.kind {
+                if let Some(list) = rules_of.get_mut(*block) {
+                    list.extend(paths.iter().map(|p| (index(i), p.as_str())));
                 }
             }
         }
-        let mut out = Vec::new();
-        for (name, b) in roots {
-            let mut globs = Vec::with_capacity(b.globs.len());
-            for (dir, pats) in &b.globs {
-                let pats = pats
-                    .iter()
-                    .filter_map(|(rule, glob)| {
-                        let r = self.policy.rules.get(*rule as usize)?;
-                        let RuleKind::Filesystem { access, .. } = &r.kind else {
-                            return None;
-                        };
-                        Some((
-                            *rule,
-                            format!("{}{}", access_prefix(*access), path_regex(glob)?),
-                        ))
-                    })
-                    .collect();
-                let place = match (name.as_str(), dir.as_str()) {
-                    ("", d) => format!("/{d}"),
-                    ("home", d) => format!("~/{d}"),
-                    (r, d) => format!("${r}/{d}"),
-                };
-                let a = self.automata(|| format!("the path globs under `{place}`"), pats);
-                globs.push((dir.clone(), a));
+        self.policy
+            .http
+            .iter()
+            .zip(rules_of)
+            .map(|(def, globs)| {
+                let host = def.hosts.first().map(DomainText::text).unwrap_or_default();
+                HttpBlock {
+                    rule: index(def.rule),
+                    hosts: def.hosts.clone(),
+                    paths: self.path_table(&globs, |dir| {
+                        format!("the HTTP rules of `{host}` under `/{dir}`")
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// One path table (a filesystem root, an `http` block) from `(rule,
+    /// relative glob)` pairs: literal paths, `dir/**` prefixes, `dir/**/*.ext`
+    /// extensions, and the other globs as automata by literal directory,
+    /// each pattern after its rule's condition prefix ([`cond_prefix`]).
+    /// `place` names a directory in an E0008.
+    fn path_table(&mut self, globs: &[(u32, &str)], place: impl Fn(&str) -> String) -> FsRoot {
+        let mut b = RootBuild::default();
+        for &(rule, glob) in globs {
+            match path_shape(glob) {
+                PathShape::Exact => b.exact.entry(glob.to_string()).or_default().push(rule),
+                PathShape::Prefix(dir) => b.prefix.entry(dir).or_default().push(rule),
+                PathShape::Extension(dir, ext) => {
+                    b.extension.entry((dir, ext)).or_default().push(rule)
+                }
+                PathShape::Glob(dir) => b
+                    .globs
+                    .entry(dir)
+                    .or_default()
+                    .push((rule, glob.to_string())),
             }
-            out.push(FsRoot {
-                name,
-                exact: b
-                    .exact
-                    .into_iter()
-                    .map(|(k, r)| (k, self.intern(r)))
-                    .collect(),
-                prefix: b
-                    .prefix
-                    .into_iter()
-                    .map(|(k, r)| (k, self.intern(r)))
-                    .collect(),
-                extension: b
-                    .extension
-                    .into_iter()
-                    .map(|((d, e), r)| (d, e, self.intern(r)))
-                    .collect(),
-                globs,
-            });
         }
-        out
+        let mut out_globs = Vec::with_capacity(b.globs.len());
+        for (dir, pats) in &b.globs {
+            let pats = pats
+                .iter()
+                .filter_map(|(rule, glob)| {
+                    let r = self.policy.rules.get(*rule as usize)?;
+                    Some((
+                        *rule,
+                        format!("{}{}", cond_prefix(&r.kind)?, path_regex(glob)?),
+                    ))
+                })
+                .collect();
+            let a = self.automata(|| format!("the path globs under `{}`", place(dir)), pats);
+            out_globs.push((dir.clone(), a));
+        }
+        FsRoot {
+            name: String::new(),
+            exact: b
+                .exact
+                .into_iter()
+                .map(|(k, r)| (k, self.intern(r)))
+                .collect(),
+            prefix: b
+                .prefix
+                .into_iter()
+                .map(|(k, r)| (k, self.intern(r)))
+                .collect(),
+            extension: b
+                .extension
+                .into_iter()
+                .map(|((d, e), r)| (d, e, self.intern(r)))
+                .collect(),
+            globs: out_globs,
+        }
     }
 
     /// Name tables (secrets or tools) from `(rule, globs)` pairs; `what`
@@ -640,16 +691,20 @@ impl<'p> Compiler<'p> {
     }
 }
 
-/// The access prefix of a filesystem rule's patterns: the part decided is
-/// searched as `r` or `w`.
-fn access_prefix(access: Access) -> &'static str {
-    if access == Access::READ_WRITE {
-        "[rw]"
-    } else if access.contains(Access::WRITE) {
-        "w"
-    } else {
-        "r"
-    }
+/// The condition prefix of a path rule's patterns: for a filesystem rule
+/// its access (the part decided is searched as `r` or `w`), for an HTTP rule
+/// the class of its method bytes (`Method::byte`). `None` for other rules.
+fn cond_prefix(kind: &RuleKind) -> Option<String> {
+    Some(match kind {
+        RuleKind::Filesystem { access, .. } if *access == Access::READ_WRITE => "[rw]".into(),
+        RuleKind::Filesystem { access, .. } if access.contains(Access::WRITE) => "w".into(),
+        RuleKind::Filesystem { .. } => "r".into(),
+        RuleKind::Http { methods, .. } => {
+            let bytes: String = methods.iter().map(|m| char::from(m.byte())).collect();
+            format!("[{bytes}]")
+        }
+        _ => return None,
+    })
 }
 
 /// The regex of a relative path glob: `x/**` also matches `x` (language

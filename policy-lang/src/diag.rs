@@ -103,6 +103,10 @@ codes! {
     InvalidServer = "E0401", Error, "invalid MCP server name";
     DuplicateServer = "E0402", Error, "MCP server declared twice";
     InvalidSource = "E0403", Error, "invalid MCP server source";
+    InvalidMethod = "E0501", Error, "invalid HTTP method set";
+    InvalidHttpPath = "E0502", Error, "invalid HTTP path pattern";
+    InvalidHttpHost = "E0503", Error, "invalid `http` block host";
+    HttpBlocksPerHost = "E0504", Error, "too many `http` blocks cover one host";
     HostBits = "W0101", Warning, "CIDR has host bits set";
     AllowsEverything = "W0102", Warning, "rule allows every request of its surface";
     DefaultAllow = "W0103", Warning, "`default allow`";

@@ -5,7 +5,9 @@
 //! order across the whole file.
 
 use ipnet::IpNet;
-pub use policy_eval::artifact::{Access, DomainPattern, Effect, Lifetime, Surface};
+pub use policy_eval::artifact::{
+    Access, DomainPattern, Effect, Lifetime, Method, Methods, Surface,
+};
 
 use crate::diag::Span;
 
@@ -26,6 +28,8 @@ pub struct CheckedPolicy {
     pub rules: Vec<RuleDef>,
     /// Approved MCP servers, in source order.
     pub servers: Vec<ServerDef>,
+    /// `http` blocks of the network surface, in source order.
+    pub http: Vec<HttpDef>,
     /// Named path roots used by path rules (`home` for `~`), sorted.
     pub roots: Vec<String>,
 }
@@ -80,6 +84,22 @@ pub enum RuleKind {
         /// Index into [`CheckedPolicy::servers`].
         server: usize,
     },
+    /// The own rule of an `http` block (network, effect deny): it decides
+    /// a covered host's HTTP request that no HTTP rule matches.
+    HttpBlock {
+        /// Index into [`CheckedPolicy::http`].
+        block: usize,
+    },
+    /// A method and path rule inside an `http` block (network surface).
+    Http {
+        /// Index into [`CheckedPolicy::http`].
+        block: usize,
+        /// The methods it covers, never empty.
+        methods: Methods,
+        /// Path globs relative to `/` (no leading `/`, "" for `/`; braces
+        /// expanded), matched as filesystem globs are.
+        paths: Vec<String>,
+    },
     /// A tool rule inside an approved server.
     Tool {
         /// Index into [`CheckedPolicy::servers`].
@@ -106,6 +126,15 @@ pub struct PathPattern {
     /// The glob relative to the root, without leading `/`, "" for the root
     /// itself; segments separated by `/`, no braces, no `.`/`..`.
     pub glob: String,
+}
+
+/// An `http` block: the hosts whose HTTP requests its rules decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpDef {
+    /// Host patterns: exact, `*.a.b` or `**.a.b` shapes only.
+    pub hosts: Vec<DomainPattern>,
+    /// Index of its own deny rule ([`RuleKind::HttpBlock`]).
+    pub rule: usize,
 }
 
 /// An approved MCP server.

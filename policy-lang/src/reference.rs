@@ -39,6 +39,8 @@ enum Part {
     Write,
     See,
     Send,
+    /// The HTTP part of a network request with method and path.
+    Http,
 }
 
 /// The parts of `req` in tie-break order: the first part with the strictest
@@ -54,6 +56,7 @@ fn parts(req: &Request<'_>) -> &'static [Part] {
             &[Part::Send, Part::See]
         }
         Request::Credential { .. } => &[Part::See],
+        Request::Network { http: Some(_), .. } => &[Part::Whole, Part::Http],
         _ => &[Part::Whole],
     }
 }
@@ -97,11 +100,35 @@ fn part_matches(
         } => {
             let dest = Destination::new(host, ip, true)?;
             let port = port.map(normalize::port).transpose()?;
-            // No `http` blocks in the language yet: a valid method and path
-            // leave the connection's decision as it is.
-            if let Some(h) = http {
-                normalize::http_method(h.method)?;
-                normalize::http_path(h.path)?;
+            let http = match http {
+                Some(h) => Some((
+                    normalize::http_method(h.method)?,
+                    normalize::http_path(h.path)?,
+                )),
+                None => None,
+            };
+            if part == Part::Http {
+                let (Some((method, path)), Some(domain)) = (http, dest.domain.as_deref()) else {
+                    return Ok((Vec::new(), false));
+                };
+                let blocks = covering_blocks(policy, domain);
+                let relative = path.strip_prefix('/').unwrap_or(path);
+                let found = matching(policy, |r| match &r.kind {
+                    RuleKind::Http {
+                        block,
+                        methods,
+                        paths,
+                    } if blocks.contains(block)
+                        && paths.iter().any(|g| relative_matches(g, relative)) =>
+                    {
+                        Some(
+                            (!methods.contains(method))
+                                .then_some("the rule's methods do not cover the request's method"),
+                        )
+                    }
+                    _ => None,
+                });
+                return Ok((found, false));
             }
             let found = matching(policy, |r| match &r.kind {
                 RuleKind::Network { targets, ports } => match (dest.hits(targets), ports, port) {
@@ -253,6 +280,9 @@ const EMBEDDED_ONLY_RESTRICTS: &str =
 /// precedence over the rules that apply to it, then the strictest part, the
 /// first listed on a tie.
 pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
+    if let Request::Network { http: Some(_), .. } = req {
+        return decide_http(policy, req, ctx);
+    }
     let mut out: Option<Decision> = None;
     for &part in parts(req) {
         let d = match part_matches(policy, req, ctx, part) {
@@ -265,6 +295,70 @@ pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> D
         });
     }
     out.unwrap_or_else(|| Decision::default_effect(policy.defaults[req.surface() as usize]))
+}
+
+/// A network request with method and path (`spec/language.md` section 7,
+/// "HTTP rules"): the connection is decided as without them; a deny stands
+/// (network denies are the floor). A host covered by `http` blocks is then
+/// decided by the best HTTP rule of those blocks, or denied by the own rule
+/// of the first covering block when none matches; the stricter of the two
+/// decisions wins, the HTTP one on a tie.
+fn decide_http(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
+    let conn = match part_matches(policy, req, ctx, Part::Whole) {
+        Ok((found, local)) => decide_part(policy, req, &found, local),
+        Err(why) => return Decision::invalid(why),
+    };
+    if conn.effect == Effect::Deny {
+        return conn;
+    }
+    let domain = match *req {
+        Request::Network { host, ip, .. } => match Destination::new(host, ip, true) {
+            Ok(Destination {
+                domain: Some(d), ..
+            }) => d,
+            _ => return conn,
+        },
+        _ => return conn,
+    };
+    let Some(&first) = covering_blocks(policy, &domain).first() else {
+        return conn;
+    };
+    let found = match part_matches(policy, req, ctx, Part::Http) {
+        Ok((found, _)) => found,
+        Err(why) => return Decision::invalid(why),
+    };
+    let best = found
+        .iter()
+        .filter(|m| m.not_applied.is_none())
+        .filter_map(|m| policy.rules.get(m.rule).map(|r| (r.effect, m.rule)))
+        .min();
+    let (effect, rule) = match (best, policy.http.get(first)) {
+        (Some(best), _) => best,
+        (None, Some(block)) => (Effect::Deny, block.rule),
+        (None, None) => return conn,
+    };
+    let part = Decision {
+        effect,
+        rule: u32::try_from(rule).ok(),
+        reason: Reason::Rule,
+        lifetime: None,
+    };
+    if conn.effect < part.effect {
+        conn
+    } else {
+        part
+    }
+}
+
+/// The `http` blocks with a host pattern matching `domain`, in source order.
+fn covering_blocks(policy: &CheckedPolicy, domain: &str) -> Vec<usize> {
+    policy
+        .http
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.hosts.iter().any(|p| domain_matches(p, domain)))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn decide_part(

@@ -10,7 +10,7 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser;
 
-use crate::ast::{Block, BlockKind, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned};
+use crate::ast::{Block, BlockKind, HttpAst, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::model::{Access, Effect};
 
@@ -36,7 +36,7 @@ fn keywords() -> Vec<&'static str> {
             .into_iter()
             .filter_map(Access::as_str),
     );
-    words.extend(["to", "for", "server", "source"]);
+    words.extend(["to", "for", "server", "source", "http"]);
     words
 }
 
@@ -164,6 +164,7 @@ impl Parsed {
             defaults: Vec::new(),
             rules: Vec::new(),
             servers: Vec::new(),
+            http: Vec::new(),
         };
         let strict = match kind {
             BlockKind::Network => Rule::network_line,
@@ -182,6 +183,7 @@ impl Parsed {
                 }
                 Rule::net_rule | Rule::fs_rule | Rule::cred_rule => block.rules.push(rule(item)),
                 Rule::server_block => block.servers.push(self.server(source, item)),
+                Rule::http_block => block.http.push(self.http(source, item)),
                 Rule::bad_line => {
                     self.reparse(source, item.as_span().start(), item.as_str(), strict)
                 }
@@ -234,6 +236,39 @@ impl Parsed {
         server
     }
 
+    fn http(&mut self, source: &str, pair: Pair<'_, Rule>) -> HttpAst {
+        let whole = span_of(&pair);
+        let mut http = HttpAst {
+            span: whole,
+            label: None,
+            hosts: Vec::new(),
+            closed: false,
+            rules: Vec::new(),
+        };
+        let mut head_end = whole.start;
+        for item in pair.into_inner() {
+            match item.as_rule() {
+                Rule::label => http.label = label(&item),
+                Rule::kw_http => head_end = item.as_span().end(),
+                Rule::targets => {
+                    head_end = item.as_span().end();
+                    http.hosts = targets(item);
+                }
+                Rule::http_rule => http.rules.push(rule(item)),
+                Rule::close => http.closed = true,
+                Rule::bad_line => self.reparse(
+                    source,
+                    item.as_span().start(),
+                    item.as_str(),
+                    Rule::http_line,
+                ),
+                _ => {}
+            }
+        }
+        http.span = Span::new(whole.start, head_end);
+        http
+    }
+
     /// Parses one bad line alone with its strict rule and reports the error.
     fn reparse(&mut self, source: &str, offset: usize, line: &str, strict: Rule) {
         let context = match strict {
@@ -242,6 +277,7 @@ impl Parsed {
             Rule::credential_line => "credential rule",
             Rule::mcp_line => "mcp statement",
             Rule::tool_line => "tool rule",
+            Rule::http_line => "HTTP rule",
             _ => "statement",
         };
         match PolicyParser::parse(strict, line) {
@@ -288,6 +324,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         access: None,
         destinations: None,
         lifetime: None,
+        methods: None,
     };
     for item in pair.into_inner() {
         match item.as_rule() {
@@ -298,6 +335,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
                 rule.effect = spanned(&item, value);
             }
             Rule::targets => rule.targets = targets(item),
+            Rule::methods => rule.methods = Some(spanned(&item, item.as_str().to_string())),
             Rule::ports => {
                 rule.ports = item
                     .into_inner()
@@ -347,22 +385,25 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_to | Rule::destinations => "`to`",
         Rule::kw_for | Rule::lifetime => "`for`",
         Rule::kw_server => "`server`",
+        Rule::kw_http => "`http`",
+        Rule::methods => "a method set (`GET`, `GET|HEAD` or `*`) and a space",
         Rule::kw_source | Rule::source => "`source`",
         Rule::kw_policy | Rule::policy_line => "`policy`",
         Rule::meta_key | Rule::meta_line => "`version`, `description` or `owner`",
         Rule::block_head => "a block (`network`, `filesystem`, `credentials` or `mcp`)",
-        Rule::net_rule | Rule::fs_rule | Rule::cred_rule | Rule::tool_rule => "a rule",
+        Rule::net_rule | Rule::fs_rule | Rule::cred_rule | Rule::tool_rule | Rule::http_rule => {
+            "a rule"
+        }
         Rule::EOI => "end of line",
         // At the start of a line pest names the whole statement.
         Rule::top_line => {
             "`policy`, `version`, `description`, `owner` or a block \
              (`network`, `filesystem`, `credentials`, `mcp`)"
         }
-        Rule::network_line | Rule::filesystem_line | Rule::credential_line => {
-            "`allow`, `deny`, `ask` or `default`"
-        }
+        Rule::network_line => "`allow`, `deny`, `ask`, `http` or `default`",
+        Rule::filesystem_line | Rule::credential_line => "`allow`, `deny`, `ask` or `default`",
         Rule::mcp_line => "`server` or `default`",
-        Rule::tool_line => "`allow`, `deny` or `ask`",
+        Rule::tool_line | Rule::http_line => "`allow`, `deny` or `ask`",
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@
 mod address;
 mod domain;
 mod glob;
+mod http;
 mod lifetime;
 mod name;
 mod path;
@@ -21,6 +22,7 @@ use crate::diag::Code;
 pub use address::address;
 pub use domain::domain;
 pub use glob::expand_braces;
+pub use http::{http_host, http_path, methods};
 pub use lifetime::lifetime;
 pub use name::name_pattern;
 pub use path::path;

@@ -78,8 +78,8 @@ impl<S: Source> Writer<'_, S> {
     }
 }
 
-/// A random policy: four blocks with their defaults, up to 6 network, 6
-/// filesystem, 5 credential and 4 tool rules over the vocabulary patterns,
+/// A random policy: four blocks with their defaults, up to 6 network rules
+/// and 2 `http` blocks of up to 4 HTTP rules, 6 filesystem, 5 credential and 4 tool rules over the vocabulary patterns,
 /// a `github` server (pinned or not) and an `fs` server; optional metadata
 /// lines and rule labels; and, when the source has raw input, 1 pattern in
 /// 32 taken from it ([`Generated::wild`]). Rules of a block sometimes repeat
@@ -102,6 +102,21 @@ pub fn policy(s: &mut impl Source) -> Generated {
         let targets = g.targets(&mut earlier, DOMAINS);
         let ports = g.s.choose(PORT_LISTS);
         format!("  {label}{effect} {targets}{ports}\n")
+    });
+    // Up to two `http` blocks, each over one or two hosts, with up to four
+    // method and path rules (none: a block that denies every HTTP request).
+    let http = g.rules(2, |g| {
+        let label = g.label();
+        let hosts = g.list(HTTP_HOSTS);
+        let mut earlier = Vec::new();
+        let rules = g.rules(4, |g| {
+            let label = g.label();
+            let effect = g.s.choose(EFFECTS);
+            let methods = g.s.choose(METHOD_SETS);
+            let paths = g.targets(&mut earlier, HTTP_PATHS);
+            format!("    {label}{effect} {methods} {paths}\n")
+        });
+        format!("  {label}http {hosts} {{\n{rules}  }}\n")
     });
     let mut earlier = Vec::new();
     let fs = g.rules(6, |g| {
@@ -138,7 +153,7 @@ pub fn policy(s: &mut impl Source) -> Generated {
     };
     let [dn, df, dc, dm] = [(); 4].map(|()| g.s.choose(EFFECTS));
     let source = format!(
-        "policy random\n{meta}network {{\n  default {dn}\n{net}}}\nfilesystem {{\n  default {df}\n{fs}}}\ncredentials {{\n  default {dc}\n{cred}}}\nmcp {{\n  default {dm}\n  server github{pin} {{\n{tools}  }}\n  server fs {{\n    allow *\n  }}\n}}\n"
+        "policy random\n{meta}network {{\n  default {dn}\n{net}{http}}}\nfilesystem {{\n  default {df}\n{fs}}}\ncredentials {{\n  default {dc}\n{cred}}}\nmcp {{\n  default {dm}\n  server github{pin} {{\n{tools}  }}\n  server fs {{\n    allow *\n  }}\n}}\n"
     );
     Generated {
         source,
@@ -170,7 +185,14 @@ fn opt(s: &mut impl Source, table: &[&str]) -> Option<String> {
 pub fn case(s: &mut impl Source) -> Case {
     let req = match s.below(4) {
         0 => {
-            let host = opt(s, HOSTS);
+            // Half of them HTTP requests, mostly to hosts of `http` blocks
+            // with a method of the fixed set.
+            let http = s.ratio(1, 2);
+            let host = if http && s.ratio(3, 4) {
+                Some(s.choose(REQ_HTTP_HOSTS).to_string())
+            } else {
+                opt(s, HOSTS)
+            };
             let ip = opt(s, IPS);
             let port = if !s.ratio(1, 2) {
                 None
@@ -179,11 +201,19 @@ pub fn case(s: &mut impl Source) -> Case {
             } else {
                 Some(s.choose(PORTS))
             };
+            let http = http.then(|| {
+                let method = if s.ratio(7, 8) {
+                    s.choose(&REQ_METHODS[..9]).to_string()
+                } else {
+                    field(s, REQ_METHODS)
+                };
+                (method, field(s, REQ_HTTP_PATHS))
+            });
             Req::Network {
                 host,
                 ip,
                 port,
-                http: None,
+                http,
             }
         }
         1 => {

@@ -289,3 +289,90 @@ pub const ROOTS: &[&[(&str, &str)]] = &[
         ("workspace", "/elsewhere"),
     ],
 ];
+
+/// Hosts of `http` blocks: the three plain shapes, overlapping [`HOSTS`]
+/// and each other (several blocks cover one host).
+pub const HTTP_HOSTS: &[&str] = &[
+    "example.com",
+    "*.example.com",
+    "**.example.com",
+    "b.example.com",
+    "**.q.example.com",
+    "bücher.example",
+    "*.test.org",
+];
+
+/// Method sets of HTTP rules.
+pub const METHOD_SETS: &[&str] = &["*", "GET", "GET|HEAD", "POST", "DELETE", "PUT|PATCH|DELETE"];
+
+/// Path globs of HTTP rules: every shape of the path table (literal,
+/// `dir/**`, `dir/**/*.ext`, general globs, braces), nested and
+/// overlapping.
+pub const HTTP_PATHS: &[&str] = &[
+    "/",
+    "/**",
+    "/repos/**",
+    "/repos/*/*/releases/**",
+    "/repos/*/*/issues",
+    "/repos/o/r",
+    "/repos/o/r/releases",
+    "/api/v*/users/*",
+    "/files/**/*.json",
+    "/files/caf%C3%A9/*",
+    "/{a,b}/x",
+    "/a/[0-9]*",
+    "/*/**/x",
+];
+
+/// Hosts of HTTP requests: covered by one, several or none of
+/// [`HTTP_HOSTS`].
+pub const REQ_HTTP_HOSTS: &[&str] = &[
+    "example.com",
+    "b.example.com",
+    "x.b.example.com",
+    "a.q.example.com",
+    "z.y.q.example.com",
+    "xn--bcher-kva.example",
+    "www.test.org",
+    "test.org",
+    "other.org",
+];
+
+/// Request methods: the fixed set (first, nine of them), and spellings that
+/// are refused.
+pub const REQ_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE", "get",
+    "PROPFIND", "",
+];
+
+/// Request HTTP paths: hits and misses of [`HTTP_PATHS`], a trailing slash,
+/// and the hostile spellings of `spec/requests.md` (encoded slashes and
+/// dots, dot and empty segments, queries, raw bytes).
+pub const REQ_HTTP_PATHS: &[&str] = &[
+    "/",
+    "/repos",
+    "/repos/o/r",
+    "/repos/o/r/",
+    "/repos/o/r/releases",
+    "/repos/o/r/releases/7",
+    "/repos/x/y/issues",
+    "/api/v2/users/7",
+    "/api/v/users/7/x",
+    "/files/a/b.json",
+    "/files/caf%C3%A9/x",
+    "/a/x",
+    "/b/x",
+    "/a/42",
+    "/q/w/x",
+    "/repos%2Fo",
+    "/repos/o/r/releases%2F7",
+    "/repos/o/r/x/../releases",
+    "/%2e%2e/repos",
+    "/repos//o",
+    "/repos?x=1",
+    "/repos#f",
+    "repos/o/r",
+    "/a b",
+    "/caf\u{e9}",
+    "/%c3%a9",
+];
