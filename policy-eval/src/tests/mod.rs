@@ -5,6 +5,7 @@ mod decide;
 mod json;
 mod limits;
 mod normalize;
+mod pin;
 mod wire;
 
 use crate::artifact::{Automata, Dfa};
