@@ -58,7 +58,8 @@
 
 pub mod addr;
 pub mod artifact;
-#[cfg(feature = "cases")]
+// Compiled for the crate's own tests too, so they run the shared vectors.
+#[cfg(any(test, feature = "cases"))]
 pub mod cases;
 pub mod cost;
 mod decide;
