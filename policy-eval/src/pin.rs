@@ -39,7 +39,9 @@ pub const DIGEST_PREFIX: &str = "sha256:";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PinError {
     /// Longer than [`MAX_TOOL_DEFINITION_BYTES`].
-    #[error("tool definition is {len} bytes, more than the limit of {MAX_TOOL_DEFINITION_BYTES} bytes")]
+    #[error(
+        "tool definition is {len} bytes, more than the limit of {MAX_TOOL_DEFINITION_BYTES} bytes"
+    )]
     TooLarge {
         /// The input's length in bytes.
         len: usize,
@@ -51,7 +53,9 @@ pub enum PinError {
         offset: usize,
     },
     /// Nested deeper than [`MAX_TOOL_DEFINITION_DEPTH`].
-    #[error("tool definition nests objects and arrays deeper than {MAX_TOOL_DEFINITION_DEPTH} levels")]
+    #[error(
+        "tool definition nests objects and arrays deeper than {MAX_TOOL_DEFINITION_DEPTH} levels"
+    )]
     TooDeep,
     /// Not well-formed JSON (`message` is `serde_json`'s, with the place).
     #[error("tool definition is not well-formed JSON: {message} at line {line} column {column}")]

@@ -180,7 +180,11 @@ mod tests {
     fn every_vector_passes_in_rust() {
         let file = PinFile::parse("tests/pins/tool-digest.jsonl", VECTORS).unwrap();
         assert!(file.cases.len() >= 70, "{}", file.cases.len());
-        let failures: Vec<String> = file.cases.iter().filter_map(|c| c.check_rust().err()).collect();
+        let failures: Vec<String> = file
+            .cases
+            .iter()
+            .filter_map(|c| c.check_rust().err())
+            .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         let mut tsv = String::new();
         assert_eq!(flatten(&file, &mut tsv), Ok(file.cases.len()));
@@ -195,9 +199,14 @@ mod tests {
              {\"name\":\"x\",\"definition_hex\":\"5b5d\",\"error\":\"not_object\"}\n",
         )
         .unwrap();
-        let [wrong, arr] = &file.cases[..] else { panic!() };
+        let [wrong, arr] = &file.cases[..] else {
+            panic!()
+        };
         assert_eq!(wrong.place, "p.jsonl:2");
-        assert!(wrong.check_rust().unwrap_err().starts_with("p.jsonl:2: e: expected"));
+        assert!(wrong
+            .check_rust()
+            .unwrap_err()
+            .starts_with("p.jsonl:2: e: expected"));
         assert_eq!(wrong.check(Ok((None, "sha256:00"))), Ok(()));
         assert!(wrong.check(Ok((Some("{ }"), "sha256:00"))).is_err());
         assert_eq!(arr.definition, b"[]");

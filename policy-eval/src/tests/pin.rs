@@ -14,7 +14,10 @@ fn canon(s: &str) -> Result<String, PinError> {
 fn members_are_sorted_by_utf16_code_units_not_code_points() {
     // U+1F600 is D83D DE00 in UTF-16, below U+FB33; by code point it is above.
     let got = canon("{\"\u{fb33}\":1,\"\u{1f600}\":2,\"b\":3,\"a\":4,\"\":5}").unwrap();
-    assert_eq!(got, "{\"\":5,\"a\":4,\"b\":3,\"\u{1f600}\":2,\"\u{fb33}\":1}");
+    assert_eq!(
+        got,
+        "{\"\":5,\"a\":4,\"b\":3,\"\u{1f600}\":2,\"\u{fb33}\":1}"
+    );
 }
 
 #[test]
@@ -45,8 +48,9 @@ fn numbers_are_written_as_ecmascript_does() {
 
 #[test]
 fn strings_escape_only_quote_backslash_and_controls() {
-    let got = canon(r#"{"s":"\u0022\u005c\/\b\f\n\r\t\u0000\u001f\u007f\u00e9\u2028\ud83d\ude00"}"#)
-        .unwrap();
+    let got =
+        canon(r#"{"s":"\u0022\u005c\/\b\f\n\r\t\u0000\u001f\u007f\u00e9\u2028\ud83d\ude00"}"#)
+            .unwrap();
     assert_eq!(
         got,
         "{\"s\":\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0000\\u001f\u{7f}\u{e9}\u{2028}\u{1f600}\"}"
@@ -55,14 +59,22 @@ fn strings_escape_only_quote_backslash_and_controls() {
 
 #[test]
 fn whitespace_and_member_order_do_not_change_the_digest() {
-    let a = tool_digest(br#"{"name":"read_file","description":"Read a file","inputSchema":{"type":"object"}}"#).unwrap();
+    let a = tool_digest(
+        br#"{"name":"read_file","description":"Read a file","inputSchema":{"type":"object"}}"#,
+    )
+    .unwrap();
     let b = tool_digest(b"\t{ \"inputSchema\" : { \"type\" :\"object\" } ,\r\n \"description\":\"Read a file\",\"name\":\"read_file\"}\n ").unwrap();
     assert_eq!(a, b);
     assert!(a.starts_with(DIGEST_PREFIX));
     let hex = &a[DIGEST_PREFIX.len()..];
     assert_eq!(hex.len(), 64);
-    assert!(hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
-    let c = tool_digest(br#"{"name":"read_file","description":"Read a file!","inputSchema":{"type":"object"}}"#).unwrap();
+    assert!(hex
+        .bytes()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+    let c = tool_digest(
+        br#"{"name":"read_file","description":"Read a file!","inputSchema":{"type":"object"}}"#,
+    )
+    .unwrap();
     assert_ne!(a, c);
 }
 
@@ -110,7 +122,10 @@ fn hostile_inputs_get_their_error_kind() {
 fn nesting_is_limited_before_parsing() {
     let nest = |n: usize| format!("{}{}", "{\"a\":".repeat(n), format!("1{}", "}".repeat(n)));
     assert!(canon(&nest(MAX_TOOL_DEFINITION_DEPTH)).is_ok());
-    assert_eq!(canon(&nest(MAX_TOOL_DEFINITION_DEPTH + 1)), Err(PinError::TooDeep));
+    assert_eq!(
+        canon(&nest(MAX_TOOL_DEFINITION_DEPTH + 1)),
+        Err(PinError::TooDeep)
+    );
     // Far past serde_json's own limit of 128: still our error, no overflow.
     assert_eq!(canon(&nest(10_000)), Err(PinError::TooDeep));
     // Brackets inside strings do not count.
@@ -121,7 +136,10 @@ fn nesting_is_limited_before_parsing() {
 #[test]
 fn size_is_limited_before_parsing() {
     let pad = |n: usize| format!("{{\"d\":\"{}\"}}", "x".repeat(n - 8));
-    assert_eq!(pad(MAX_TOOL_DEFINITION_BYTES).len(), MAX_TOOL_DEFINITION_BYTES);
+    assert_eq!(
+        pad(MAX_TOOL_DEFINITION_BYTES).len(),
+        MAX_TOOL_DEFINITION_BYTES
+    );
     assert!(canon(&pad(MAX_TOOL_DEFINITION_BYTES)).is_ok());
     assert_eq!(
         canon(&pad(MAX_TOOL_DEFINITION_BYTES + 1)),
