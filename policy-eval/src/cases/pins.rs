@@ -159,7 +159,7 @@ pub fn flatten(pins: &PinFile, out: &mut String) -> Result<usize, FlattenError> 
 }
 
 fn unhex(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
+    if !h.len().is_multiple_of(2) {
         return None;
     }
     (0..h.len())

@@ -120,7 +120,7 @@ fn hostile_inputs_get_their_error_kind() {
 
 #[test]
 fn nesting_is_limited_before_parsing() {
-    let nest = |n: usize| format!("{}{}", "{\"a\":".repeat(n), format!("1{}", "}".repeat(n)));
+    let nest = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
     assert!(canon(&nest(MAX_TOOL_DEFINITION_DEPTH)).is_ok());
     assert_eq!(
         canon(&nest(MAX_TOOL_DEFINITION_DEPTH + 1)),
