@@ -1,10 +1,12 @@
-//! `polc`, the policy command-line tool: check, compile, eval, explain, test.
+//! `polc`, the policy command-line tool: check, compile, eval, explain, test,
+//! digest.
 //!
 //! The library form exists so tests can run commands in-process; `main.rs`
 //! only forwards the process arguments and streams.
 //!
 //! Code map: this file parses arguments and dispatches; `cmd/` has one
-//! module per command (`check`, `compile`, `eval`, `explain`, `test`);
+//! module per command (`check`, `compile`, `eval`, `explain`, `test`,
+//! `digest`);
 //! `input.rs` reads policy files (source or artifact by magic bytes, within
 //! the size limits) and builds them with `policy_lang::build`; `render.rs`
 //! renders diagnostics (human, JSON) and rule snippets.
@@ -106,6 +108,24 @@ enum Command {
         #[arg(required = true)]
         policies: Vec<PathBuf>,
     },
+    /// Print the digest that pins a definition (spec/pins.md).
+    Digest {
+        #[command(subcommand)]
+        what: Digest,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Digest {
+    /// Digest of an MCP tool definition (one JSON object, as tools/list
+    /// serves it): sha256 of its RFC 8785 canonical JSON.
+    Tool {
+        /// The definition; standard input when absent or `-`.
+        file: Option<PathBuf>,
+        /// Print the canonical JSON instead of the digest.
+        #[arg(long)]
+        canonical: bool,
+    },
 }
 
 /// Runs `polc` with `args` (the first is the program name) on the given
@@ -151,5 +171,8 @@ pub fn run(
         } => cmd::eval::eval(&policy, requests.as_deref(), events, stdin, out, err),
         Command::Explain { policy, request } => cmd::explain::explain(&policy, &request, out, err),
         Command::Test { policies } => cmd::test::test(&policies, out, err),
+        Command::Digest {
+            what: Digest::Tool { file, canonical },
+        } => cmd::digest::tool(file.as_deref(), canonical, stdin, out, err),
     }
 }

@@ -563,3 +563,63 @@ fn json_diagnostics_carry_utf16_offsets_and_notes() {
     assert_eq!(note["range"]["line"], 4);
     assert_eq!(note["range"]["start"], 25);
 }
+
+#[test]
+fn digest_tool_prints_the_pin_of_every_vector() {
+    use policy_eval::cases::pins::{PinExpect, PinFile};
+    let path = common::root().join("tests/pins/tool-digest.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let file = PinFile::parse("tool-digest.jsonl", &text).unwrap();
+    for case in &file.cases {
+        let (code, out, err) = polc_bytes(&["digest", "tool"], &case.definition);
+        let (ccode, cout, _) =
+            polc_bytes(&["digest", "tool", "-", "--canonical"], &case.definition);
+        match &case.expect {
+            PinExpect::Digest { canonical, digest } => {
+                assert_eq!((code, out), (0, format!("{digest}\n")), "{}", case.place);
+                assert_eq!(
+                    (ccode, cout),
+                    (0, format!("{canonical}\n")),
+                    "{}",
+                    case.place
+                );
+            }
+            PinExpect::Error(_) => {
+                assert_eq!((code, out.as_str()), (1, ""), "{}", case.place);
+                assert!(err.starts_with("error: <stdin>: tool definition "), "{err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn digest_tool_reads_a_file_and_reports_errors_like_other_commands() {
+    let f = tmp("tool.json");
+    std::fs::write(&f, "{ \"name\": \"a\",\n  \"name\": \"b\" }").unwrap();
+    let (code, out, err) = polc(&["digest", "tool", f.to_str().unwrap()], "");
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: tool definition has the key \"name\" twice in one object; each key may appear once\n",
+            f.display()
+        )
+    );
+    std::fs::write(&f, "{\"b\":1, \"a\":[1.50,-0]}").unwrap();
+    let (code, out, _) = polc(&["digest", "tool", "--canonical", f.to_str().unwrap()], "");
+    assert_eq!((code, out.as_str()), (0, "{\"a\":[1.5,0],\"b\":1}\n"));
+    let (code, _, err) = polc(&["digest", "tool", "/nonexistent/tool.json"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: cannot read `/nonexistent/tool.json`"),
+        "{err}"
+    );
+    // Over the limit: refused after reading one byte past it, never more.
+    let big = format!("{{\"d\":\"{}\"}}", "x".repeat(300_000));
+    let (code, _, err) = polc(&["digest", "tool"], &big);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("tool definition is 262145 bytes, more than the limit"),
+        "{err}"
+    );
+}

@@ -19,6 +19,9 @@
 //!   without a JSON parser (the C suite) or that must not re-serialize
 //!   requests (the Go tests).
 //!
+//! * [`pins`]: the tool-digest vectors (`tests/pins/`), loaded and flattened
+//!   the same way.
+//!
 //! Rendering results is the caller's job (`polc test`, the WASM console).
 
 use std::fmt::{self, Write as _};
@@ -26,6 +29,8 @@ use std::fmt::{self, Write as _};
 use serde_json::{Map, Value};
 
 use crate::{Decision, Policy};
+
+pub mod pins;
 
 /// A parsed tests file: every non-blank line, in file order.
 #[derive(Debug, Clone, PartialEq)]

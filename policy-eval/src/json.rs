@@ -217,10 +217,11 @@ impl<'de> Deserialize<'de> for Roots {
     }
 }
 
-/// Nesting depth of objects and arrays, stopping early past the limit.
-fn too_deep(input: &str) -> bool {
+/// Whether objects and arrays nest deeper than `max` (strings skipped; a
+/// cheap byte scan run before `serde_json` recurses), stopping early.
+pub(crate) fn nests_deeper_than(input: &[u8], max: usize) -> bool {
     let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    for b in input.bytes() {
+    for &b in input {
         if in_str {
             match (esc, b) {
                 (true, _) => esc = false,
@@ -234,7 +235,7 @@ fn too_deep(input: &str) -> bool {
             b'"' => in_str = true,
             b'{' | b'[' => {
                 depth += 1;
-                if depth > MAX_JSON_DEPTH {
+                if depth > max {
                     return true;
                 }
             }
@@ -273,7 +274,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
     if input.len() > MAX_JSON_REQUEST_BYTES {
         return Err(Invalid::JsonTooLarge);
     }
-    if too_deep(input) {
+    if nests_deeper_than(input.as_bytes(), MAX_JSON_DEPTH) {
         return Err(Invalid::JsonTooDeep);
     }
     match input.trim_start().as_bytes().first() {

@@ -50,6 +50,7 @@
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
 //! * [`event`]: structured decision events (JSON lines).
+//! * [`pin`]: canonical JSON (RFC 8785) and digests of MCP tool definitions.
 //! * `words.rs`: the one spelling of each effect, surface, access scope and
 //!   lifetime ([`Effect::as_str`], [`Surface::from_word`], ...).
 //! * `cases` (feature `cases`): the test-case runner of `spec/tests.md`.
@@ -57,7 +58,8 @@
 
 pub mod addr;
 pub mod artifact;
-#[cfg(feature = "cases")]
+// Compiled for the crate's own tests too, so they run the shared vectors.
+#[cfg(any(test, feature = "cases"))]
 pub mod cases;
 pub mod cost;
 mod decide;
@@ -70,6 +72,7 @@ pub mod json;
 pub mod limits;
 mod load;
 pub mod normalize;
+pub mod pin;
 mod table;
 pub mod wire;
 mod words;

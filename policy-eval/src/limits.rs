@@ -76,6 +76,17 @@ pub const MAX_ROOT_BINDINGS: usize = 64;
 /// (`context.roots`).
 pub const MAX_JSON_DEPTH: usize = 16;
 
+/// Largest MCP tool definition [`crate::pin::tool_digest`] and
+/// [`crate::pin::canonical_json`] accept: 256 KiB, checked before parsing →
+/// [`crate::pin::PinError::TooLarge`]. Real definitions (name, description,
+/// input schema) are a few KiB.
+pub const MAX_TOOL_DEFINITION_BYTES: usize = 256 * 1024;
+
+/// Deepest nesting of JSON objects and arrays in a tool definition (the
+/// top-level object is 1), checked before parsing, below `serde_json`'s own
+/// recursion limit of 128 → [`crate::pin::PinError::TooDeep`].
+pub const MAX_TOOL_DEFINITION_DEPTH: usize = 64;
+
 // ---------------------------------------------------------------------------
 // Compiler: policy sources (enforced by `policy-lang`)
 // ---------------------------------------------------------------------------

@@ -4,24 +4,29 @@
 //! and both send exactly the request bytes `polc test` sends.
 //!
 //! ```text
-//! cargo run -p policy-ffi --example ffi_vectors -- MANIFEST OUT
+//! cargo run -p policy-ffi --example ffi_vectors -- MANIFEST OUT [PINS.jsonl PINS_OUT]
 //! ```
 //!
 //! `MANIFEST` has one line per tests file: `TESTS.jsonl<TAB>ARTIFACT`. Each
 //! tests file is parsed by `policy_eval::cases` and its cases are decided
 //! with the artifact loaded by `Policy::from_bytes`; `OUT` gets one line per
-//! case, in the format of `policy_eval::cases::flatten`.
+//! case, in the format of `policy_eval::cases::flatten`. With `PINS.jsonl`
+//! (`tests/pins/tool-digest.jsonl`), `PINS_OUT` gets its tool-digest vectors
+//! as `policy_eval::cases::pins::flatten` writes them.
 
 // A tool for the test suite: it fails loudly on bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use policy_eval::cases::pins::{self, PinFile};
 use policy_eval::cases::{flatten, TestsFile};
 use policy_eval::Policy;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, manifest, out] = &args[..] else {
-        panic!("usage: ffi_vectors MANIFEST OUT");
+    let (manifest, out, pins) = match &args[..] {
+        [_, manifest, out] => (manifest, out, None),
+        [_, manifest, out, pins, pins_out] => (manifest, out, Some((pins, pins_out))),
+        _ => panic!("usage: ffi_vectors MANIFEST OUT [PINS.jsonl PINS_OUT]"),
     };
     let manifest = std::fs::read_to_string(manifest).expect("read manifest");
     let mut lines = String::new();
@@ -36,4 +41,12 @@ fn main() {
     }
     std::fs::write(out, lines).expect("write vectors");
     println!("ffi_vectors: {cases} cases written to {out}");
+    if let Some((pins, pins_out)) = pins {
+        let text = std::fs::read_to_string(pins).unwrap_or_else(|e| panic!("{pins}: {e}"));
+        let file = PinFile::parse(pins.as_str(), &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut lines = String::new();
+        let n = pins::flatten(&file, &mut lines).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(pins_out, lines).expect("write pin vectors");
+        println!("ffi_vectors: {n} tool-digest vectors written to {pins_out}");
+    }
 }

@@ -77,6 +77,10 @@ const (
 	ErrArgument    Code = C.APOL_ERR_ARGUMENT
 	ErrNoRule      Code = C.APOL_ERR_NO_RULE
 	ErrPanic       Code = C.APOL_ERR_PANIC
+	// ErrToolDefinition: ToolDigest was given a definition with no
+	// canonical form (not UTF-8, malformed, a duplicate key, not an object,
+	// too large or too deep).
+	ErrToolDefinition Code = C.APOL_ERR_TOOL_DEFINITION
 )
 
 // String is the C name of the code ("APOL_ERR_UTF8").
@@ -457,6 +461,30 @@ func (p *Policy) DecideJSON(request string) (string, error) {
 	rc := C.apol_decide_json_alloc(p.h, rp, rl, &s, e)
 	runtime.KeepAlive(request)
 	runtime.KeepAlive(p)
+	if err := cerr(rc, e); err != nil {
+		return "", err
+	}
+	defer C.apol_string_free(s)
+	return C.GoStringN(C.apol_string_ptr(s), C.int(C.apol_string_len(s))), nil
+}
+
+// ToolDigest returns the digest of an MCP tool definition as tools/list
+// serves it (spec/pins.md): "sha256:" and 64 lower-case hex digits of the
+// SHA-256 of its RFC 8785 canonical JSON. A definition with no canonical
+// form gives an *Error with Code ErrToolDefinition. A tool whose digest
+// differs from the one recorded at approval is an unapproved tool.
+func ToolDigest(definition []byte) (string, error) {
+	var ptr *C.uint8_t
+	if len(definition) > 0 {
+		ptr = (*C.uint8_t)(unsafe.Pointer(&definition[0]))
+	} else {
+		ptr = (*C.uint8_t)(unsafe.Pointer(&C.go_apol_empty[0]))
+	}
+	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
+	defer C.free(unsafe.Pointer(e))
+	var s *C.apol_string
+	rc := C.apol_tool_digest(ptr, C.size_t(len(definition)), &s, e)
+	runtime.KeepAlive(definition)
 	if err := cerr(rc, e); err != nil {
 		return "", err
 	}

@@ -656,3 +656,50 @@ func BenchmarkCgoCall(b *testing.B) {
 		}
 	}
 }
+
+// TestToolDigestVectors runs the tool-digest vectors (tests/pins), as
+// flattened by .ci/ffi.sh into target/ffi/pins.tsv (policy_eval::cases::pins):
+// FILE:LINE, definition in hex, then `digest` DIGEST or `error` MESSAGE.
+func TestToolDigestVectors(t *testing.T) {
+	path := os.Getenv("APOL_PINS")
+	if path == "" {
+		path = filepath.Join(repo(), "target", "ffi", "pins.tsv")
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run .ci/ffi.sh first: it writes the pin vectors)", err)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimRight(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			t.Fatalf("malformed pin line: %q", line)
+		}
+		def, err := hex.DecodeString(f[1])
+		if err != nil {
+			t.Fatalf("%s: bad hex", f[0])
+		}
+		n++
+		got, err := ToolDigest(def)
+		switch f[2] {
+		case "digest":
+			if err != nil || got != f[3] {
+				t.Errorf("%s: got %q, %v; want %s", f[0], got, err, f[3])
+			}
+		case "error":
+			var e *Error
+			if !errors.As(err, &e) || e.Code != ErrToolDefinition || e.Message != f[3] || got != "" {
+				t.Errorf("%s: got %q, %v; want error %q", f[0], got, err, f[3])
+			}
+		default:
+			t.Fatalf("%s: bad kind %q", f[0], f[2])
+		}
+	}
+	if n < 70 {
+		t.Fatalf("only %d pin vectors", n)
+	}
+	t.Logf("%d tool-digest vectors", n)
+	if d, err := ToolDigest(nil); err == nil || d != "" {
+		t.Errorf("nil definition: got %q, %v", d, err)
+	}
+}

@@ -7,8 +7,8 @@
  *
  * Load an artifact (apol_policy_load), decide requests (apol_decide_network,
  * _filesystem, _credential, _mcp, apol_decide, apol_decide_json), build
- * decision events (apol_event, apol_event_json), free what you own
- * (apol_policy_free, apol_string_free).
+ * decision events (apol_event, apol_event_json), digest MCP tool definitions
+ * (apol_tool_digest), free what you own (apol_policy_free, apol_string_free).
  *
  * Ownership, in one paragraph: every pointer argument is borrowed for the
  * duration of the call only (the library keeps no reference to it; artifact
@@ -115,6 +115,12 @@ enum apol_result
    * handles stay usable.
    */
   APOL_ERR_PANIC = 8,
+  /**
+   * An MCP tool definition has no canonical form, so no digest
+   * (`apol_tool_digest`): not UTF-8, malformed JSON, a duplicate key, not
+   * an object, too large or too deep. The message says which.
+   */
+  APOL_ERR_TOOL_DEFINITION = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -815,6 +821,30 @@ size_t apol_string_len(const struct apol_string *s);
  * library as an `apol_string`.
  */
 apol_result apol_string_free(struct apol_string *s);
+
+/**
+ * The digest of an MCP tool definition as `tools/list` serves it
+ * (`spec/pins.md`): `sha256:` and 64 lower-case hex digits of the SHA-256
+ * of its RFC 8785 canonical JSON. A host records it when a tool is
+ * approved; a definition with another digest is an unapproved tool.
+ *
+ * `json`: `len` bytes of UTF-8 JSON, one object, borrowed for the call. A
+ * definition that has no canonical form (not UTF-8, malformed, a duplicate
+ * key, not an object, over 256 KiB or 64 levels deep) gives
+ * `APOL_ERR_TOOL_DEFINITION` with a message saying why.
+ *
+ * On `APOL_OK`, `*out` receives a new `apol_string` owned by the caller
+ * (free it with `apol_string_free`).
+ *
+ * # Safety
+ *
+ * `json` is NULL or valid for reading `len` bytes; `out` and `err` are
+ * NULL or valid for writing.
+ */
+apol_result apol_tool_digest(const uint8_t *json,
+                             size_t len,
+                             struct apol_string **out,
+                             struct apol_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

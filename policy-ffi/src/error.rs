@@ -51,6 +51,10 @@ pub enum apol_result {
     /// A bug: the library panicked. The panic was caught at the boundary; the
     /// handles stay usable.
     APOL_ERR_PANIC = 8,
+    /// An MCP tool definition has no canonical form, so no digest
+    /// (`apol_tool_digest`): not UTF-8, malformed JSON, a duplicate key, not
+    /// an object, too large or too deep. The message says which.
+    APOL_ERR_TOOL_DEFINITION = 9,
 }
 
 /// Derives from the variants of [`apol_result`], in declaration order, the
@@ -106,6 +110,7 @@ result_codes! {
     APOL_ERR_ARGUMENT,
     APOL_ERR_NO_RULE,
     APOL_ERR_PANIC,
+    APOL_ERR_TOOL_DEFINITION,
 }
 
 pub use apol_result::*;
@@ -148,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_code_has_its_c_name_and_round_trips() {
-        assert_eq!(apol_result::ALL.len(), 9);
+        assert_eq!(apol_result::ALL.len(), 10);
         for &code in apol_result::ALL {
             assert_eq!(apol_result::from_u32(code as u32), Some(code));
             assert_eq!(c_name(code as u32), code.name());
@@ -158,8 +163,9 @@ mod tests {
             APOL_ERR_BUFFER_TOO_SMALL.name(),
             "APOL_ERR_BUFFER_TOO_SMALL"
         );
-        assert_eq!(apol_result::from_u32(9), None);
-        assert_eq!(c_name(9), "APOL_ERR_UNKNOWN");
+        assert_eq!(APOL_ERR_TOOL_DEFINITION as u32, 9);
+        assert_eq!(apol_result::from_u32(10), None);
+        assert_eq!(c_name(10), "APOL_ERR_UNKNOWN");
         assert_eq!(c_name(u32::MAX), "APOL_ERR_UNKNOWN");
     }
 

@@ -67,6 +67,9 @@ mod event;
 // Exported: apol_string_ptr, _len, _free.
 mod string;
 
+// Exported: apol_tool_digest.
+mod pin;
+
 // Helpers, exporting nothing: C arguments and contexts to policy_eval
 // values, the panic boundary, policy_eval results to C structs.
 mod args;
@@ -79,6 +82,7 @@ pub use decide_json::*;
 pub use error::*;
 pub use event::*;
 pub use handle::{apol_policy, apol_string};
+pub use pin::*;
 pub use policy::*;
 pub use string::*;
 pub use types::*;

@@ -585,3 +585,91 @@ fn long_messages_are_truncated_and_terminated() {
     );
     assert!(msg(&e).len() < APOL_ERROR_MESSAGE_LEN);
 }
+
+/// `apol_tool_digest` on every shared vector (`tests/pins/`): the digest
+/// on success, `APOL_ERR_TOOL_DEFINITION` and the Rust message otherwise.
+#[test]
+fn tool_digests_match_every_pin_vector() {
+    use policy_eval::cases::pins::{PinExpect, PinFile};
+    use policy_eval::pin::canonical_json;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/pins/tool-digest.jsonl"
+    );
+    let file = PinFile::parse(path, &std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(file.cases.len() >= 70);
+    let mut failures = Vec::new();
+    for case in &file.cases {
+        let d = &case.definition;
+        let mut s = ptr::null_mut();
+        let mut e = err();
+        // SAFETY: valid pointers; the string is freed below.
+        let r = unsafe { apol_tool_digest(d.as_ptr(), d.len(), &mut s, &mut e) };
+        let got = if r == APOL_OK {
+            // SAFETY: a live string handle.
+            let t = unsafe { text(apol_string_ptr(s), apol_string_len(s)) };
+            // SAFETY: owned by us, freed once.
+            assert_eq!(unsafe { apol_string_free(s) }, APOL_OK);
+            Ok(t)
+        } else {
+            assert_eq!(r, APOL_ERR_TOOL_DEFINITION, "{}", case.place);
+            assert_eq!(e.code, r);
+            assert!(s.is_null(), "out written on failure");
+            let want = canonical_json(d).unwrap_err().to_string();
+            assert_eq!(msg(&e), want, "{}", case.place);
+            Err(canonical_json(d).unwrap_err().kind())
+        };
+        let checked = match &got {
+            Ok(t) => case.check(Ok((None, t))),
+            Err(k) => case.check(Err(k)),
+        };
+        failures.extend(checked.err());
+        if let PinExpect::Digest { digest, .. } = &case.expect {
+            assert_eq!(got.as_deref(), Ok(digest.as_str()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tool_digest_checks_its_pointers() {
+    let mut s = ptr::null_mut();
+    let mut e = err();
+    // SAFETY: NULL pointers are what is tested; the rest are valid.
+    unsafe {
+        assert_eq!(
+            apol_tool_digest(ptr::null(), 0, &mut s, &mut e),
+            APOL_ERR_NULL
+        );
+        assert_eq!(msg(&e), "`json` is NULL");
+        let j = b"{}";
+        assert_eq!(
+            apol_tool_digest(j.as_ptr(), 2, ptr::null_mut(), &mut e),
+            APOL_ERR_NULL
+        );
+        assert_eq!(msg(&e), "`out` is NULL");
+        assert_eq!(
+            apol_tool_digest(j.as_ptr(), usize::MAX, &mut s, &mut e),
+            APOL_ERR_ARGUMENT
+        );
+        // An empty definition is malformed JSON, not a NULL argument.
+        assert_eq!(
+            apol_tool_digest(j.as_ptr(), 0, &mut s, &mut e),
+            APOL_ERR_TOOL_DEFINITION
+        );
+        assert!(
+            msg(&e).starts_with("tool definition is not well-formed JSON"),
+            "{}",
+            msg(&e)
+        );
+        assert_eq!(
+            apol_tool_digest(j.as_ptr(), 2, &mut s, ptr::null_mut()),
+            APOL_OK
+        );
+        assert_eq!(
+            CStr::from_ptr(apol_string_ptr(s)).to_str().unwrap(),
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+        apol_string_free(s);
+    }
+}

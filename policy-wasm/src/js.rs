@@ -80,6 +80,11 @@ export type LoadResult =
   | { ok: true; evaluator: Evaluator; error: null }
   | { ok: false; evaluator: null; error: string };
 
+/** `toolDigest(definition)` (spec/pins.md): the pin, or why there is none. */
+export type ToolDigestResult =
+  | { ok: true; digest: string; canonical: string; error: null; kind: null }
+  | { ok: false; digest: null; canonical: null; error: string; kind: string };
+
 /** One line of a tests file (spec/tests.md); `error` set when it cannot run. */
 export interface ParsedCase {
   line: number;
@@ -175,6 +180,9 @@ extern "C" {
     /// `ParsedCase[]` in TypeScript.
     #[wasm_bindgen(typescript_type = "ParsedCase[]")]
     pub type ParsedCasesJs;
+    /// `ToolDigestResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ToolDigestResult")]
+    pub type ToolDigestJs;
     /// `TestReport` in TypeScript.
     #[wasm_bindgen(typescript_type = "TestReport")]
     pub type TestReportJs;
@@ -353,6 +361,27 @@ pub fn load(bytes: &[u8]) -> LoadResultJs {
         Err(e) => set(&obj, "error", &JsValue::from(e.to_string())),
     }
     obj.unchecked_into()
+}
+
+/// The pin of an MCP tool definition given as JSON text (spec/pins.md):
+/// `{ok: true, digest, canonical}` or `{ok: false, error, kind}`. A string
+/// with a lone surrogate is refused (kind `utf8`), never replaced.
+#[wasm_bindgen(js_name = toolDigest)]
+pub fn tool_digest(definition: &JsonText) -> ToolDigestJs {
+    let result = match definition.as_string() {
+        Some(text) if encode_uri_component(definition).is_ok() => {
+            crate::pin::tool_digest(text.as_bytes())
+        }
+        Some(_) => crate::pin::lone_surrogate(),
+        None => crate::pin::tool_digest(b"not a string"),
+    };
+    to_js(&result).unchecked_into()
+}
+
+/// `toolDigest` of raw bytes (UTF-8 JSON as `tools/list` sent it).
+#[wasm_bindgen(js_name = toolDigestBytes)]
+pub fn tool_digest_bytes(definition: &[u8]) -> ToolDigestJs {
+    to_js(&crate::pin::tool_digest(definition)).unchecked_into()
 }
 
 /// Parses a tests file exactly as `polc test` does: for each non-blank line,

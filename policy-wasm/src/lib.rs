@@ -17,6 +17,8 @@
 //! * [`front`] (full build): `check` and `compile` through
 //!   `policy_lang::build`, diagnostics as `policy_lang::diag::DiagnosticJson`
 //!   (the objects `polc check --format json` prints).
+//! * [`pin`]: `toolDigest`, the pin of an MCP tool definition
+//!   (`spec/pins.md`).
 //! * [`request`]: the JSON text of a request from a JavaScript value,
 //!   refusing what JSON cannot carry as it is (lone surrogates, NaN,
 //!   `toJSON`).
@@ -38,6 +40,7 @@ pub mod engine;
 pub mod front;
 #[cfg(target_arch = "wasm32")]
 mod js;
+pub mod pin;
 pub mod request;
 
 /// Version of this library, as in `Cargo.toml`.

@@ -1,7 +1,7 @@
 /*
  * The C test suite of the policy C API (policy-ffi/include/agent_policy.h).
  *
- *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS]]
+ *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv]]]
  *
  * 1. conformance: every case of VECTORS.tsv (written by .ci/ffi.sh with
  *    `cargo run -p policy-ffi --example ffi_vectors`, the test-case runner
@@ -21,6 +21,10 @@
  * 4. threads: THREADS threads (default 8) decide every vector ROUNDS times
  *    (default 20) against policies shared by all of them; every answer is
  *    checked.
+ * 5. pins: every tool-digest vector of PINS.tsv (tests/pins, flattened by
+ *    ffi_vectors with policy_eval::cases::pins) goes through
+ *    apol_tool_digest: the digest, or APOL_ERR_TOOL_DEFINITION with the
+ *    Rust runtime's message, byte for byte.
  *
  * Last line: `ffi-c: N passed, M failed`; exit status 1 when M > 0.
  */
@@ -752,9 +756,65 @@ static void test_threads(int threads, int rounds) {
          checked, bad);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Tool pins                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Each line: FILE:LINE, definition hex, `digest` DIGEST or `error` MESSAGE. */
+static void test_pins(const char *path) {
+  size_t len = 0;
+  unsigned char *raw = read_file(path, &len);
+  CHECK(raw != NULL, "cannot read pins %s", path);
+  if (raw == NULL) return;
+  char *text = realloc(raw, len + 1);
+  if (text == NULL) {
+    free(raw);
+    failed++;
+    return;
+  }
+  text[len] = '\0';
+  long count = 0, ok = 0;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    char *fields[4];
+    size_t nf = 0;
+    char *f = line;
+    while (f != NULL && nf < 4) {
+      fields[nf++] = f;
+      char *tab = strchr(f, '\t');
+      if (tab != NULL) *tab++ = '\0';
+      f = tab;
+    }
+    long n = nf == 4 && f == NULL ? unhex(fields[1]) : -1;
+    int is_digest = nf == 4 && strcmp(fields[2], "digest") == 0;
+    int is_error = nf == 4 && strcmp(fields[2], "error") == 0;
+    CHECK(n >= 0 && (is_digest || is_error), "malformed pin line: %s", line);
+    if (n < 0 || !(is_digest || is_error)) continue;
+    count++;
+    apol_string *s = NULL;
+    apol_error err;
+    apol_result rc = apol_tool_digest((const uint8_t *)fields[1], (size_t)n, &s, &err);
+    int good;
+    if (is_digest) {
+      good = rc == APOL_OK && s != NULL && str_is(apol_string_ptr(s), apol_string_len(s), fields[3]);
+    } else {
+      good = rc == APOL_ERR_TOOL_DEFINITION && err.code == rc && s == NULL &&
+             strcmp(err.message, fields[3]) == 0;
+    }
+    CHECK(good, "%s: apol_tool_digest gave %s (%s), expected %s %s", fields[0],
+          apol_result_name(rc), rc == APOL_OK ? apol_string_ptr(s) : err.message, fields[2],
+          fields[3]);
+    ok += good;
+    apol_string_free(s);
+  }
+  CHECK(count > 0, "no pin vectors in %s", path);
+  printf("pins: %ld of %ld tool-digest vectors\n", ok, count);
+  free(text);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS]]\n", argv[0]);
+    fprintf(stderr, "usage: %s VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv]]]\n", argv[0]);
     return 2;
   }
   int threads = argc > 3 ? atoi(argv[3]) : 8;
@@ -772,6 +832,7 @@ int main(int argc, char **argv) {
     test_wrong_handle_type(example);
   }
   test_threads(threads, rounds);
+  if (argc > 5) test_pins(argv[5]);
 
   apol_policy_free(example);
   for (size_t i = 0; i < nartifacts; i++) {

@@ -6,6 +6,7 @@ mod http;
 mod json;
 mod limits;
 mod normalize;
+mod pin;
 mod wire;
 
 use crate::artifact::{Automata, Dfa};
