@@ -44,11 +44,15 @@ fn every_bundled_example_has_a_golden_artifact() {
     assert_eq!(golden(), examples);
 }
 
-/// Loads `DIR/NAME.apol` for every golden name, checks its format version
-/// and every decision recorded in `tests/golden/NAME.decisions.jsonl`.
+/// Loads `DIR/NAME.apol` for every golden name it holds (an example added
+/// after a version has no artifact of that version), checks its format
+/// version and every decision recorded in `tests/golden/NAME.decisions.jsonl`.
 fn decide_as_recorded(dir: &str, expected_version: u32) {
     let mut checked = 0;
     for name in golden() {
+        if !root().join(format!("{dir}/{name}.apol")).exists() {
+            continue;
+        }
         let bytes = std::fs::read(root().join(format!("{dir}/{name}.apol"))).unwrap();
         assert_eq!(
             version(&bytes),
@@ -122,7 +126,11 @@ fn the_compiler_still_writes_the_golden_bytes_within_a_version() {
 fn format_version_2_artifacts_are_refused_by_version() {
     let mut seen = 0;
     for name in golden() {
-        let bytes = std::fs::read(root().join(format!("tests/golden/v2/{name}.apol"))).unwrap();
+        let path = root().join(format!("tests/golden/v2/{name}.apol"));
+        if !path.exists() {
+            continue;
+        }
+        let bytes = std::fs::read(path).unwrap();
         assert_eq!(version(&bytes), 2);
         match Policy::from_bytes(&bytes) {
             Err(policy_eval::LoadError::UnsupportedVersion {

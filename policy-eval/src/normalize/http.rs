@@ -80,13 +80,13 @@ fn check_path(input: &str, pattern: bool) -> Result<(), Invalid> {
     // One trailing `/` is allowed on a request path (and set aside by
     // `http_path`), never on a pattern: `/a/` would be a second spelling of
     // `/a`.
+    if input == "/" {
+        return Ok(());
+    }
     let body = match input.strip_suffix('/') {
         Some(rest) if !pattern => rest,
         _ => input,
     };
-    if body.is_empty() || body == "/" {
-        return Ok(());
-    }
     for seg in body.split('/').skip(1) {
         match seg {
             "" => return Err(Invalid::HttpPathEmptySegment),
@@ -198,6 +198,7 @@ mod tests {
             ("//a", HttpPathEmptySegment),
             ("/a//b", HttpPathEmptySegment),
             ("/a//", HttpPathEmptySegment),
+            ("//", HttpPathEmptySegment),
             ("/a/./", HttpPathDot),
             ("/.", HttpPathDot),
             ("/..", HttpPathDot),
