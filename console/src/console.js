@@ -159,7 +159,10 @@ function buildRequest() {
   const fields = document.querySelector(`#request-form fieldset[data-surface="${state.surface}"]`);
   const req = { surface: state.surface };
   for (const el of fields.querySelectorAll("input, select")) {
-    const v = el.value.trim();
+    // An HTTP path is decided as typed (spec/requests.md: never rewritten),
+    // so a stray space is refused, not trimmed away.
+    const http = state.surface === "network" && el.name === "path";
+    const v = http ? el.value : el.value.trim();
     if (v === "") continue;
     req[el.name] = el.name === "port" && /^\d+$/.test(v) ? Number(v) : v;
   }

@@ -121,6 +121,38 @@ test("fixed, it decides a request: decision, rule highlighted, losing matches", 
   assert.match(losing[0], /network\.deny\.\*\*\.github\.com \(deny, line 7\): matched but does not apply: port not in the rule's port list/);
 });
 
+test("an HTTP request from the form: method and path, decided like JSON", async () => {
+  const net = 'fieldset[data-surface="network"]';
+  await page.click('#tabs button[data-surface="network"]');
+  await page.fill(`${net} input[name="host"]`, "github.com");
+  await page.fill(`${net} input[name="port"]`, "443");
+  const methods = await page.$$eval(`${net} select[name="method"] option`, (o) => o.map((x) => x.value));
+  assert.deepEqual(methods, ["", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
+  await page.selectOption(`${net} select[name="method"]`, "GET");
+  await page.fill(`${net} input[name="path"]`, "/repos/o/r/");
+  await page.click("#decide");
+  // No http block in the policy: the connection's rule decides.
+  assert.equal(await page.textContent("#decision"), "allow");
+  assert.equal(await page.textContent("#rule .rule-id"), "gh");
+  await page.fill(`${net} input[name="path"]`, "/repos/o%2Fr");
+  await page.click("#decide");
+  assert.equal(await page.textContent("#decision"), "deny");
+  assert.equal(await page.textContent("#reason"), "invalid");
+  const fromForm = (await page.textContent("#decision-json")).trim();
+  assert.match(fromForm, /HTTP path has percent-encoding/);
+  assert.equal(
+    fromForm,
+    await decideJson('{"surface":"network","host":"github.com","port":443,"method":"GET","path":"/repos/o%2Fr"}'),
+  );
+  // A path without a method: the runtime's own answer, not a form error.
+  await page.click('#tabs button[data-surface="network"]');
+  await page.selectOption(`${net} select[name="method"]`, "");
+  await page.fill(`${net} input[name="path"]`, "/repos");
+  await page.click("#decide");
+  assert.match(await page.textContent("#decision-json"), /HTTP request needs both method and path/);
+  await page.fill(`${net} input[name="path"]`, "");
+});
+
 test("the downloaded artifact gives the same decisions in the native runtime", async () => {
   const requests = [
     '{"surface":"network","host":"github.com","port":443}',
@@ -128,6 +160,8 @@ test("the downloaded artifact gives the same decisions in the native runtime", a
     '{"surface":"network","host":"x.example.com"}',
     '{"surface":"network","host":"nobody.org","port":443}',
     '{"surface":"network","host":"evil.com:443"}',
+    '{"surface":"network","host":"github.com","port":443,"method":"DELETE","path":"/repos/o/r"}',
+    '{"surface":"network","host":"github.com","port":443,"method":"get","path":"/"}',
     "{not json",
   ];
   const inPage = [];

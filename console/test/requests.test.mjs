@@ -43,6 +43,7 @@ const NOT_OBJECT = invalid("request must be one JSON object");
 
 const base = () => ({
   network: { surface: "network", host: "example.com", port: 443 },
+  http: { surface: "network", host: "example.com", port: 443, method: "GET", path: "/repos/o/r" },
   filesystem: {
     surface: "filesystem",
     path: "/tmp/x",
@@ -54,6 +55,8 @@ const base = () => ({
 });
 const ALLOWED = {
   network: '{"decision":"allow","rule":"web","reason":"rule"}',
+  // No http block in POLICY: an HTTP request is decided as its connection.
+  http: '{"decision":"allow","rule":"web","reason":"rule"}',
   filesystem: '{"decision":"allow","rule":"tmp","reason":"rule"}',
   credential: '{"decision":"allow","rule":"credential.allow.TOKEN","reason":"rule","lifetime":"session"}',
   mcp: '{"decision":"allow","rule":"mcp.tools.allow.*","reason":"rule"}',
@@ -106,6 +109,8 @@ test("the requests are allowed as written, as objects and as text", () => {
 describe("a lone surrogate is refused, not made U+FFFD", () => {
   const fields = [
     ["network", "host"],
+    ["http", "method"],
+    ["http", "path"],
     ["filesystem", "path"],
     ["filesystem", "context", "roots", "data"],
     ["filesystem", "context", "user"],
@@ -148,6 +153,37 @@ describe("a lone surrogate is refused, not made U+FFFD", () => {
       }
     }
   });
+});
+
+test("method and path are checked as in JSON, from objects and text alike", () => {
+  const http = base().http;
+  const { method: _m, ...noMethod } = http;
+  const { path: _p, ...noPath } = http;
+  const PERCENT = invalid(
+    "HTTP path has percent-encoding that is malformed, in lower case, or hides a letter, digit, `-`, `.`, `_`, `~`, `/`, `\\` or control byte: decode those, write the rest as upper-case %XX",
+  );
+  for (const [request, answer] of [
+    [{ ...http, path: "/repos/o/r/" }, ALLOWED.http],
+    [{ ...http, method: null, path: null }, ALLOWED.network],
+    [{ ...http, method: undefined, path: undefined }, ALLOWED.network],
+    [noMethod, invalid("HTTP request needs both method and path")],
+    [noPath, invalid("HTTP request needs both method and path")],
+    [{ ...http, method: undefined }, invalid("HTTP request needs both method and path")],
+    [{ ...http, method: "get" }, invalid("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case")],
+    [{ ...http, method: 1 }, WRONG_TYPE],
+    [{ ...http, path: ["/a"] }, WRONG_TYPE],
+    [{ ...http, path: "/a%2Fb" }, PERCENT],
+    [{ ...http, path: "/a%2fb" }, PERCENT],
+    [{ ...http, path: "/a/../b" }, invalid("HTTP path has a `.` or `..` segment: pass the resolved path")],
+    [{ ...http, path: "/caf\u00e9" }, invalid("HTTP path contains a space, control, non-ASCII or other byte that must be percent-encoded")],
+    [{ ...http, path: "/" + "a".repeat(4096) }, invalid("HTTP path is longer than 4096 bytes")],
+    [{ surface: "filesystem", path: "/tmp/x", access: "read", method: "GET" }, invalid("request has a field that does not belong to its surface")],
+  ]) {
+    assert.equal(decideObject(request), answer, JSON.stringify(request));
+    assert.equal(decideText(JSON.stringify(request)), answer, JSON.stringify(request));
+  }
+  // A method that JSON.stringify would have written as "GET".
+  assert.equal(decideObject({ ...http, method: { toJSON: () => "GET" } }), MALFORMED);
 });
 
 test("NaN and ±Infinity are refused, not written as null (absent)", () => {

@@ -373,6 +373,41 @@ fn the_validator_rejects_what_the_decision_schema_forbids() {
 }
 
 #[test]
+fn the_validator_rejects_what_the_request_schema_forbids() {
+    let schema = Schema {
+        doc: read_json("spec/request.schema.json"),
+    };
+    let net = r#""surface":"network","host":"a.com","port":443"#;
+    for good in [
+        format!(r#"{{{net},"method":"GET","path":"/"}}"#),
+        format!(r#"{{{net},"method":"TRACE","path":"/a%C3%A9/100%25/"}}"#),
+        format!(r#"{{{net},"method":null,"path":null}}"#),
+        format!(r#"{{{net},"path":null}}"#),
+    ] {
+        let v: Value = serde_json::from_str(&good).unwrap();
+        assert_eq!(schema.validate(&v), Ok(()), "{good}");
+    }
+    for bad in [
+        format!(r#"{{{net},"method":"GET"}}"#),
+        format!(r#"{{{net},"path":"/x"}}"#),
+        format!(r#"{{{net},"method":"GET","path":null}}"#),
+        format!(r#"{{{net},"method":null,"path":"/x"}}"#),
+        format!(r#"{{{net},"method":"get","path":"/x"}}"#),
+        format!(r#"{{{net},"method":"PROPFIND","path":"/x"}}"#),
+        format!(r#"{{{net},"method":"GET","path":"x"}}"#),
+        format!(r#"{{{net},"method":"GET","path":"/a?x"}}"#),
+        format!(r#"{{{net},"method":"GET","path":"/a b"}}"#),
+        format!(r#"{{{net},"method":"GET","path":"/café"}}"#),
+        format!(r#"{{{net},"method":"GET","path":"/{}"}}"#, "a".repeat(4096)),
+        r#"{"surface":"filesystem","path":"/x","access":"read","method":"GET"}"#.to_owned(),
+        r#"{"surface":"mcp","server":"s","method":"GET"}"#.to_owned(),
+    ] {
+        let v: Value = serde_json::from_str(&bad).unwrap();
+        assert!(schema.validate(&v).is_err(), "accepted {bad}");
+    }
+}
+
+#[test]
 fn each_schema_accepts_its_own_examples() {
     for rel in ["spec/decision.schema.json", "spec/request.schema.json"] {
         let schema = Schema {

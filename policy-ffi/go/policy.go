@@ -44,6 +44,16 @@ static go_apol_decision go_apol_network(uintptr_t p, const char *host, size_t ho
 	return r;
 }
 
+static go_apol_decision go_apol_http(uintptr_t p, const char *host, size_t host_len,
+                                     const char *ip, size_t ip_len, int64_t port,
+                                     const char *method, size_t method_len, const char *path,
+                                     size_t path_len, apol_error *err) {
+	go_apol_decision r;
+	r.rc = apol_decide_http((const apol_policy *)p, host, host_len, ip, ip_len, port, method,
+	                        method_len, path, path_len, NULL, &r.d, err);
+	return r;
+}
+
 static go_apol_decision go_apol_decide(const apol_policy *p, const apol_request *req,
                                        const apol_context *ctx) {
 	go_apol_decision r;
@@ -419,6 +429,48 @@ func (p *Policy) decideLocked(surface C.uint32_t, access Access, roots []Root, s
 		return Decision{}, ErrClosed
 	}
 	return p.decideC(surface, access, C.APOL_PORT_NONE, roots, strs)
+}
+
+// DecideHTTP decides an HTTP request that a proxy sees inside a
+// connection (after TLS termination): host, ip and port as in DecideNetwork,
+// plus the request's method and path, both required and passed as given.
+// method is one of GET HEAD POST PUT PATCH DELETE OPTIONS CONNECT TRACE in
+// upper case, path the origin-form path without query or fragment; any other
+// spelling ("get", "/a?x", "/a%2Fb", "/a/../b", ...) is a deny decision with
+// ReasonInvalid and the message of spec/requests.md ("method and path"),
+// exactly as the JSON request with "method" and "path". Errors: invalid
+// UTF-8 (ErrUTF8), closed policy (ErrClosed).
+func (p *Policy) DecideHTTP(host, ip *string, port *uint32, method, path string) (Decision, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.h == nil {
+		return Decision{}, ErrClosed
+	}
+	cport := C.int64_t(C.APOL_PORT_NONE)
+	if port != nil {
+		cport = C.int64_t(*port)
+	}
+	hp, hl := optCstr(host)
+	ipp, ipl := optCstr(ip)
+	mp, ml := cstr(method)
+	pp, pl := cstr(path)
+	h := C.uintptr_t(uintptr(unsafe.Pointer(p.h)))
+	r := C.go_apol_http(h, hp, hl, ipp, ipl, cport, mp, ml, pp, pl, nil)
+	if r.rc != C.APOL_OK {
+		// Failed (invalid UTF-8): call again with a report for the message.
+		e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
+		defer C.free(unsafe.Pointer(e))
+		r = C.go_apol_http(h, hp, hl, ipp, ipl, cport, mp, ml, pp, pl, e)
+		if err := cerr(r.rc, e); err != nil {
+			return Decision{}, err
+		}
+	}
+	runtime.KeepAlive(host)
+	runtime.KeepAlive(ip)
+	runtime.KeepAlive(method)
+	runtime.KeepAlive(path)
+	runtime.KeepAlive(p)
+	return p.decision(&r.d), nil
 }
 
 // DecideFilesystem decides an access to path (required, absolute, ~

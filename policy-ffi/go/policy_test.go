@@ -192,6 +192,7 @@ type typedRequest struct {
 	IP      *string `json:"ip"`
 	Port    *uint32 `json:"port"`
 	Path    *string `json:"path"`
+	Method  *string `json:"method"`
 	Access  *string `json:"access"`
 	Name    *string `json:"name"`
 	Server  *string `json:"server"`
@@ -263,9 +264,12 @@ func typedCall(p *Policy, input, jsonMessage string) (call func() (Decision, err
 	}
 	switch *r.Surface {
 	case "network":
-		if r.Path != nil {
-			// An HTTP request (method and path): not expressible by
-			// DecideNetwork.
+		switch {
+		case r.Method != nil && r.Path != nil:
+			// An HTTP request: the connection plus method and path.
+			return func() (Decision, error) { return p.DecideHTTP(r.Host, r.IP, r.Port, *r.Method, *r.Path) }, r, true
+		case r.Method != nil || r.Path != nil:
+			// One without the other (HttpIncomplete): DecideHTTP takes both.
 			return nil, r, false
 		}
 		return func() (Decision, error) { return p.DecideNetwork(r.Host, r.IP, r.Port) }, r, true
@@ -301,7 +305,7 @@ func deref(s *string) string {
 // absent fields are nil, and "" or port 0 are sent as given.
 func TestTypedConformanceVectors(t *testing.T) {
 	s := vectors(t)
-	typed, empties := 0, 0
+	typed, empties, http := 0, 0, 0
 	for i := range s.vectors {
 		v := &s.vectors[i]
 		p := s.policies[v.artifact]
@@ -320,6 +324,9 @@ func TestTypedConformanceVectors(t *testing.T) {
 			continue
 		}
 		typed++
+		if r.Method != nil {
+			http++
+		}
 		if r.explicitEmpty() {
 			empties++
 		}
@@ -330,12 +337,17 @@ func TestTypedConformanceVectors(t *testing.T) {
 			t.Errorf("%s\n  request: %s\n  typed: %s\n  json:  %s", v.where, v.input, got, want)
 		}
 	}
-	t.Logf("typed: %d of %d vectors, %d with an explicit \"\" or port 0", typed, len(s.vectors), empties)
+	t.Logf("typed: %d of %d vectors, %d with an explicit \"\" or port 0, %d HTTP", typed, len(s.vectors), empties, http)
 	// The vectors have hundreds of typed-expressible requests, among them
 	// empty hosts, ips, tools, sources and port 0: a mapping that lost
 	// them must not pass.
 	if typed < len(s.vectors)/2 || empties < 10 {
 		t.Errorf("only %d typed vectors, %d with an explicit empty field", typed, empties)
+	}
+	// tests/conformance/http-requests.tests.jsonl alone has dozens of HTTP
+	// requests with both method and path, accepted and refused.
+	if http < 50 {
+		t.Errorf("only %d typed HTTP vectors (DecideHTTP)", http)
 	}
 }
 
@@ -422,6 +434,28 @@ func TestTypedAgreesWithJSON(t *testing.T) {
 			func() (Decision, error) { return p.DecideNetwork(nil, nil, nil) }},
 		{`{"surface":"network","host":"evil.com:443","port":443}`,
 			func() (Decision, error) { return p.DecideNetwork(String("evil.com:443"), nil, Port(443)) }},
+		{`{"surface":"network","host":"api.github.com","port":443,"method":"GET","path":"/repos/o/r/"}`,
+			func() (Decision, error) {
+				return p.DecideHTTP(String("api.github.com"), nil, Port(443), "GET", "/repos/o/r/")
+			}},
+		{`{"surface":"network","host":"api.github.com","port":443,"method":"get","path":"/repos"}`,
+			func() (Decision, error) {
+				return p.DecideHTTP(String("api.github.com"), nil, Port(443), "get", "/repos")
+			}},
+		{`{"surface":"network","host":"api.github.com","port":443,"method":"GET","path":"/a%2Fb"}`,
+			func() (Decision, error) {
+				return p.DecideHTTP(String("api.github.com"), nil, Port(443), "GET", "/a%2Fb")
+			}},
+		{`{"surface":"network","host":"api.github.com","port":443,"method":"GET","path":""}`,
+			func() (Decision, error) { return p.DecideHTTP(String("api.github.com"), nil, Port(443), "GET", "") }},
+		{`{"surface":"network","host":"api.github.com","port":443,"method":"","path":"/"}`,
+			func() (Decision, error) { return p.DecideHTTP(String("api.github.com"), nil, Port(443), "", "/") }},
+		{`{"surface":"network","host":"github.com","ip":"10.1.2.3","port":443,"method":"GET","path":"/"}`,
+			func() (Decision, error) {
+				return p.DecideHTTP(String("github.com"), String("10.1.2.3"), Port(443), "GET", "/")
+			}},
+		{`{"surface":"network","method":"GET","path":"/"}`,
+			func() (Decision, error) { return p.DecideHTTP(nil, nil, nil, "GET", "/") }},
 		{`{"surface":"filesystem","path":"/home/u/w/a.rs","access":"write","context":{"roots":{"home":"/home/u","workspace":"/home/u/w"}}}`,
 			func() (Decision, error) { return p.DecideFilesystem("/home/u/w/a.rs", Write, roots...) }},
 		{`{"surface":"filesystem","path":"/home/u/.ssh/id_rsa","access":"read","context":{"roots":{"home":"/home/u","workspace":"/home/u/w"}}}`,
@@ -504,6 +538,18 @@ func TestBadInput(t *testing.T) {
 		!strings.Contains(e.Message, "host` is not valid UTF-8") {
 		t.Errorf("invalid UTF-8 host: %v", err)
 	}
+	if _, err := p.DecideHTTP(String("github.com"), nil, Port(443), "GET", "/caf\xe9"); !errors.As(err, &e) ||
+		e.Code != ErrUTF8 || e.Message != "`path` is not valid UTF-8 (bad byte at offset 4)" {
+		t.Errorf("invalid UTF-8 path: %v", err)
+	}
+	if _, err := p.DecideHTTP(String("github.com"), nil, Port(443), "G\xc9T", "/"); !errors.As(err, &e) ||
+		e.Code != ErrUTF8 || !strings.Contains(e.Message, "method` is not valid UTF-8") {
+		t.Errorf("invalid UTF-8 method: %v", err)
+	}
+	d, err := p.DecideHTTP(String("api.github.com"), nil, Port(443), "GET", "/"+strings.Repeat("a", 1<<20))
+	if err != nil || d.Reason != ReasonInvalid || d.Message != "HTTP path is longer than 4096 bytes" {
+		t.Errorf("oversized path: %+v %v", d, err)
+	}
 	if _, err := p.DecideFilesystem("/x", Read, Root{"home", "/h\xff"}); !errors.As(err, &e) || e.Code != ErrUTF8 {
 		t.Errorf("invalid UTF-8 root: %v", err)
 	}
@@ -513,7 +559,7 @@ func TestBadInput(t *testing.T) {
 	if got, _ := p.DecideJSON(strings.Repeat(" ", 70000)); !strings.Contains(got, "larger than 64 KiB") {
 		t.Errorf("oversized JSON: %s", got)
 	}
-	d, err := p.DecideNetwork(String(strings.Repeat("a", 1<<20)), nil, Port(443))
+	d, err = p.DecideNetwork(String(strings.Repeat("a", 1<<20)), nil, Port(443))
 	if err != nil || d.Reason != ReasonInvalid || d.Message != "host is longer than 253 bytes" {
 		t.Errorf("oversized host: %+v %v", d, err)
 	}
@@ -547,6 +593,9 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := q.DecideNetwork(String("github.com"), nil, Port(443)); err != ErrClosed {
 		t.Errorf("closed policy: %v", err)
+	}
+	if _, err := q.DecideHTTP(String("github.com"), nil, Port(443), "GET", "/"); err != ErrClosed {
+		t.Errorf("closed policy, HTTP: %v", err)
 	}
 	if _, err := q.DecideJSON("{}"); err != ErrClosed {
 		t.Errorf("closed policy: %v", err)

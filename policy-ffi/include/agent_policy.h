@@ -6,9 +6,10 @@
  *            --output policy-ffi/include/agent_policy.h policy-ffi
  *
  * Load an artifact (apol_policy_load), decide requests (apol_decide_network,
- * _filesystem, _credential, _mcp, apol_decide, apol_decide_json), build
- * decision events (apol_event, apol_event_json), digest MCP tool definitions
- * (apol_tool_digest), free what you own (apol_policy_free, apol_string_free).
+ * apol_decide_http, _filesystem, _credential, _mcp, apol_decide,
+ * apol_decide_json), build decision events (apol_event, apol_event_json),
+ * digest MCP tool definitions (apol_tool_digest), free what you own
+ * (apol_policy_free, apol_string_free).
  *
  * Ownership, in one paragraph: every pointer argument is borrowed for the
  * duration of the call only (the library keeps no reference to it; artifact
@@ -457,7 +458,10 @@ typedef struct apol_decision {
 /**
  * A typed request of any surface, for `apol_decide` and `apol_event`.
  * Only the fields of `surface` are read; the others are ignored. Borrowed
- * for the duration of the call only.
+ * for the duration of the call only. Its layout is fixed (ABI stability),
+ * so it has no HTTP method and path: a network request through it asks
+ * about the connection; decide an HTTP request with `apol_decide_http` or
+ * `apol_decide_json`.
  */
 typedef struct apol_request {
   /**
@@ -625,6 +629,39 @@ apol_result apol_decide_network(const struct apol_policy *policy,
                                 const struct apol_context *ctx,
                                 struct apol_decision *out,
                                 struct apol_error *err);
+
+/**
+ * Decides an HTTP request that a proxy sees inside a network connection
+ * (after TLS termination): the connection's `host`, `ip` and `port`, as in
+ * `apol_decide_network`, plus the request's `method` (`method_len` bytes)
+ * and `path` (`path_len` bytes), both required (NULL is `APOL_ERR_NULL`).
+ *
+ * `method` is one of `GET HEAD POST PUT PATCH DELETE OPTIONS CONNECT
+ * TRACE` in upper case; `path` is the origin-form path of the request
+ * target, without query or fragment. Neither is rewritten: any other
+ * spelling (`get`, `/a?x`, `/a%2Fb`, `/a/../b`, ...) gives an invalid
+ * decision with the message of `spec/requests.md` ("method and path"),
+ * exactly as the JSON request with `"method"` and `"path"` does. The
+ * connection is checked first (host, ip, port), then the method, then the
+ * path. See `apol_decide_network` for strings and invalid requests.
+ *
+ * # Safety
+ *
+ * As `apol_decide_network`.
+ */
+apol_result apol_decide_http(const struct apol_policy *policy,
+                             const char *host,
+                             size_t host_len,
+                             const char *ip,
+                             size_t ip_len,
+                             int64_t port,
+                             const char *method,
+                             size_t method_len,
+                             const char *path,
+                             size_t path_len,
+                             const struct apol_context *ctx,
+                             struct apol_decision *out,
+                             struct apol_error *err);
 
 /**
  * Decides a file system access. `path` (`path_len` bytes, required) is

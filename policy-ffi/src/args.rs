@@ -164,7 +164,8 @@ pub(crate) unsafe fn request_arg<'a>(req: &apol_request) -> Result<Request<'a>, 
             host: unsafe { opt_slice(req.host, "request.host") }?,
             ip: unsafe { opt_slice(req.ip, "request.ip") }?,
             port: port_arg(req.port),
-            // The request struct has no method and path fields yet (issue 14).
+            // `apol_request` has no method and path (its layout is fixed):
+            // HTTP requests go through `apol_decide_http` or JSON.
             http: None,
         },
         s if s == APOL_SURFACE_FILESYSTEM as u32 => Request::Filesystem {

@@ -1,11 +1,12 @@
 //! Exported typed decisions: one function per surface
-//! (`apol_decide_network`, `_filesystem`, `_credential`, `_mcp`) and
+//! (`apol_decide_network`, `_filesystem`, `_credential`, `_mcp`), one for
+//! an HTTP request inside a network connection (`apol_decide_http`) and
 //! `apol_decide` for an `apol_request` of any surface, all through
 //! `decide_into`.
 
 use std::os::raw::c_char;
 
-use policy_eval::{Policy, Request};
+use policy_eval::{Http, Policy, Request};
 
 use crate::args::{access_arg, opt_str, policy_arg, port_arg, req_str, request_arg};
 use crate::boundary::{check_out, guard, put, Failure, Outcome};
@@ -73,8 +74,63 @@ pub unsafe extern "C" fn apol_decide_network(
                 host: opt_str(host, host_len, "host")?,
                 ip: opt_str(ip, ip_len, "ip")?,
                 port: port_arg(port),
-                // HTTP requests: `apol_decide_http` (issue 14, to come).
+                // HTTP requests: `apol_decide_http`.
                 http: None,
+            };
+            decide_into(p, &req, ctx, out)
+        }
+    };
+    // SAFETY: `err` is NULL or valid (contract).
+    unsafe { guard(err, run) }
+}
+
+/// Decides an HTTP request that a proxy sees inside a network connection
+/// (after TLS termination): the connection's `host`, `ip` and `port`, as in
+/// `apol_decide_network`, plus the request's `method` (`method_len` bytes)
+/// and `path` (`path_len` bytes), both required (NULL is `APOL_ERR_NULL`).
+///
+/// `method` is one of `GET HEAD POST PUT PATCH DELETE OPTIONS CONNECT
+/// TRACE` in upper case; `path` is the origin-form path of the request
+/// target, without query or fragment. Neither is rewritten: any other
+/// spelling (`get`, `/a?x`, `/a%2Fb`, `/a/../b`, ...) gives an invalid
+/// decision with the message of `spec/requests.md` ("method and path"),
+/// exactly as the JSON request with `"method"` and `"path"` does. The
+/// connection is checked first (host, ip, port), then the method, then the
+/// path. See `apol_decide_network` for strings and invalid requests.
+///
+/// # Safety
+///
+/// As `apol_decide_network`.
+// C ABI: every string is a pointer + length pair.
+#[allow(clippy::too_many_arguments)]
+#[no_mangle]
+pub unsafe extern "C" fn apol_decide_http(
+    policy: *const apol_policy,
+    host: *const c_char,
+    host_len: usize,
+    ip: *const c_char,
+    ip_len: usize,
+    port: i64,
+    method: *const c_char,
+    method_len: usize,
+    path: *const c_char,
+    path_len: usize,
+    ctx: *const apol_context,
+    out: *mut apol_decision,
+    err: *mut apol_error,
+) -> apol_result {
+    let run = || {
+        // SAFETY: the pointers follow this function's contract.
+        unsafe {
+            let p = policy_arg(policy)?;
+            let req = Request::Network {
+                host: opt_str(host, host_len, "host")?,
+                ip: opt_str(ip, ip_len, "ip")?,
+                port: port_arg(port),
+                http: Some(Http {
+                    method: req_str(method, method_len, "method")?,
+                    path: req_str(path, path_len, "path")?,
+                }),
             };
             decide_into(p, &req, ctx, out)
         }

@@ -55,7 +55,8 @@ mod types;
 // Exported: apol_policy_load, _free, _get_info, _rule.
 mod policy;
 
-// Exported: apol_decide_network, _filesystem, _credential, _mcp, apol_decide.
+// Exported: apol_decide_network, apol_decide_http, _filesystem, _credential,
+// _mcp, apol_decide.
 mod decide;
 
 // Exported: apol_decide_json, apol_decide_json_alloc.

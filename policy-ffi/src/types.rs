@@ -140,7 +140,10 @@ pub struct apol_context {
 
 /// A typed request of any surface, for `apol_decide` and `apol_event`.
 /// Only the fields of `surface` are read; the others are ignored. Borrowed
-/// for the duration of the call only.
+/// for the duration of the call only. Its layout is fixed (ABI stability),
+/// so it has no HTTP method and path: a network request through it asks
+/// about the connection; decide an HTTP request with `apol_decide_http` or
+/// `apol_decide_json`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct apol_request {

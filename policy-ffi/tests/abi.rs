@@ -145,6 +145,285 @@ fn invalid_requests_are_decisions_not_errors() {
     unsafe { apol_policy_free(p) };
 }
 
+fn load_bytes(bytes: &[u8]) -> *mut apol_policy {
+    let mut p = ptr::null_mut();
+    let mut e = err();
+    // SAFETY: valid pointers.
+    let r = unsafe { apol_policy_load(bytes.as_ptr(), bytes.len(), &mut p, &mut e) };
+    assert_eq!(r, APOL_OK, "{}", msg(&e));
+    p
+}
+
+/// `apol_decide_http` for `host`, port 443; `None` passes NULL (length 0).
+fn http(
+    p: *const apol_policy,
+    host: &str,
+    method: Option<&[u8]>,
+    path: Option<&[u8]>,
+) -> (apol_result, apol_decision, String) {
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    let mut e = err();
+    let raw = |s: Option<&[u8]>| s.map_or((ptr::null(), 0), |s| (s.as_ptr().cast(), s.len()));
+    let ((mp, ml), (pp, pl)) = (raw(method), raw(path));
+    // SAFETY: valid pointers.
+    let r = unsafe {
+        apol_decide_http(
+            p,
+            host.as_ptr().cast(),
+            host.len(),
+            ptr::null(),
+            0,
+            443,
+            mp,
+            ml,
+            pp,
+            pl,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        )
+    };
+    assert_eq!(e.code, r);
+    // SAFETY: zeroed is a valid apol_decision (enums 0, pointers NULL).
+    (r, unsafe { d.assume_init() }, msg(&e))
+}
+
+#[test]
+fn http_requests_reach_the_http_rules() {
+    let p = load_bytes(&common::http_artifact());
+    let rule = |d: &apol_decision| (d.effect, d.reason, d.rule, text(d.rule_id, d.rule_id_len));
+    let (r, d, _) = http(p, "api.github.com", Some(b"GET"), Some(b"/repos/o/r/"));
+    assert_eq!(r, APOL_OK);
+    assert_eq!(
+        rule(&d),
+        (
+            APOL_EFFECT_ALLOW,
+            APOL_REASON_RULE,
+            common::READ,
+            "read".into()
+        )
+    );
+    // A method the block's rules do not allow: the block's own deny.
+    let (_, d, _) = http(p, "api.github.com", Some(b"DELETE"), Some(b"/repos/o/r"));
+    assert_eq!(
+        rule(&d),
+        (
+            APOL_EFFECT_DENY,
+            APOL_REASON_RULE,
+            common::GH_HTTP,
+            "gh-http".into()
+        )
+    );
+    // A host without HTTP rules: the connection's decision.
+    let (_, d, _) = http(p, "github.com", Some(b"DELETE"), Some(b"/x"));
+    assert_eq!(
+        rule(&d),
+        (APOL_EFFECT_ALLOW, APOL_REASON_RULE, common::GH, "gh".into())
+    );
+    // The connection is the floor: a denied host stays denied.
+    let (_, d, _) = http(p, "evil.com", Some(b"GET"), Some(b"/repos/x"));
+    assert_eq!(
+        rule(&d),
+        (
+            APOL_EFFECT_DENY,
+            APOL_REASON_RULE,
+            common::EVIL,
+            "evil".into()
+        )
+    );
+    // SAFETY: live handle.
+    unsafe { apol_policy_free(p) };
+}
+
+/// Every spelling gives the decision of the JSON request with the same
+/// method and path (the runtime's own parse), refused ones included.
+#[test]
+fn http_decisions_equal_the_json_ones() {
+    let bytes = common::http_artifact();
+    let rust = policy_eval::Policy::from_bytes(&bytes).unwrap();
+    let p = load_bytes(&bytes);
+    let long = format!("/{}", "a".repeat(4096));
+    let cases: &[(&str, &str, &str)] = &[
+        ("GET", "/repos/o/r", ""),
+        ("HEAD", "/repos", ""),
+        ("GET", "/", ""),
+        ("GET", "/repos/caf%C3%A9", ""),
+        ("GET", "/repos/100%25", ""),
+        ("POST", "/repos/o/r", ""),
+        ("get", "/repos/o/r", "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case"),
+        ("Get", "/repos/o/r", "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case"),
+        ("PROPFIND", "/repos/o/r", "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case"),
+        ("", "/repos/o/r", "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE, in upper case"),
+        ("GET", "", "HTTP path must start with `/`: pass the path of the request target, without scheme and host"),
+        ("GET", "repos/o", "HTTP path must start with `/`: pass the path of the request target, without scheme and host"),
+        ("GET", "/repos/o?x=1", "HTTP path contains `?` or `#`: pass the path without query or fragment"),
+        ("GET", "/repos/a b", "HTTP path contains a space, control, non-ASCII or other byte that must be percent-encoded"),
+        ("GET", "/repos/café", "HTTP path contains a space, control, non-ASCII or other byte that must be percent-encoded"),
+        ("GET", "/repos/a\0", "HTTP path contains a space, control, non-ASCII or other byte that must be percent-encoded"),
+        ("GET", "/repos/o%2Fr", "HTTP path has percent-encoding that is malformed, in lower case, or hides a letter, digit, `-`, `.`, `_`, `~`, `/`, `\\` or control byte: decode those, write the rest as upper-case %XX"),
+        ("GET", "/repos/o%2fr", "HTTP path has percent-encoding that is malformed, in lower case, or hides a letter, digit, `-`, `.`, `_`, `~`, `/`, `\\` or control byte: decode those, write the rest as upper-case %XX"),
+        ("GET", "/repos//o", "HTTP path has an empty segment (`//`; a rule's path also may not end in `/`)"),
+        ("GET", "/repos/../admin", "HTTP path has a `.` or `..` segment: pass the resolved path"),
+        ("GET", &long, "HTTP path is longer than 4096 bytes"),
+    ];
+    for &(method, path, message) in cases {
+        let (r, d, _) = http(
+            p,
+            "api.github.com",
+            Some(method.as_bytes()),
+            Some(path.as_bytes()),
+        );
+        assert_eq!(r, APOL_OK, "{method} {path}");
+        let json = serde_json::json!({
+            "surface": "network", "host": "api.github.com", "port": 443,
+            "method": method, "path": path,
+        });
+        let want = rust.decide_json_detailed(&json.to_string()).decision;
+        assert_eq!(d.effect as u32, want.effect as u32, "{method} {path}");
+        assert_eq!(d.has_rule, want.rule.is_some(), "{method} {path}");
+        if let Some(rule) = want.rule {
+            assert_eq!(d.rule, rule, "{method} {path}");
+        }
+        let got_message = text(d.message, d.message_len);
+        assert_eq!(got_message, message, "{method} {path}");
+        match want.reason {
+            policy_eval::Reason::Invalid(why) => {
+                assert_eq!(d.reason, APOL_REASON_INVALID);
+                assert_eq!(got_message, why.message());
+            }
+            _ => assert_ne!(d.reason, APOL_REASON_INVALID, "{method} {path}"),
+        }
+    }
+    // The connection is checked before the method and path.
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    // SAFETY: valid pointers.
+    let r = unsafe {
+        apol_decide_http(
+            p,
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+            0,
+            b"get".as_ptr().cast(),
+            3,
+            b"x".as_ptr().cast(),
+            1,
+            ptr::null(),
+            d.as_mut_ptr(),
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(r, APOL_OK);
+    // SAFETY: written on APOL_OK.
+    let d = unsafe { d.assume_init() };
+    assert_eq!(
+        text(d.message, d.message_len),
+        "network request needs a host, an ip, or both"
+    );
+    // SAFETY: live handle.
+    unsafe { apol_policy_free(p) };
+}
+
+#[test]
+fn http_arguments_are_checked_at_the_boundary() {
+    let p = load_bytes(&common::http_artifact());
+    let untouched = |d: &apol_decision| d.effect as u32 == 0 && d.rule_id.is_null();
+    for (method, path, code, message) in [
+        (None, Some(&b"/x"[..]), APOL_ERR_NULL, "`method` is NULL"),
+        (Some(&b"GET"[..]), None, APOL_ERR_NULL, "`path` is NULL"),
+        (
+            Some(&b"G\xc9T"[..]),
+            Some(&b"/x"[..]),
+            APOL_ERR_UTF8,
+            "`method` is not valid UTF-8 (bad byte at offset 1)",
+        ),
+        (
+            Some(&b"GET"[..]),
+            Some(&b"/caf\xe9"[..]),
+            APOL_ERR_UTF8,
+            "`path` is not valid UTF-8 (bad byte at offset 4)",
+        ),
+    ] {
+        let (r, d, m) = http(p, "api.github.com", method, path);
+        assert_eq!((r, m.as_str()), (code, message));
+        assert!(untouched(&d), "out written on failure");
+    }
+    let mut e = err();
+    let mut d = std::mem::MaybeUninit::<apol_decision>::zeroed();
+    // SAFETY: the pointers are valid or NULL as each case needs.
+    unsafe {
+        let r = apol_decide_http(
+            p,
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+            443,
+            ptr::null(),
+            3,
+            b"/x".as_ptr().cast(),
+            2,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(
+            (r, msg(&e).as_str()),
+            (APOL_ERR_NULL, "`method` is NULL but its length is 3")
+        );
+        let r = apol_decide_http(
+            p,
+            b"a.com".as_ptr().cast(),
+            5,
+            ptr::null(),
+            0,
+            443,
+            b"GET".as_ptr().cast(),
+            3,
+            b"/x".as_ptr().cast(),
+            usize::MAX,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!(r, APOL_ERR_ARGUMENT);
+        let r = apol_decide_http(
+            ptr::null(),
+            b"a.com".as_ptr().cast(),
+            5,
+            ptr::null(),
+            0,
+            443,
+            b"GET".as_ptr().cast(),
+            3,
+            b"/x".as_ptr().cast(),
+            2,
+            ptr::null(),
+            d.as_mut_ptr(),
+            &mut e,
+        );
+        assert_eq!((r, msg(&e).as_str()), (APOL_ERR_NULL, "`policy` is NULL"));
+        let r = apol_decide_http(
+            p,
+            b"a.com".as_ptr().cast(),
+            5,
+            ptr::null(),
+            0,
+            443,
+            b"GET".as_ptr().cast(),
+            3,
+            b"/x".as_ptr().cast(),
+            2,
+            ptr::null(),
+            ptr::null_mut(),
+            &mut e,
+        );
+        assert_eq!((r, msg(&e).as_str()), (APOL_ERR_NULL, "`out` is NULL"));
+        assert_eq!(apol_policy_free(p), APOL_OK);
+    }
+}
+
 #[test]
 fn bad_arguments_are_error_codes_with_messages() {
     let p = load();

@@ -18,8 +18,24 @@ use crate::request::{self, JsInput, Kind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_COMMON: &'static str = r#"
-/** A request object as in spec/requests.md, or its JSON text. */
-export type RequestInput = string | Record<string, unknown>;
+/** The HTTP methods a network request may carry, upper case only. */
+export type HttpMethod =
+  "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "CONNECT" | "TRACE";
+
+/** A network request (spec/requests.md). `method` and `path` together make
+ * it an HTTP request a proxy sees inside the connection; one alone, or a
+ * spelling spec/requests.md refuses (`"get"`, `"/a?x"`, `"/a%2Fb"`), is an
+ * invalid request, as in JSON. `null` counts as absent. */
+export interface NetworkRequest {
+  surface: "network";
+  host?: string | null; ip?: string | null; port?: number | null;
+  method?: HttpMethod | null; path?: string | null;
+  context?: Record<string, unknown> | null;
+}
+
+/** A request object as in spec/requests.md, or its JSON text. Any object is
+ * accepted: one that is not a valid request is decided as invalid. */
+export type RequestInput = string | NetworkRequest | Record<string, unknown>;
 
 /** A range of the policy source. Lines and columns are 1-based (columns count
  * characters, as `polc` prints them); `start`/`end` are UTF-16 offsets

@@ -13,7 +13,7 @@
  *    counts are reported per directory. Requests travel in hex, so NUL bytes,
  *    tabs, newlines and 64 KiB requests reach the library unchanged; a line
  *    whose other fields do not have the expected shape is an error.
- * 2. typed: apol_decide_network / _filesystem / _credential / _mcp /
+ * 2. typed: apol_decide_network / _http / _filesystem / _credential / _mcp /
  *    apol_decide / events against EXAMPLE.apol (examples/coding-agent.policy).
  * 3. bad input: NULL pointers, truncated artifacts, invalid UTF-8, oversized
  *    strings, double free, a handle of the wrong type: error codes and
@@ -359,6 +359,38 @@ static void test_typed(apol_policy *p) {
   rc = apol_decide_network(p, glued, 10, NONE, 443, NULL, &d, &err);
   expect_decision("network length", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
 
+  /* HTTP requests: the connection decides (the example has no http blocks);
+     a refused spelling is an invalid decision, not an error. */
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, S("GET"), S("/repos/o/r/"), NULL, &d,
+                        &err);
+  expect_decision("http GET", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
+  rc = apol_decide_http(p, S("github.com"), S("10.0.0.1"), 443, S("GET"), S("/"), NULL, &d, &err);
+  expect_decision("http rebinding", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_RULE, "no-local");
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, S("get"), S("/repos"), NULL, &d, &err);
+  expect_decision("http lower-case method", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID,
+                  NULL);
+  CHECK(str_is(d.message, d.message_len,
+               "method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, "
+               "TRACE, in upper case"),
+        "http method message: %.*s", (int)d.message_len, d.message ? d.message : "");
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, S("GET"), S("/repos/o%2Fr"), NULL, &d,
+                        &err);
+  expect_decision("http %2F", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+  CHECK(d.message != NULL && strncmp(d.message, "HTTP path has percent-encoding", 30) == 0,
+        "http %%2F message: %.*s", (int)d.message_len, d.message ? d.message : "");
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, S("GET"), S("/a/../b"), NULL, &d, &err);
+  expect_decision("http dot segment", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+  CHECK(str_is(d.message, d.message_len,
+               "HTTP path has a `.` or `..` segment: pass the resolved path"),
+        "http dot message");
+  /* A NUL byte inside the path is a byte like any other: invalid, not cut. */
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, S("GET"), "/a\0b", 4, NULL, &d, &err);
+  expect_decision("http NUL", rc, &err, &d, APOL_EFFECT_DENY, APOL_REASON_INVALID, NULL);
+  /* Not NUL-terminated: the lengths are what count. */
+  rc = apol_decide_http(p, S("api.github.com"), NONE, 443, "GETX", 3, "/repos?x", 6, NULL, &d,
+                        &err);
+  expect_decision("http lengths", rc, &err, &d, APOL_EFFECT_ALLOW, APOL_REASON_RULE, "github");
+
   apol_root roots[] = {{{S("home")}, {S("/home/u")}}, {{S("workspace")}, {S("/home/u/w")}}};
   apol_context ctx = {roots, 2, {S("alice")}, {S("s-1")}, {NONE}};
   rc = apol_decide_filesystem(p, S("/home/u/w/src/main.rs"), APOL_ACCESS_WRITE, &ctx, &d, &err);
@@ -478,6 +510,20 @@ static void test_bad_input(apol_policy *p, const char *artifact_path) {
   CHECK(rc == APOL_OK, "NULL err is allowed");
   rc = apol_decide_filesystem(p, NULL, 0, APOL_ACCESS_READ, NULL, &d, &err);
   CHECK(rc == APOL_ERR_NULL, "NULL path");
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, NULL, 0, S("/"), NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL && strcmp(err.message, "`method` is NULL") == 0, "NULL method: %s",
+        err.message);
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, S("GET"), NULL, 0, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL && strcmp(err.message, "`path` is NULL") == 0, "NULL http path: %s",
+        err.message);
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, NULL, 3, S("/"), NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL, "NULL method with length");
+  rc = apol_decide_http(NULL, S("a.com"), NONE, 443, S("GET"), S("/"), NULL, &d, &err);
+  CHECK(rc == APOL_ERR_NULL && strstr(err.message, "policy") != NULL, "NULL policy (http)");
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, S("GET"), S("/"), NULL, NULL, &err);
+  CHECK(rc == APOL_ERR_NULL && strstr(err.message, "out") != NULL, "NULL out (http)");
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, S("GET"), "/", SIZE_MAX, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_ARGUMENT, "http path length over PTRDIFF_MAX: %s", err.message);
   rc = apol_decide_credential(p, NULL, 0, NONE, NONE, NULL, &d, &err);
   CHECK(rc == APOL_ERR_NULL, "NULL name");
   rc = apol_decide_mcp(p, NULL, 0, NONE, NONE, NULL, &d, &err);
@@ -512,6 +558,14 @@ static void test_bad_input(apol_policy *p, const char *artifact_path) {
   CHECK(rc == APOL_ERR_UTF8 && raw[0] == 0xab && raw[sizeof d - 1] == 0xab,
         "invalid UTF-8 host: %s", err.message);
   CHECK(strstr(err.message, "UTF-8") != NULL && err.code == APOL_ERR_UTF8, "UTF-8 message");
+  memset(&d, 0xab, sizeof d);
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, S("GET"), "/caf\xe9", 5, NULL, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8 && strstr(err.message, "`path` is not valid UTF-8") != NULL &&
+            raw[0] == 0xab,
+        "invalid UTF-8 http path: %s", err.message);
+  rc = apol_decide_http(p, S("a.com"), NONE, 443, "G\xc9T", 3, S("/"), NULL, &d, &err);
+  CHECK(rc == APOL_ERR_UTF8 && strstr(err.message, "`method` is not valid UTF-8") != NULL,
+        "invalid UTF-8 method: %s", err.message);
   rc = apol_decide_mcp(p, S("github"), "get_\xc3", 5, NONE, NULL, &d, &err);
   CHECK(rc == APOL_ERR_UTF8 && strstr(err.message, "tool") != NULL, "invalid UTF-8 tool");
   apol_root bad_root[] = {{{S("home")}, {"/h\xe9", 3}}};
@@ -667,6 +721,8 @@ static void test_wrong_handle_type(apol_policy *p) {
 
   EXPECT_HANDLE("apol_decide_network",
                 apol_decide_network(s_as_policy, S("api.github.com"), NONE, 443, NULL, &d, &err));
+  EXPECT_HANDLE("apol_decide_http", apol_decide_http(s_as_policy, S("api.github.com"), NONE, 443,
+                                                     S("GET"), S("/"), NULL, &d, &err));
   EXPECT_HANDLE("apol_decide_filesystem",
                 apol_decide_filesystem(s_as_policy, S("/x"), APOL_ACCESS_READ, NULL, &d, &err));
   EXPECT_HANDLE("apol_decide_credential",

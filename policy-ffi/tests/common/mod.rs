@@ -61,3 +61,49 @@ pub fn artifact() -> Vec<u8> {
     art.network.v6 = vec![(0, 0)];
     art.to_bytes()
 }
+
+// The HTTP items serve tests/abi.rs; the bench shares this module without
+// them.
+/// Index of the `gh-http` rule of [`http_artifact`] (the block's deny).
+#[allow(dead_code)]
+pub const GH_HTTP: u32 = 3;
+/// Index of the `read` rule of [`http_artifact`].
+#[allow(dead_code)]
+pub const READ: u32 = 4;
+
+/// [`artifact`] plus one HTTP block, so a decision shows whether the
+/// method and path reached the runtime:
+///
+/// ```text
+///   http api.github.com { read: allow GET|HEAD /repos/** }
+/// ```
+///
+/// The block's own rule `gh-http` denies every other method and path.
+#[allow(dead_code)]
+pub fn http_artifact() -> Vec<u8> {
+    use policy_eval::artifact::{DomainPattern, FsRoot, HttpBlock, Method, Methods};
+    let mut art = Artifact::from_bytes(&artifact()).expect("the base artifact loads");
+    art.rules
+        .push(rule("gh-http", Effect::Deny, Condition::None, 5));
+    let get_head = Methods::default().with(Method::Get).with(Method::Head);
+    art.rules
+        .push(rule("read", Effect::Allow, Condition::Methods(get_head), 6));
+    art.candidates.push(vec![READ]);
+    let read_list = (art.candidates.len() - 1) as u32;
+    art.http.blocks.push(HttpBlock {
+        rule: GH_HTTP,
+        hosts: vec![DomainPattern {
+            prefix: vec![],
+            any_depth: false,
+            anchor: "api.github.com".into(),
+        }],
+        paths: FsRoot {
+            name: String::new(),
+            exact: vec![],
+            prefix: vec![("repos".into(), read_list)],
+            extension: vec![],
+            globs: vec![],
+        },
+    });
+    art.to_bytes()
+}
