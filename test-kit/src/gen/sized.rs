@@ -108,6 +108,10 @@ pub enum Kind {
     /// Shape: `n` path globs of about 1 KB each, many `*` and `**`
     /// segments, different literals; requests are 4 KB paths.
     LongGlobs,
+    /// Shape (issue 14): `n` HTTP rules in one `http` block, literal,
+    /// `dir/**`, `dir/**/*.json` and general glob paths under several
+    /// method sets.
+    HttpRules,
 }
 
 impl Kind {
@@ -116,13 +120,14 @@ impl Kind {
     /// The worst cases of the `hazard/*` benchmarks.
     pub const HAZARDS: [Kind; 3] = [Kind::AnchorGlobs, Kind::ToolGlobs, Kind::PathGlobs];
     /// The hard shapes of the `shape/*` benchmarks (issue 13).
-    pub const SHAPES: [Kind; 6] = [
+    pub const SHAPES: [Kind; 7] = [
         Kind::LabelGlobs,
         Kind::OneLabelGlobs,
         Kind::InfixPathGlobs,
         Kind::NameGlobs,
         Kind::InfixToolGlobs,
         Kind::LongGlobs,
+        Kind::HttpRules,
     ];
 
     /// The ordinary kind of the same surface, whose 10-rule policy a shape
@@ -153,6 +158,7 @@ impl Kind {
             Kind::NameGlobs => "name-globs",
             Kind::InfixToolGlobs => "tool-globs",
             Kind::LongGlobs => "long-glob",
+            Kind::HttpRules => "http-rules",
         }
     }
 
@@ -173,6 +179,7 @@ impl Kind {
             Kind::NameGlobs => 12,
             Kind::InfixToolGlobs => 13,
             Kind::LongGlobs => 14,
+            Kind::HttpRules => 15,
         }
     }
 }
@@ -655,6 +662,55 @@ fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
     Block { body, requests }
 }
 
+/// Method sets of [`Kind::HttpRules`].
+const HTTP_METHODS: &[&str] = &["GET", "GET|HEAD", "POST", "*", "DELETE", "PUT|PATCH"];
+
+/// `n` HTTP rules in one block for `api.example.com` (allowed on 443): rule
+/// `i` has the path `/v1/e{i}` (literal), `/v1/p{i}/**`,
+/// `/v1/x{i}/**/*.json` or the general glob `/v1/g{i % 64}/*/r{i}` (64
+/// literal directories, so no directory's automaton grows with `n`), under
+/// a method set of [`HTTP_METHODS`]. Requests: a literal hit, a prefix
+/// hit, a glob hit on the last rules, and a miss (the block's deny).
+fn gen_http_rules(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::from("  allow api.example.com port 443\n  http api.example.com {\n");
+    let mut sets = Vec::with_capacity(n);
+    for i in 0..n {
+        let path = match i % 4 {
+            0 => format!("/v1/e{i}"),
+            1 => format!("/v1/p{i}/**"),
+            2 => format!("/v1/x{i}/**/*.json"),
+            _ => format!("/v1/g{}/*/r{i}", i % 64),
+        };
+        let methods = HTTP_METHODS[rng.below(HTTP_METHODS.len())];
+        sets.push(methods);
+        let _ = writeln!(body, "    {} {methods} {path}", rng.effect());
+    }
+    body.push_str("  }\n");
+    let last = |shape: usize| (0..n).rev().find(|i| i % 4 == shape).unwrap_or(0);
+    // A method the rule covers: the first of its set (`*`: GET).
+    let method = |i: usize| match sets
+        .get(i)
+        .map_or("GET", |m| m.split('|').next().unwrap_or("GET"))
+    {
+        "*" => "GET".to_string(),
+        m => m.to_string(),
+    };
+    let http = |method: String, path: String| Req::Network {
+        host: Some("api.example.com".into()),
+        ip: None,
+        port: Some(443),
+        http: Some((method, path)),
+    };
+    let (e, p, g) = (last(0), last(1), last(3));
+    let requests = vec![
+        http(method(e), format!("/v1/e{e}")),
+        http(method(p), format!("/v1/p{p}/a/b")),
+        http(method(g), format!("/v1/g{}/item/r{g}", g % 64)),
+        http("GET".into(), "/v2/none".into()),
+    ];
+    Block { body, requests }
+}
+
 /// Letters of the long globs' and long paths' segments.
 const LONG_LETTERS: &[u8] = b"abcdefgh";
 
@@ -771,15 +827,19 @@ pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
         Kind::NameGlobs => gen_name_globs(n, rng),
         Kind::InfixToolGlobs => gen_infix_tool_globs(n, rng),
         Kind::LongGlobs => gen_long_globs(n, rng),
+        Kind::HttpRules => gen_http_rules(n, rng),
     }
 }
 
 /// The block a kind's rules go in.
 pub fn block(kind: Kind) -> &'static str {
     match kind {
-        Kind::Domain | Kind::Cidr | Kind::AnchorGlobs | Kind::LabelGlobs | Kind::OneLabelGlobs => {
-            "network"
-        }
+        Kind::Domain
+        | Kind::Cidr
+        | Kind::AnchorGlobs
+        | Kind::LabelGlobs
+        | Kind::OneLabelGlobs
+        | Kind::HttpRules => "network",
         Kind::Path | Kind::PathGlobs | Kind::InfixPathGlobs | Kind::LongGlobs => "filesystem",
         Kind::Secret | Kind::NameGlobs => "credentials",
         Kind::Mcp | Kind::ToolGlobs | Kind::InfixToolGlobs => "mcp",
