@@ -335,10 +335,7 @@ func (p *Policy) DecideNetwork(host, ip *string, port *uint32) (Decision, error)
 	if p.h == nil {
 		return Decision{}, ErrClosed
 	}
-	cport := C.int64_t(C.APOL_PORT_NONE)
-	if port != nil {
-		cport = C.int64_t(*port)
-	}
+	cport := portArg(port)
 	// Fast path: strings passed in place, the decision returned by value.
 	hp, hl := optCstr(host)
 	ipp, ipl := optCstr(ip)
@@ -446,10 +443,7 @@ func (p *Policy) DecideHTTP(host, ip *string, port *uint32, method, path string)
 	if p.h == nil {
 		return Decision{}, ErrClosed
 	}
-	cport := C.int64_t(C.APOL_PORT_NONE)
-	if port != nil {
-		cport = C.int64_t(*port)
-	}
+	cport := portArg(port)
 	hp, hl := optCstr(host)
 	ipp, ipl := optCstr(ip)
 	mp, ml := cstr(method)
@@ -574,4 +568,12 @@ func LibraryVersion() string { return C.GoString(C.apol_version()) }
 // loads.
 func ArtifactFormats() (min, max uint32) {
 	return uint32(C.apol_artifact_format_min()), uint32(C.apol_artifact_format_max())
+}
+
+// portArg is the C port argument: APOL_PORT_NONE for nil.
+func portArg(port *uint32) C.int64_t {
+	if port == nil {
+		return C.int64_t(C.APOL_PORT_NONE)
+	}
+	return C.int64_t(*port)
 }
