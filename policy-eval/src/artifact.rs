@@ -148,6 +148,9 @@ pub struct Rule {
     pub column: u32,
     /// Extra conditions checked after a pattern matched.
     pub cond: Condition,
+    /// What an `ask` rule tells the human asked to approve (its `reason`
+    /// clause); "" when it has none, always "" for other effects.
+    pub ask_reason: String,
 }
 
 /// Conditions a rule checks after one of its patterns matched.

@@ -169,8 +169,9 @@ impl Vector {
 
     /// Decides the request with `policy` and compares with `expect`.
     pub fn run(&self, policy: &Policy) -> Outcome {
-        let decision = policy.decide_json_detailed(&self.request).decision;
-        let json = policy.decision_json(&decision);
+        let out = policy.decide_json_detailed(&self.request);
+        let json = policy.outcome_json(&out);
+        let decision = out.decision;
         let actual: Value = serde_json::from_str(&json).unwrap_or_default();
         let wrong = wrong_keys(&self.expect, &actual);
         Outcome {

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::approval::Approval;
 use crate::decision::{Context, Decision, Reason, Request};
 use crate::json::LifetimeJson;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
@@ -64,6 +65,9 @@ pub struct Event {
     /// For credential grants: `"session"` or seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<LifetimeJson>,
+    /// For `ask` decisions: the rule's reason and the request digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
     /// User from the context.
     pub user: Option<String>,
     /// Session from the context.
@@ -94,6 +98,7 @@ impl Event {
         let mut e = Event::base(policy, decision, time);
         e.surface = Some(req.surface().as_str());
         e.request = request_fields(req);
+        e.approval = policy.approval(req, decision);
         e.user = ctx.user.map(str::to_owned);
         e.session = ctx.session.map(str::to_owned);
         e.agent = ctx.agent.map(str::to_owned);
@@ -137,6 +142,7 @@ impl Event {
                 _ => None,
             },
             lifetime: d.lifetime.map(LifetimeJson::from),
+            approval: None,
             user: None,
             session: None,
             agent: None,
@@ -174,7 +180,7 @@ fn name_field(raw: &str) -> String {
 }
 
 /// The request's fields, normalized where they are valid.
-fn request_fields(req: &Request<'_>) -> Map<String, Value> {
+pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
     let mut m = Map::new();
     match *req {
         Request::Network {

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::approval::Approval;
 use crate::artifact::{Access, Lifetime};
 use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
@@ -422,6 +423,8 @@ struct DecisionJson<'a> {
     message: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lifetime: Option<LifetimeJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval: Option<Approval>,
 }
 
 /// Returned only if serialization itself fails (it cannot for these types).
@@ -433,8 +436,21 @@ impl Policy {
     /// (no trailing newline). Never fails: malformed input gives an invalid
     /// (deny) decision.
     pub fn decide_json(&self, input: &str) -> String {
-        let out = self.decide_json_detailed(input);
-        self.decision_json(&out.decision)
+        self.outcome_json(&self.decide_json_detailed(input))
+    }
+
+    /// The decision JSON of a JSON request's outcome: as
+    /// [`Policy::decision_json`], plus for an `ask` decision its
+    /// `approval` (the rule's reason and the request digest,
+    /// [`crate::approval`]). What every JSON entry point returns.
+    pub fn outcome_json(&self, out: &JsonOutcome) -> String {
+        let approval = match &out.request {
+            Some(req) if out.decision.effect == crate::Effect::Ask => {
+                req.with(|r, _| self.approval(r, &out.decision))
+            }
+            _ => None,
+        };
+        self.render_decision(&out.decision, approval)
     }
 
     /// Like [`Policy::decide_json`], but returns the parsed request and the
@@ -474,8 +490,14 @@ impl Policy {
         }
     }
 
-    /// Renders a decision as the JSON object of `spec/decision.schema.json`.
+    /// Renders a decision as the JSON object of `spec/decision.schema.json`,
+    /// without the `approval` of an `ask` (it needs the request:
+    /// [`Policy::outcome_json`]).
     pub fn decision_json(&self, d: &Decision) -> String {
+        self.render_decision(d, None)
+    }
+
+    fn render_decision(&self, d: &Decision, approval: Option<Approval>) -> String {
         let message = match d.reason {
             crate::Reason::Invalid(why) => Some(why.message()),
             _ => None,
@@ -486,6 +508,7 @@ impl Policy {
             reason: d.reason.as_str(),
             message,
             lifetime: d.lifetime.map(LifetimeJson::from),
+            approval,
         };
         serde_json::to_string(&v).unwrap_or_else(|_| FALLBACK.to_string())
     }

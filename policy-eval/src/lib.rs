@@ -57,6 +57,7 @@
 #![forbid(unsafe_code)]
 
 pub mod addr;
+pub mod approval;
 pub mod artifact;
 // Compiled for the crate's own tests too, so they run the shared vectors.
 #[cfg(any(test, feature = "cases"))]

@@ -58,6 +58,11 @@ pub const MAX_NAME_LEN: usize = 256;
 /// requests ([`crate::Invalid::Source`]) and policies (E0403).
 pub const MAX_SOURCE_LEN: usize = 2048;
 
+/// Longest `reason` of an `ask` rule in bytes (shown to the human who
+/// approves; printable, no control characters) → E0016; loading an
+/// artifact refuses longer ones.
+pub const MAX_ASK_REASON_LEN: usize = 512;
+
 /// Largest JSON request accepted by the JSON entry point
 /// ([`crate::Policy::decide_json`]): 64 KiB, checked before parsing →
 /// [`crate::Invalid::JsonTooLarge`].

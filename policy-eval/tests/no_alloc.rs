@@ -43,6 +43,7 @@ fn rule(id: &str, surface: Surface, effect: Effect, cond: Condition) -> Rule {
         line: 1,
         column: 1,
         cond,
+        ask_reason: String::new(),
     }
 }
 

@@ -54,7 +54,7 @@ pub unsafe extern "C" fn apol_decide_json(
         }
         // SAFETY: `request` is NULL or valid (contract).
         let outcome = unsafe { decide_json_bytes(p, request, request_len) }?;
-        let json = p.decision_json(&outcome.decision);
+        let json = p.outcome_json(&outcome);
         let needed = json.len() + 1;
         if needed > out_cap {
             // SAFETY: `out_len` is non-NULL and valid (contract).
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn apol_decide_json_alloc(
         check_out(out, "out")?;
         // SAFETY: `request` is NULL or valid (contract).
         let outcome = unsafe { decide_json_bytes(p, request, request_len) }?;
-        let s = new_string(p.decision_json(&outcome.decision));
+        let s = new_string(p.outcome_json(&outcome));
         // SAFETY: `out` is non-NULL and valid (contract).
         unsafe { put(out, s) };
         Ok(())

@@ -116,6 +116,8 @@ pub struct RuleAst {
     pub lifetime: Option<Spanned<String>>,
     /// The method set as written, `GET|HEAD` or `*` (HTTP rules).
     pub methods: Option<Spanned<String>>,
+    /// `reason "..."`: the text an `ask` shows the human, unescaped.
+    pub ask_reason: Option<Spanned<String>>,
 }
 
 /// `server NAME [source SRC] { ... }` inside `mcp`.

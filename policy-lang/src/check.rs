@@ -536,7 +536,7 @@ impl<'s> Walker<'s> {
             );
             return self.count_limit(rule.span, message);
         }
-        self.push_rule(
+        let index = self.push_rule(
             rule.label.as_ref(),
             surface,
             effect,
@@ -544,6 +544,54 @@ impl<'s> Walker<'s> {
             kind,
             derived,
         );
+        if let Some(reason) = &rule.ask_reason {
+            let checked = self.ask_reason(effect, reason);
+            if let Some(r) = self.rules.get_mut(index) {
+                r.ask_reason = checked;
+            }
+        }
+    }
+
+    /// E0016: a `reason` belongs to an `ask` rule and is 1 to
+    /// `MAX_ASK_REASON_LEN` bytes of text without control characters.
+    fn ask_reason(&mut self, effect: Effect, reason: &Spanned<String>) -> Option<String> {
+        let text = reason.value.as_str();
+        let problem = if effect != Effect::Ask {
+            Some((
+                format!("`reason` on an `{}` rule", effect.as_str()),
+                "only `ask` rules show a reason to the human approving: remove it, or make the rule `ask`",
+            ))
+        } else if text.trim().is_empty() {
+            Some((
+                "empty `reason`".to_string(),
+                "say what the human approves, e.g. `reason \"edits a pull request\"`",
+            ))
+        } else if text.len() > limits::MAX_ASK_REASON_LEN {
+            Some((
+                format!(
+                    "`reason` is {} bytes, more than the limit of {}",
+                    text.len(),
+                    limits::MAX_ASK_REASON_LEN
+                ),
+                "shorten it; link to a document for details",
+            ))
+        } else if text.chars().any(char::is_control) {
+            Some((
+                "`reason` contains a control character".to_string(),
+                "write it on one line, without escapes such as `\\n`",
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((message, help)) => {
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidReason, reason.span, message).with_help(help),
+                );
+                None
+            }
+            None => Some(text.to_string()),
+        }
     }
 
     fn net_targets(&mut self, targets: &[Spanned<String>], effect: Effect) -> Vec<NetTarget> {

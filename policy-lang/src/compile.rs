@@ -239,6 +239,7 @@ fn rule(r: &RuleDef) -> Rule {
         line: r.line,
         column: r.column,
         cond,
+        ask_reason: r.ask_reason.clone().unwrap_or_default(),
     }
 }
 

@@ -88,6 +88,7 @@ codes! {
     DuplicateDefault = "E0013", Error, "`default` given twice in a block";
     UnknownEffect = "E0014", Error, "unknown effect";
     DuplicateRuleName = "E0015", Error, "two rules with the same name";
+    InvalidReason = "E0016", Error, "invalid `reason` of an ask rule";
     InvalidDomain = "E0101", Error, "invalid domain pattern";
     InvalidAddress = "E0102", Error, "invalid IP address or CIDR";
     UnknownSet = "E0103", Error, "unknown built-in set";

@@ -51,6 +51,8 @@ pub struct RuleDef {
     pub column: u32,
     /// What it matches.
     pub kind: RuleKind,
+    /// The `reason` of an `ask` rule.
+    pub ask_reason: Option<String>,
 }
 
 /// What a rule matches, per surface.

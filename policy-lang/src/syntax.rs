@@ -36,7 +36,7 @@ fn keywords() -> Vec<&'static str> {
             .into_iter()
             .filter_map(Access::as_str),
     );
-    words.extend(["to", "for", "server", "source", "http"]);
+    words.extend(["to", "for", "server", "source", "http", "reason"]);
     words
 }
 
@@ -325,6 +325,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         destinations: None,
         lifetime: None,
         methods: None,
+        ask_reason: None,
     };
     for item in pair.into_inner() {
         match item.as_rule() {
@@ -336,6 +337,12 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
             }
             Rule::targets => rule.targets = targets(item),
             Rule::methods => rule.methods = Some(spanned(&item, item.as_str().to_string())),
+            Rule::reason => {
+                rule.ask_reason = item
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::string)
+                    .map(|s| spanned(&s, token_text(&s)));
+            }
             Rule::ports => {
                 rule.ports = item
                     .into_inner()
@@ -386,6 +393,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_for | Rule::lifetime => "`for`",
         Rule::kw_server => "`server`",
         Rule::kw_http => "`http`",
+        Rule::kw_reason | Rule::reason => "`reason`",
         Rule::methods => "a method set (`GET`, `GET|HEAD` or `*`) and a space",
         Rule::kw_source | Rule::source => "`source`",
         Rule::kw_policy | Rule::policy_line => "`policy`",

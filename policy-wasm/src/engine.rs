@@ -165,17 +165,18 @@ impl Engine {
     /// `deciding` (the deciding rule, or null) and `explanation`.
     pub fn decide(&self, input: &str) -> Value {
         let outcome = self.policy.decide_json_detailed(input);
-        self.decision_value(&outcome.decision, Some(input))
+        let json = self.policy.outcome_json(&outcome);
+        self.decision_value(&outcome.decision, json, Some(input))
     }
 
     /// [`Engine::decide`] for a request refused before it had JSON text, as
     /// [`Engine::decide_json_refused`].
     pub fn decide_refused(&self, why: Invalid) -> Value {
-        self.decision_value(&Decision::invalid(why), None)
+        let d = Decision::invalid(why);
+        self.decision_value(&d, self.policy.decision_json(&d), None)
     }
 
-    fn decision_value(&self, decision: &Decision, input: Option<&str>) -> Value {
-        let json = self.policy.decision_json(decision);
+    fn decision_value(&self, decision: &Decision, json: String, input: Option<&str>) -> Value {
         let mut obj: Map<String, Value> = serde_json::from_str(&json).unwrap_or_default();
         let deciding = decision.rule.and_then(|i| self.rule_info(i));
         let explanation = self.explain(input, decision);

@@ -78,9 +78,17 @@ export interface Decision {
   reason: "rule" | "default" | "invalid";
   message?: string;
   lifetime?: "session" | number;
+  /** Only on `ask`: the rule's reason and the digest of the request. */
+  approval?: Approval;
   json: string;
   deciding: RuleInfo | null;
   explanation: Explanation;
+}
+
+/** What an `ask` decision carries (spec/requests.md, "Approvals"). */
+export interface Approval {
+  reason?: string;
+  digest: string;
 }
 
 /** What an evaluator knows about its policy. */

@@ -61,7 +61,7 @@ pub(crate) fn eval(
             };
             event.to_json_line()
         } else {
-            policy.decision_json(&outcome.decision) + "\n"
+            policy.outcome_json(&outcome) + "\n"
         };
         if out.write_all(printed.as_bytes()).is_err() {
             return EXIT_USAGE;

@@ -36,6 +36,7 @@ fn policy(rules: Vec<(Effect, Condition)>, members: &[u32]) -> Artifact {
             line: 1,
             column: 1,
             cond,
+            ask_reason: String::new(),
         })
         .collect();
     let mut list: Vec<u32> = members.to_vec();

@@ -18,7 +18,7 @@ use crate::addr;
 use crate::artifact::{Artifact, Candidates, Condition, Effect, Methods, Rule, Surface};
 use crate::error::LoadError;
 use crate::glob::Glob;
-use crate::limits::{MAX_RULES, MAX_TABLE_ENTRIES};
+use crate::limits::{MAX_ASK_REASON_LEN, MAX_RULES, MAX_TABLE_ENTRIES};
 use crate::normalize::is_normalized_domain;
 
 /// Which surface a candidate-list reference comes from.
@@ -224,6 +224,16 @@ fn check_rule(i: usize, r: &Rule) -> Result<(), LoadError> {
     };
     if r.id.is_empty() {
         return bad("empty id".into());
+    }
+    if !r.ask_reason.is_empty() {
+        if r.effect != Effect::Ask {
+            return bad("a reason on a rule that does not ask".into());
+        }
+        if r.ask_reason.len() > MAX_ASK_REASON_LEN || r.ask_reason.chars().any(char::is_control) {
+            return bad(format!(
+                "ask reason longer than {MAX_ASK_REASON_LEN} bytes or with control characters"
+            ));
+        }
     }
     match (&r.cond, r.surface) {
         (Condition::None, Surface::Network | Surface::Mcp) => {}

@@ -32,6 +32,7 @@ impl B {
             line: self.art.rules.len() as u32 + 1,
             column: 1,
             cond,
+            ask_reason: String::new(),
         });
         self.art.rules.len() as u32 - 1
     }

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::decide::{cred_policy, fs_policy, mcp_policy, network_policy};
-use crate::decision::Invalid;
+use crate::decision::{Invalid, Request};
 use crate::json::parse_request;
 use crate::Policy;
 
@@ -66,7 +66,13 @@ fn mcp_request() {
     let out = p.decide_json(r#"{"surface":"mcp","server":"github","tool":"create_issue","source":"ghcr.io/github/mcp"}"#);
     assert_eq!(
         v(&out),
-        v(r#"{"decision":"ask","rule":"issues","reason":"rule"}"#)
+        v(r#"{"decision":"ask","rule":"issues","reason":"rule","approval":{"digest":"sha256:DIGEST"}}"#
+            .replace("sha256:DIGEST", &crate::approval::request_digest(&Request::Mcp {
+                server: "github",
+                tool: Some("create_issue"),
+                source: Some("ghcr.io/github/mcp"),
+            }))
+            .as_str())
     );
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of the runtime, named after the rule each one checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod approval;
 mod decide;
 mod http;
 mod json;

@@ -18,7 +18,8 @@ impl Artifact {
         let mut outer = Reader::new(payload, "payload");
         let mut sections: [&[u8]; 9] = [&[]; 9];
         // Version 3 is version 4 without the `http` section (and without
-        // HTTP rules): its artifacts load as policies without `http` blocks.
+        // HTTP rules) and without ask reasons: its artifacts load as
+        // policies without `http` blocks or reasons.
         let present = if version == 3 { 8 } else { SECTIONS.len() };
         for (slot, &(tag, name)) in sections.iter_mut().zip(SECTIONS.iter()).take(present) {
             let found = outer.u32()?;
@@ -35,7 +36,7 @@ impl Artifact {
         let [meta, rules, cands, defaults, network, fs, creds, mcp, http] = sections;
         Ok(Artifact {
             meta: decode_meta(&mut Reader::new(meta, "meta"))?,
-            rules: decode_rules(&mut Reader::new(rules, "rules"))?,
+            rules: decode_rules(&mut Reader::new(rules, "rules"), version)?,
             candidates: decode_candidates(&mut Reader::new(cands, "candidates"))?,
             defaults: decode_defaults(&mut Reader::new(defaults, "defaults"))?,
             network: decode_network(&mut Reader::new(network, "network"))?,
@@ -308,7 +309,8 @@ fn decode_meta(r: &mut Reader) -> R<Meta> {
     Ok(m)
 }
 
-fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
+/// The rule table; version 3 rules have no ask reason.
+fn decode_rules(r: &mut Reader, version: u32) -> R<Vec<Rule>> {
     let n = r.count(15)?;
     let mut rules = Vec::with_capacity(n);
     for _ in 0..n {
@@ -362,6 +364,11 @@ fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
             4 => Condition::Methods(Methods(r.u16()?)),
             v => return Err(r.err(format!("unknown condition tag {v}"))),
         };
+        let ask_reason = if version == 3 {
+            String::new()
+        } else {
+            r.string()?
+        };
         rules.push(Rule {
             id,
             surface,
@@ -369,6 +376,7 @@ fn decode_rules(r: &mut Reader) -> R<Vec<Rule>> {
             line,
             column,
             cond,
+            ask_reason,
         });
     }
     r.finish()?;

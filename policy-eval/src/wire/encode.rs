@@ -209,6 +209,11 @@ impl Artifact {
 }
 
 fn encode_rule(w: &mut Writer, r: &Rule) {
+    encode_rule_head(w, r);
+    w.str(&r.ask_reason);
+}
+
+fn encode_rule_head(w: &mut Writer, r: &Rule) {
     w.str(&r.id);
     w.u8(r.surface as u8);
     w.u8(r.effect as u8);

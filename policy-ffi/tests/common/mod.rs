@@ -27,6 +27,7 @@ fn rule(id: &str, effect: Effect, cond: Condition, line: u32) -> Rule {
         line,
         column: 3,
         cond,
+        ask_reason: String::new(),
     }
 }
 

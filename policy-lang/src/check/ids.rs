@@ -51,6 +51,7 @@ impl Walker<'_> {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
             kind,
+            ask_reason: None,
         });
         self.rules.len() - 1
     }

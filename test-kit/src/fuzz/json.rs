@@ -24,8 +24,15 @@ pub fn json_request(data: &[u8]) {
     for f in fixed() {
         let out = f.policy.decide_json(&input);
         let detailed = f.policy.decide_json_detailed(&input);
-        assert_eq!(out, f.policy.decision_json(&detailed.decision));
+        assert_eq!(out, f.policy.outcome_json(&detailed));
         check_decision_json(&f.policy, &out, &detailed.decision);
+        // An ask carries its approval; nothing else does.
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        assert_eq!(
+            v.get("approval").is_some(),
+            detailed.decision.effect == policy_eval::Effect::Ask && detailed.request.is_some(),
+            "{out}"
+        );
         match &parsed {
             Ok(req) => req.with(|r, c| {
                 let got = f.policy.decide(r, c);
