@@ -14,15 +14,17 @@ use crate::event::request_fields;
 use crate::load::Policy;
 use crate::pin::{canonical_json, digest_of_canonical};
 
-/// What an `ask` decision carries for the human and the host.
+/// What an `ask` decision carries for the human and the host. Its keys
+/// serialize in sorted order (`digest`, `reason`), as every JSON object of
+/// the vectors is compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Approval {
+    /// [`request_digest`] of the request decided.
+    pub digest: String,
     /// The asking rule's `reason`; absent for a rule without one and for
     /// an `ask` by the surface default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// [`request_digest`] of the request decided.
-    pub digest: String,
 }
 
 /// The digest of a request: `sha256:` and the lower-case hex SHA-256 of the
@@ -59,8 +61,8 @@ impl Policy {
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
         Some(Approval {
-            reason,
             digest: request_digest(req),
+            reason,
         })
     }
 }

@@ -20,7 +20,9 @@ pub(crate) fn explain(path: &Path, request: &str, out: &mut dyn Write, err: &mut
     };
     let name = path.display().to_string();
     let ex = explain_json(&loaded.checked, &loaded.policy, request);
-    let _ = writeln!(out, "{}", loaded.policy.decision_json(&ex.decision));
+    // The decision line is the one `polc eval` prints (an ask with its
+    // approval).
+    let _ = writeln!(out, "{}", loaded.policy.decide_json(request));
     let rules = &loaded.checked.rules;
     match ex.decision.reason {
         Reason::Invalid(_) => {
