@@ -88,8 +88,11 @@ done
 # Requests are hex in vectors.tsv, so NUL bytes, tabs and newlines inside
 # them survive; the C suite checks the shape of every other field.
 pins=$OUT/pins.tsv
+listing=$OUT/listing.tsv listing_artifact=$OUT/listing/mcp.apol
+mkdir -p "$OUT/listing"
+target/release/polc compile tests/listing/mcp.policy -o "$listing_artifact" >/dev/null || compile_ok=
 if [ -n "$compile_ok" ] && target/release/examples/ffi_vectors "$manifest" "$OUT/vectors.tsv" \
-    tests/pins/tool-digest.jsonl "$pins" \
+    tests/pins/tool-digest.jsonl "$pins" tests/listing/mcp.listing.jsonl "$listing_artifact" "$listing" \
   && grep -q '^tests/bypass/' "$OUT/vectors.tsv"; then
   ok "vectors ($(wc -l <"$manifest") files: $(cut -f1 "$OUT/vectors.tsv" | sed 's|/[^/]*$||' \
     | sort | uniq -c | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }'))"
@@ -119,7 +122,7 @@ fi
 step "C suite: plain (static library)"
 vectors=$OUT/vectors.tsv
 if "$CC" "${CFLAGS[@]}" tests/ffi/ffi_test.c "$LIB_A" "${LIBS[@]}" -o "$OUT/ffi_test"; then
-  run "C suite (conformance, typed, bad input, 8 threads, tool pins)" "$OUT/ffi_test" "$vectors" "$example_artifact" 8 20 "$pins"
+  run "C suite (conformance, typed, bad input, 8 threads, tool pins)" "$OUT/ffi_test" "$vectors" "$example_artifact" 8 20 "$pins" "$listing" "$listing_artifact"
 else
   ko "C suite build"
 fi
@@ -129,7 +132,7 @@ if "$CC" "${CFLAGS[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer -fn
   tests/ffi/ffi_test.c "$LIB_A" "${LIBS[@]}" -o "$OUT/ffi_test_asan"; then
   run "C suite under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$OUT/ffi_test_asan" "$vectors" "$example_artifact" 8 5 "$pins"
+    "$OUT/ffi_test_asan" "$vectors" "$example_artifact" 8 5 "$pins" "$listing" "$listing_artifact"
 else
   ko "C suite ASan build"
 fi
@@ -139,7 +142,7 @@ if "$CC" "${CFLAGS[@]}" tests/ffi/ffi_test.c -L target/release -Wl,-rpath,"$ROOT
   -lpolicy_ffi "${LIBS[@]}" -o "$OUT/ffi_test_shared"; then
   run "C suite under valgrind (0 errors, 0 leaks)" valgrind -q --error-exitcode=1 --leak-check=full \
     --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
-    "$OUT/ffi_test_shared" "$vectors" "$example_artifact" 8 1 "$pins"
+    "$OUT/ffi_test_shared" "$vectors" "$example_artifact" 8 1 "$pins" "$listing" "$listing_artifact"
 else
   ko "C suite shared build"
 fi
@@ -149,6 +152,7 @@ step "Go module (policy-ffi/go): conformance vectors, 64 goroutines"
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS= GO111MODULE=on CGO_ENABLED=1
 export GOCACHE=${GOCACHE:-$ROOT/$OUT/gocache}
 export APOL_VECTORS=$ROOT/$OUT/vectors.tsv APOL_PINS=$ROOT/$OUT/pins.tsv APOL_REPO=$ROOT
+export APOL_LISTING=$ROOT/$listing APOL_LISTING_ARTIFACT=$ROOT/$listing_artifact
 run "go vet" bash -c 'cd policy-ffi/go && go vet ./...'
 run "go test" bash -c 'cd policy-ffi/go && go test -count=1 -v ./...'
 

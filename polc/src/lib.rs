@@ -1,12 +1,12 @@
-//! `polc`, the policy command-line tool: check, compile, eval, explain, test,
-//! digest.
+//! `polc`, the policy command-line tool: check, compile, eval, list-tools,
+//! explain, test, digest.
 //!
 //! The library form exists so tests can run commands in-process; `main.rs`
 //! only forwards the process arguments and streams.
 //!
 //! Code map: this file parses arguments and dispatches; `cmd/` has one
-//! module per command (`check`, `compile`, `eval`, `explain`, `test`,
-//! `digest`);
+//! module per command (`check`, `compile`, `eval`, `list` for `list-tools`,
+//! `explain`, `test`, `digest`);
 //! `input.rs` reads policy files (source or artifact by magic bytes, within
 //! the size limits) and builds them with `policy_lang::build`; `render.rs`
 //! renders diagnostics (human, JSON) and rule snippets.
@@ -95,6 +95,16 @@ enum Command {
         #[arg(long)]
         events: bool,
     },
+    /// List which MCP tools the agent may see: one JSON listing request per
+    /// line (`{"server", "source", "tools"}`), one listing per line.
+    #[command(name = "list-tools")]
+    ListTools {
+        /// Policy source or compiled artifact.
+        policy: PathBuf,
+        /// JSON lines file of listing requests; standard input when absent
+        /// or `-`.
+        requests: Option<PathBuf>,
+    },
     /// Decide one request and show every rule that matched and why it won or lost.
     Explain {
         /// Policy source file.
@@ -169,6 +179,9 @@ pub fn run(
             requests,
             events,
         } => cmd::eval::eval(&policy, requests.as_deref(), events, stdin, out, err),
+        Command::ListTools { policy, requests } => {
+            cmd::list::list_tools(&policy, requests.as_deref(), stdin, out, err)
+        }
         Command::Explain { policy, request } => cmd::explain::explain(&policy, &request, out, err),
         Command::Test { policies } => cmd::test::test(&policies, out, err),
         Command::Digest {

@@ -623,3 +623,72 @@ fn digest_tool_reads_a_file_and_reports_errors_like_other_commands() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// list-tools
+// ---------------------------------------------------------------------------
+
+fn listing_policy() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/listing/mcp.policy")
+        .to_str()
+        .expect("utf8")
+        .to_string()
+}
+
+#[test]
+fn list_tools_gives_one_listing_per_line_from_source_artifact_file_or_stdin() {
+    let input = concat!(
+        r#"{"server":"github","source":"ghcr.io/github/github-mcp-server:v0.8.0","tools":["get_issue","create_issue","delete_repo","merge"]}"#,
+        "\n\n",
+        r#"{"server":"github","source":"ghcr.io/evil/github:latest","tools":["get_issue"]}"#,
+        "\r\n",
+        r#"{"server":"github","tools":[],"x":1}"#,
+        "\n"
+    );
+    let want = concat!(
+        r#"{"tools":[{"name":"get_issue","listed":true,"decision":"allow","rule":"mcp.github.allow.get_*","reason":"rule"},{"name":"create_issue","listed":true,"decision":"ask","rule":"mcp.github.ask.create_*","reason":"rule"},{"name":"delete_repo","listed":false,"decision":"deny","rule":"mcp.github.deny.delete_*","reason":"rule"},{"name":"merge","listed":false,"decision":"deny","rule":null,"reason":"default"}]}"#,
+        "\n",
+        r#"{"error":"invalid","message":"listing request is not well-formed JSON"}"#,
+        "\n",
+        r#"{"tools":[{"name":"get_issue","listed":false,"decision":"deny","rule":null,"reason":"default"}]}"#,
+        "\n",
+        r#"{"error":"invalid","message":"listing request has an unknown field"}"#,
+        "\n"
+    );
+    let (code, out, err) = polc(&["list-tools", &listing_policy()], input);
+    assert_eq!((code, out.as_str()), (0, want), "{err}");
+    let (code, out, _) = polc(&["list-tools", &listing_policy(), "-"], input);
+    assert_eq!((code, out.as_str()), (0, want));
+    let art = tmp("listing.apol");
+    let (code, _, err) = polc(
+        &["compile", &listing_policy(), "-o", art.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let file = tmp("listing.jsonl");
+    std::fs::write(&file, input).unwrap();
+    let (code, out, _) = polc(
+        &["list-tools", art.to_str().unwrap(), file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!((code, out.as_str()), (0, want));
+    let (code, _, err) = polc(&["list-tools", &listing_policy(), "/nonexistent/x"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn list_tools_refuses_a_line_over_the_size_limit_and_goes_on() {
+    let big = format!(
+        r#"{{"server":"a","tools":["{}"]}}"#,
+        "x".repeat(policy_eval::limits::MAX_JSON_LIST_BYTES)
+    );
+    let input = format!("{big}\n{{\"server\":\"a\",\"tools\":[]}}\n");
+    let (code, out, err) = polc(&["list-tools", &listing_policy()], &input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"error\":\"invalid\",\"message\":\"listing request is larger than 2 MiB\"}\n{\"tools\":[]}\n"
+    );
+}

@@ -409,7 +409,11 @@ fn the_validator_rejects_what_the_request_schema_forbids() {
 
 #[test]
 fn each_schema_accepts_its_own_examples() {
-    for rel in ["spec/decision.schema.json", "spec/request.schema.json"] {
+    for rel in [
+        "spec/decision.schema.json",
+        "spec/request.schema.json",
+        "spec/list.schema.json",
+    ] {
         let schema = Schema {
             doc: read_json(rel),
         };
@@ -504,4 +508,42 @@ fn real_decisions_and_accepted_requests_satisfy_the_schemas() {
     }
     assert!(decisions > 500, "only {decisions} decisions checked");
     assert!(requests > 300, "only {requests} accepted requests checked");
+}
+
+/// Every listing request, listing and error object of the listing vectors
+/// (`tests/listing/`) satisfies `spec/list.schema.json`: the requests the
+/// runtime lists, and the answers it gives, built from source.
+#[test]
+fn listing_vectors_satisfy_the_list_schema() {
+    let schema = Schema {
+        doc: read_json("spec/list.schema.json"),
+    };
+    let src = std::fs::read_to_string(root().join("tests/listing/mcp.policy")).unwrap();
+    let policy = policy_lang::build(&src).policy.unwrap();
+    let text = std::fs::read_to_string(root().join("tests/listing/mcp.listing.jsonl")).unwrap();
+    let file = policy_eval::cases::listing::ListingFile::parse("mcp.listing.jsonl", &text).unwrap();
+    let (mut requests, mut answers) = (0, 0);
+    for case in &file.cases {
+        let out: Value = serde_json::from_str(&policy.list_tools_json(&case.request)).unwrap();
+        schema
+            .validate(&out)
+            .unwrap_or_else(|e| panic!("{}: answer {out}: {e}", case.place));
+        answers += 1;
+        if out.get("tools").is_some() {
+            let req: Value = serde_json::from_str(&case.request).unwrap();
+            schema
+                .validate(&req)
+                .unwrap_or_else(|e| panic!("{}: request: {e}", case.place));
+            requests += 1;
+        }
+    }
+    assert!(requests >= 10 && answers >= 15, "{requests} {answers}");
+    for bad in [
+        r#"{"tools":[{"name":"a","listed":true,"decision":"deny","rule":null,"reason":"default"}]}"#,
+        r#"{"server":"a","tools":[1]}"#,
+        r#"{"error":"truncated","message":"x"}"#,
+    ] {
+        let v: Value = serde_json::from_str(bad).unwrap();
+        assert!(schema.validate(&v).is_err(), "accepted {bad}");
+    }
 }

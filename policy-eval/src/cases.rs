@@ -19,6 +19,8 @@
 //!   without a JSON parser (the C suite) or that must not re-serialize
 //!   requests (the Go tests).
 //!
+//! * [`listing`]: the tool-listing vectors (`tests/listing/`), loaded and
+//!   flattened the same way.
 //! * [`pins`]: the tool-digest vectors (`tests/pins/`), loaded and flattened
 //!   the same way.
 //!
@@ -30,6 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::{Decision, Policy};
 
+pub mod listing;
 pub mod pins;
 
 /// A parsed tests file: every non-blank line, in file order.

@@ -301,30 +301,46 @@ impl Policy {
         let mut tb = [0u8; MAX_NAME_LEN];
         let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
         let source = try_norm!(source.map(normalize::source).transpose());
-        let Some(si) = self.mcp.approved(&self.art, server, source) else {
-            return self.finish(Best::default(), Surface::Mcp);
-        };
-        let Some(s) = self.art.mcp.servers.get(si as usize) else {
+        let Some(si) = self.approved_server(server, source) else {
             return self.finish(Best::default(), Surface::Mcp);
         };
         match tool {
-            None => {
-                let effect = self.rule(s.rule).map_or(Effect::Allow, |r| r.effect);
-                Decision {
-                    effect,
-                    rule: Some(s.rule),
-                    reason: Reason::Rule,
-                    lifetime: None,
-                }
-            }
-            Some(t) => {
-                let mut best = Best::default();
-                if let Some(idx) = self.mcp.tools(si) {
-                    let scan = self.rules.scan(&self.art, Class::Tool);
-                    idx.probe(t, b"", false, &scan, &mut best);
-                }
-                self.finish(best, Surface::Mcp)
-            }
+            None => self.server_approval(si),
+            Some(t) => self.decide_tool(si, t),
         }
+    }
+
+    /// The index of the approved server named `server` (normalized) for
+    /// `source` (normalized), or `None` for an unapproved server.
+    pub(crate) fn approved_server(&self, server: &str, source: Option<&str>) -> Option<u32> {
+        let si = self.mcp.approved(&self.art, server, source)?;
+        self.art.mcp.servers.get(si as usize).map(|_| si)
+    }
+
+    fn server_approval(&self, si: u32) -> Decision {
+        let rule = self.art.mcp.servers.get(si as usize).map_or(0, |s| s.rule);
+        let effect = self.rule(rule).map_or(Effect::Allow, |r| r.effect);
+        Decision {
+            effect,
+            rule: Some(rule),
+            reason: Reason::Rule,
+            lifetime: None,
+        }
+    }
+
+    /// Decides a call of the normalized tool `t` of the approved server `si`
+    /// by its tool rules, then the `mcp` default.
+    pub(crate) fn decide_tool(&self, si: u32, t: &str) -> Decision {
+        let mut best = Best::default();
+        if let Some(idx) = self.mcp.tools(si) {
+            let scan = self.rules.scan(&self.art, Class::Tool);
+            idx.probe(t, b"", false, &scan, &mut best);
+        }
+        self.finish(best, Surface::Mcp)
+    }
+
+    /// The decision when no server was approved: the `mcp` default.
+    pub(crate) fn mcp_default(&self) -> Decision {
+        self.finish(Best::default(), Surface::Mcp)
     }
 }

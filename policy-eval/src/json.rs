@@ -1,5 +1,6 @@
 //! The JSON entry point shared by every runtime (CLI, FFI, WASM): one JSON
-//! request object in, one decision object out. Contract: `spec/requests.md`,
+//! request object in, one decision object out; one listing request in, one
+//! listing out ([`Policy::list_tools_json`]). Contract: `spec/requests.md`,
 //! `spec/request.schema.json`, `spec/decision.schema.json`.
 //!
 //! A malformed request always yields an invalid (deny) decision, never an
@@ -14,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::approval::Approval;
 use crate::artifact::{Access, Lifetime};
 use crate::decision::{Context, Decision, Http, Invalid, Request};
-use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
+use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
 use crate::Surface;
 
@@ -528,5 +529,202 @@ impl Policy {
                 None => "a rule decided".to_string(),
             },
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Listing tools
+// ---------------------------------------------------------------------------
+
+/// A JSON listing request (`spec/requests.md`, "Listing tools"), borrowing
+/// from the input where it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedListing<'a> {
+    /// Raw server name.
+    pub server: Cow<'a, str>,
+    /// Raw source, `None` when absent or `null`.
+    pub source: Option<Cow<'a, str>>,
+    /// Raw tool names, in the order given.
+    pub tools: Vec<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawListing<'a> {
+    #[serde(borrow)]
+    server: Cow<'a, str>,
+    #[serde(borrow, default)]
+    source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tools: Vec<ToolName<'a>>,
+}
+
+/// A tool name that borrows from the input unless it has escapes.
+#[derive(Deserialize)]
+struct ToolName<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// Why a JSON listing request was refused as a whole: the `error` object of
+/// `spec/list.schema.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ListJsonError {
+    /// Malformed request; the [`Invalid`] says how (its message is reused).
+    Invalid(Invalid),
+    /// Larger than [`MAX_JSON_LIST_BYTES`].
+    TooLarge,
+    /// More tools than [`crate::limits::MAX_LISTED_TOOLS`].
+    TooManyTools(crate::ListError),
+}
+
+impl ListJsonError {
+    /// The `error` word: `invalid` for a malformed request (too large,
+    /// too deep, not JSON, wrong fields or types), `too_many_tools`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ListJsonError::Invalid(_) | ListJsonError::TooLarge => "invalid",
+            ListJsonError::TooManyTools(_) => "too_many_tools",
+        }
+    }
+
+    /// The `message`, for people.
+    pub fn message(&self) -> String {
+        match self {
+            ListJsonError::Invalid(Invalid::JsonMissingField) => {
+                "listing request needs `server` (string) and `tools` (array of strings)".to_string()
+            }
+            ListJsonError::Invalid(why) => why.message().replacen("request", "listing request", 1),
+            ListJsonError::TooLarge => "listing request is larger than 2 MiB".to_string(),
+            ListJsonError::TooManyTools(e) => e.to_string(),
+        }
+    }
+
+    /// The error object: `{"error": KIND, "message": TEXT}`.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct ErrorJson<'a> {
+            error: &'static str,
+            message: &'a str,
+        }
+        let message = self.message();
+        serde_json::to_string(&ErrorJson {
+            error: self.kind(),
+            message: &message,
+        })
+        .unwrap_or_else(|_| LIST_FALLBACK.to_string())
+    }
+}
+
+/// Returned only if serialization itself fails (it cannot for these types).
+const LIST_FALLBACK: &str = r#"{"error":"invalid","message":"internal error"}"#;
+
+/// Parses one JSON listing request `{"server", "source"?, "tools"}`, with the
+/// boundary checks of [`parse_request`]: size ([`MAX_JSON_LIST_BYTES`])
+/// before anything, nesting depth ([`MAX_JSON_DEPTH`]) before `serde_json`
+/// recurses, one object, no unknown or repeated fields, strings where
+/// strings belong. The number of tools is checked by the listing itself.
+pub fn parse_listing(input: &str) -> Result<ParsedListing<'_>, ListJsonError> {
+    if input.len() > MAX_JSON_LIST_BYTES {
+        return Err(ListJsonError::TooLarge);
+    }
+    if nests_deeper_than(input.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(ListJsonError::Invalid(Invalid::JsonTooDeep));
+    }
+    match input.trim_start().as_bytes().first() {
+        Some(b'{') => {}
+        Some(_) if serde_json::from_str::<serde::de::IgnoredAny>(input).is_ok() => {
+            return Err(ListJsonError::Invalid(Invalid::JsonNotObject))
+        }
+        _ => return Err(ListJsonError::Invalid(Invalid::JsonSyntax)),
+    }
+    let raw: RawListing =
+        serde_json::from_str(input).map_err(|e| ListJsonError::Invalid(classify(&e)))?;
+    Ok(ParsedListing {
+        server: raw.server,
+        source: raw.source,
+        tools: raw.tools.into_iter().map(|t| t.0).collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct ListingJson<'a> {
+    tools: Vec<ListedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListedJson<'a> {
+    name: &'a str,
+    listed: bool,
+    decision: &'static str,
+    rule: Option<&'a str>,
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
+impl Policy {
+    /// Lists tools for one JSON listing request and returns the listing as
+    /// JSON (no trailing newline): `{"tools": [{"name", "listed",
+    /// "decision", "rule", "reason", "message"?}, ...]}` in input order, or
+    /// `{"error", "message"}` when the request is malformed or names more
+    /// than [`crate::limits::MAX_LISTED_TOOLS`] tools
+    /// (`spec/list.schema.json`). Never panics.
+    pub fn list_tools_json(&self, input: &str) -> String {
+        match self.list_tools_json_detailed(input) {
+            Ok(s) | Err(s) => s,
+        }
+    }
+
+    /// [`Policy::list_tools_json`] on raw bytes, as the C ABI and `polc
+    /// list-tools` receive it: size first, then UTF-8 (invalid UTF-8 is not
+    /// JSON). `Err` holds the error object.
+    pub fn list_tools_json_bytes(&self, input: &[u8]) -> Result<String, String> {
+        if input.len() > MAX_JSON_LIST_BYTES {
+            return Err(ListJsonError::TooLarge.to_json());
+        }
+        match std::str::from_utf8(input) {
+            Ok(text) => self.list_tools_json_detailed(text),
+            Err(_) => Err(ListJsonError::Invalid(Invalid::JsonSyntax).to_json()),
+        }
+    }
+
+    /// [`Policy::list_tools_json`], telling the listing (`Ok`) from the
+    /// error object (`Err`).
+    pub fn list_tools_json_detailed(&self, input: &str) -> Result<String, String> {
+        let req = parse_listing(input).map_err(|e| e.to_json())?;
+        let mut listed = Vec::new();
+        self.list_tools_into(
+            &req.server,
+            req.source.as_deref(),
+            req.tools.iter().map(|t| &**t),
+            &mut listed,
+        )
+        .map_err(|e| ListJsonError::TooManyTools(e).to_json())?;
+        Ok(self.listing_json(req.tools.iter().map(|t| &**t), &listed))
+    }
+
+    /// Renders a listing: `names` and `listed` pair up in order.
+    pub fn listing_json<'n>(
+        &self,
+        names: impl Iterator<Item = &'n str>,
+        listed: &[crate::Listed],
+    ) -> String {
+        let tools = names
+            .zip(listed)
+            .map(|(name, l)| {
+                let d = &l.decision;
+                ListedJson {
+                    name,
+                    listed: l.listed,
+                    decision: d.effect.as_str(),
+                    rule: d.rule.and_then(|i| self.rule(i)).map(|r| r.id.as_str()),
+                    reason: d.reason.as_str(),
+                    message: match d.reason {
+                        crate::Reason::Invalid(why) => Some(why.message()),
+                        _ => None,
+                    },
+                }
+            })
+            .collect();
+        serde_json::to_string(&ListingJson { tools }).unwrap_or_else(|_| LIST_FALLBACK.to_string())
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! bytes ──Policy::from_bytes──▶ Policy ──decide(&Request, &Context)──▶ Decision
-//!                                  └──decide_json(&str)──▶ decision JSON
+//!                                  ├──decide_json(&str)──▶ decision JSON
+//!                                  └──list_tools(server, source, &[tool])──▶ [Listed]
 //! ```
 //!
 //! # Architecture invariants
@@ -44,6 +45,8 @@
 //!   `ip` (address intervals, IPv4 buckets), `path` (roots, directory index,
 //!   extensions, globs), `name` (secret, server and tool names), `rules`
 //!   (rules, candidate lists and their conditions, the precedence scan).
+//! * `list.rs`: [`Policy::list_tools`]: which tools of a server the agent
+//!   may see (hidden only when every call is denied).
 //! * [`normalize`]: request normalization shared with the compiler (`host`,
 //!   `path`, `name` submodules, re-exported).
 //! * [`addr`]: IPv4 addresses embedded in IPv6 ones; local addresses.
@@ -71,6 +74,7 @@ pub mod glob;
 mod hash;
 pub mod json;
 pub mod limits;
+mod list;
 mod load;
 pub mod normalize;
 pub mod pin;
@@ -81,6 +85,7 @@ mod words;
 pub use artifact::{Access, Artifact, Effect, Lifetime, Surface};
 pub use decision::{Context, Decision, Http, Invalid, Reason, Request};
 pub use error::LoadError;
+pub use list::{ListError, Listed};
 pub use load::Policy;
 
 #[cfg(test)]

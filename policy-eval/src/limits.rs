@@ -75,6 +75,17 @@ pub const MAX_JSON_REQUEST_BYTES: usize = 64 * 1024;
 /// compared with the earlier ones to find a root bound twice).
 pub const MAX_ROOT_BINDINGS: usize = 64;
 
+/// Most tools one listing ([`crate::Policy::list_tools`], the JSON
+/// listing request) may name → [`crate::ListError::TooManyTools`], never a
+/// truncated listing. Real MCP servers offer tens of tools; the bound keeps
+/// one call's work (one tool-table probe per tool) small.
+pub const MAX_LISTED_TOOLS: usize = 4096;
+
+/// Largest JSON listing request ([`crate::Policy::list_tools_json`]): 2 MiB,
+/// checked before parsing, room for [`MAX_LISTED_TOOLS`] names of
+/// [`MAX_NAME_LEN`] bytes.
+pub const MAX_JSON_LIST_BYTES: usize = 2 * 1024 * 1024;
+
 /// Deepest nesting of JSON objects and arrays in a request, checked before
 /// parsing (well below `serde_json`'s own recursion limit of 128) →
 /// [`crate::Invalid::JsonTooDeep`]. A valid request nests 3 levels

@@ -4,7 +4,7 @@
 //! and both send exactly the request bytes `polc test` sends.
 //!
 //! ```text
-//! cargo run -p policy-ffi --example ffi_vectors -- MANIFEST OUT [PINS.jsonl PINS_OUT]
+//! cargo run -p policy-ffi --example ffi_vectors -- MANIFEST OUT [PINS.jsonl PINS_OUT [LISTING.jsonl LISTING.apol LISTING_OUT]]
 //! ```
 //!
 //! `MANIFEST` has one line per tests file: `TESTS.jsonl<TAB>ARTIFACT`. Each
@@ -12,21 +12,30 @@
 //! with the artifact loaded by `Policy::from_bytes`; `OUT` gets one line per
 //! case, in the format of `policy_eval::cases::flatten`. With `PINS.jsonl`
 //! (`tests/pins/tool-digest.jsonl`), `PINS_OUT` gets its tool-digest vectors
-//! as `policy_eval::cases::pins::flatten` writes them.
+//! as `policy_eval::cases::pins::flatten` writes them. With `LISTING.jsonl`
+//! (`tests/listing/mcp.listing.jsonl`) and its compiled policy,
+//! `LISTING_OUT` gets the listing vectors as
+//! `policy_eval::cases::listing::flatten` writes them.
 
 // A tool for the test suite: it fails loudly on bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use policy_eval::cases::listing::{self, ListingFile};
 use policy_eval::cases::pins::{self, PinFile};
 use policy_eval::cases::{flatten, TestsFile};
 use policy_eval::Policy;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (manifest, out, pins) = match &args[..] {
-        [_, manifest, out] => (manifest, out, None),
-        [_, manifest, out, pins, pins_out] => (manifest, out, Some((pins, pins_out))),
-        _ => panic!("usage: ffi_vectors MANIFEST OUT [PINS.jsonl PINS_OUT]"),
+    let (manifest, out, pins, listings) = match &args[..] {
+        [_, manifest, out] => (manifest, out, None, None),
+        [_, manifest, out, pins, pins_out] => (manifest, out, Some((pins, pins_out)), None),
+        [_, manifest, out, pins, pins_out, l, la, lo] => {
+            (manifest, out, Some((pins, pins_out)), Some((l, la, lo)))
+        }
+        _ => panic!(
+            "usage: ffi_vectors MANIFEST OUT [PINS.jsonl PINS_OUT [LISTING.jsonl LISTING.apol LISTING_OUT]]"
+        ),
     };
     let manifest = std::fs::read_to_string(manifest).expect("read manifest");
     let mut lines = String::new();
@@ -48,5 +57,15 @@ fn main() {
         let n = pins::flatten(&file, &mut lines).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(pins_out, lines).expect("write pin vectors");
         println!("ffi_vectors: {n} tool-digest vectors written to {pins_out}");
+    }
+    if let Some((file, artifact, out)) = listings {
+        let bytes = std::fs::read(artifact).unwrap_or_else(|e| panic!("{artifact}: {e}"));
+        let policy = Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{artifact}: {e}"));
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let parsed = ListingFile::parse(file.as_str(), &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut lines = String::new();
+        let n = listing::flatten(&parsed, &policy, &mut lines).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(out, lines).expect("write listing vectors");
+        println!("ffi_vectors: {n} listing vectors written to {out}");
     }
 }

@@ -66,6 +66,7 @@ const char go_apol_empty[1] = {0};
 import "C"
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -512,6 +513,91 @@ func (p *Policy) DecideJSON(request string) (string, error) {
 	}
 	defer C.apol_string_free(s)
 	return C.GoStringN(C.apol_string_ptr(s), C.int(C.apol_string_len(s))), nil
+}
+
+// ListToolsJSON lists which tools of an MCP server the agent may see for one
+// JSON listing request ({"server", "source", "tools"}, spec/requests.md,
+// "Listing tools") and returns the answer exactly as the Rust runtime
+// writes it: {"tools": [...]} in input order, or an error object
+// {"error", "message"} for a malformed request or more than 4096 tools
+// (spec/list.schema.json). The error result is for a closed policy or a
+// failed call, never for malformed input.
+func (p *Policy) ListToolsJSON(request string) (string, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.h == nil {
+		return "", ErrClosed
+	}
+	rp, rl := cstr(request)
+	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
+	defer C.free(unsafe.Pointer(e))
+	var s *C.apol_string
+	rc := C.apol_list_tools_json(p.h, rp, rl, &s, e)
+	runtime.KeepAlive(request)
+	runtime.KeepAlive(p)
+	if err := cerr(rc, e); err != nil {
+		return "", err
+	}
+	defer C.apol_string_free(s)
+	return C.GoStringN(C.apol_string_ptr(s), C.int(C.apol_string_len(s))), nil
+}
+
+// ListedTool is one tool of a listing: whether the agent may see it and
+// the decision a call of it gets. Listed is false only when every call of
+// the tool would be denied.
+type ListedTool struct {
+	Name     string  `json:"name"`
+	Listed   bool    `json:"listed"`
+	Decision string  `json:"decision"`
+	Rule     *string `json:"rule"`
+	Reason   string  `json:"reason"`
+	// Message says why the tool name (or server, source) is invalid; empty
+	// otherwise.
+	Message string `json:"message,omitempty"`
+}
+
+// ListError is a listing refused as a whole: Kind "invalid" (a malformed
+// request) or "too_many_tools" (more than 4096 tools, never truncated).
+type ListError struct {
+	Kind    string
+	Message string
+}
+
+func (e *ListError) Error() string { return fmt.Sprintf("policy: %s (%s)", e.Message, e.Kind) }
+
+// ListTools returns, for each of tools offered by MCP server server (from
+// source, nil when unknown), in order and duplicates kept, whether the agent
+// may see it (spec/requests.md, "Listing tools"). An unapproved server or
+// source, or an invalid name, hides tools rather than failing; more than
+// 4096 tools is a *ListError.
+func (p *Policy) ListTools(server string, source *string, tools []string) ([]ListedTool, error) {
+	if tools == nil {
+		tools = []string{}
+	}
+	req, err := json.Marshal(struct {
+		Server string   `json:"server"`
+		Source *string  `json:"source,omitempty"`
+		Tools  []string `json:"tools"`
+	}{server, source, tools})
+	if err != nil {
+		return nil, err
+	}
+	out, err := p.ListToolsJSON(string(req))
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		Tools   []ListedTool `json:"tools"`
+		Error   string       `json:"error"`
+		Message string       `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(out), &answer); err != nil {
+		return nil, err
+	}
+	if answer.Error != "" {
+		return nil, &ListError{Kind: answer.Error, Message: answer.Message}
+	}
+	return answer.Tools, nil
 }
 
 // ToolDigest returns the digest of an MCP tool definition as tools/list

@@ -761,3 +761,95 @@ func TestToolDigestVectors(t *testing.T) {
 		t.Errorf("nil definition: got %q, %v", d, err)
 	}
 }
+
+// TestListToolsVectors runs the tool-listing vectors (tests/listing), as
+// flattened by .ci/ffi.sh into target/ffi/listing.tsv
+// (policy_eval::cases::listing): FILE:LINE, request in hex, the Rust
+// runtime's answer, which ListToolsJSON must give byte for byte. Then
+// ListTools, the typed form, on the same policy.
+func TestListToolsVectors(t *testing.T) {
+	path, art := os.Getenv("APOL_LISTING"), os.Getenv("APOL_LISTING_ARTIFACT")
+	if path == "" {
+		path = filepath.Join(repo(), "target", "ffi", "listing.tsv")
+	}
+	if art == "" {
+		art = filepath.Join(repo(), "target", "ffi", "listing", "mcp.apol")
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run .ci/ffi.sh first: it writes the listing vectors)", err)
+	}
+	bytes_, err := os.ReadFile(art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(bytes_)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	n := 0
+	for _, line := range strings.Split(strings.TrimRight(string(text), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			t.Fatalf("malformed listing line: %q", line)
+		}
+		req, err := hex.DecodeString(f[1])
+		if err != nil {
+			t.Fatalf("%s: bad hex", f[0])
+		}
+		n++
+		got, err := p.ListToolsJSON(string(req))
+		if err != nil || got != f[2] {
+			t.Errorf("%s: got %q, %v; want %s", f[0], got, err, f[2])
+		}
+	}
+	if n < 15 {
+		t.Fatalf("only %d listing vectors", n)
+	}
+	t.Logf("%d tool-listing vectors", n)
+
+	src := "ghcr.io/github/github-mcp-server:v0.8.0"
+	got, err := p.ListTools("github", &src, []string{"get_issue", "create_issue", "delete_repo", "merge", "get_issue", ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name, decision string
+		listed         bool
+	}{{"get_issue", "allow", true}, {"create_issue", "ask", true}, {"delete_repo", "deny", false},
+		{"merge", "deny", false}, {"get_issue", "allow", true}, {"", "deny", false}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d tools: %+v", len(got), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Name != w.name || g.Decision != w.decision || g.Listed != w.listed {
+			t.Errorf("tool %d: got %+v, want %+v", i, g, w)
+		}
+	}
+	if got[0].Rule == nil || *got[0].Rule != "mcp.github.allow.get_*" || got[3].Rule != nil || got[5].Message != "name is empty" {
+		t.Errorf("rules and messages: %+v", got)
+	}
+	other := "ghcr.io/evil/github:latest"
+	for _, s := range []*string{nil, &other} {
+		got, err := p.ListTools("github", s, []string{"get_issue"})
+		if err != nil || len(got) != 1 || got[0].Listed || got[0].Reason != "default" {
+			t.Errorf("source %v: got %+v, %v", s, got, err)
+		}
+	}
+	if got, err := p.ListTools("github", &src, nil); err != nil || len(got) != 0 {
+		t.Errorf("no tools: got %+v, %v", got, err)
+	}
+	many := make([]string, 4097)
+	for i := range many {
+		many[i] = "get_x"
+	}
+	var le *ListError
+	if _, err := p.ListTools("github", &src, many); !errors.As(err, &le) || le.Kind != "too_many_tools" {
+		t.Errorf("4097 tools: got %v", err)
+	}
+	if got, err := p.ListTools("github", &src, many[:4096]); err != nil || len(got) != 4096 || !got[4095].Listed {
+		t.Errorf("4096 tools: %v", err)
+	}
+}

@@ -8,7 +8,8 @@
  * Load an artifact (apol_policy_load), decide requests (apol_decide_network,
  * apol_decide_http, _filesystem, _credential, _mcp, apol_decide,
  * apol_decide_json), build decision events (apol_event, apol_event_json),
- * digest MCP tool definitions (apol_tool_digest), free what you own
+ * list the MCP tools an agent may see (apol_list_tools_json), digest MCP
+ * tool definitions (apol_tool_digest), free what you own
  * (apol_policy_free, apol_string_free).
  *
  * Ownership, in one paragraph: every pointer argument is borrowed for the
@@ -826,6 +827,34 @@ apol_result apol_event_json(const struct apol_policy *policy,
                             struct apol_decision *out_decision,
                             struct apol_string **out_event,
                             struct apol_error *err);
+
+/**
+ * Lists which tools of an MCP server the agent may see, for one JSON
+ * listing request `{"server", "source"?, "tools": [...]}`, and returns the
+ * answer in a new `apol_string` owned by the caller (free it with
+ * `apol_string_free`): `{"tools": [{"name", "listed", "decision", "rule",
+ * "reason", "message"?}, ...]}` in input order (`spec/list.schema.json`).
+ * A tool is hidden (`"listed": false`) only when every call of it would be
+ * denied.
+ *
+ * `request`: `request_len` bytes, borrowed for the call, no NUL terminator
+ * needed. As with `apol_decide_json`, malformed input is not an error
+ * result: the answer is the error object the Rust runtime gives
+ * (`{"error": "invalid", "message": ...}`; over 2 MiB without reading the
+ * bytes, not UTF-8 as not well-formed JSON), and more than 4096 tools is
+ * `{"error": "too_many_tools", ...}`, never a truncated listing. A NULL
+ * `policy`, `request` or `out` is `APOL_ERR_NULL`.
+ *
+ * # Safety
+ *
+ * `request` is NULL or valid for reading `request_len` bytes; `out` and
+ * `err` are NULL or valid for writing.
+ */
+apol_result apol_list_tools_json(const struct apol_policy *policy,
+                                 const char *request,
+                                 size_t request_len,
+                                 struct apol_string **out,
+                                 struct apol_error *err);
 
 /**
  * The NUL-terminated UTF-8 text of a library string, valid until

@@ -65,6 +65,9 @@ mod decide_json;
 // Exported: apol_event, apol_event_json.
 mod event;
 
+// Exported: apol_list_tools_json.
+mod list;
+
 // Exported: apol_string_ptr, _len, _free.
 mod string;
 
@@ -83,6 +86,7 @@ pub use decide_json::*;
 pub use error::*;
 pub use event::*;
 pub use handle::{apol_policy, apol_string};
+pub use list::*;
 pub use pin::*;
 pub use policy::*;
 pub use string::*;

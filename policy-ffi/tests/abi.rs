@@ -952,3 +952,81 @@ fn tool_digest_checks_its_pointers() {
         apol_string_free(s);
     }
 }
+
+/// `apol_list_tools_json`: one owned string per call, answering exactly as
+/// `Policy::list_tools_json` (the listing vectors' requests on the golden
+/// MCP artifact; the vectors themselves run in the C suite and Go), with
+/// malformed input answered by an error object, not an error result.
+#[test]
+fn tool_listings_equal_the_rust_ones() {
+    use policy_eval::cases::listing::ListingFile;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let bytes = std::fs::read(format!("{root}/tests/golden/mcp.apol")).unwrap();
+    let rust = policy_eval::Policy::from_bytes(&bytes).unwrap();
+    let p = load_bytes(&bytes);
+    let path = format!("{root}/tests/listing/mcp.listing.jsonl");
+    let file = ListingFile::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+    let list = |req: &[u8]| -> String {
+        let mut s = ptr::null_mut();
+        let mut e = err();
+        // SAFETY: valid pointers; the string is freed below.
+        let r = unsafe { apol_list_tools_json(p, req.as_ptr().cast(), req.len(), &mut s, &mut e) };
+        assert_eq!(r, APOL_OK, "{}", msg(&e));
+        // SAFETY: a live string handle, owned by us, freed once.
+        let t = unsafe { text(apol_string_ptr(s), apol_string_len(s)) };
+        assert_eq!(unsafe { apol_string_free(s) }, APOL_OK);
+        t
+    };
+    let mut listed = 0;
+    for case in &file.cases {
+        let got = list(case.request.as_bytes());
+        assert_eq!(got, rust.list_tools_json(&case.request), "{}", case.place);
+        listed += usize::from(got.contains("\"listed\":true"));
+    }
+    assert!(file.cases.len() >= 15 && listed >= 3, "{listed}");
+    assert_eq!(
+        list(br#"{"server":"github","tools":["a"]"#),
+        r#"{"error":"invalid","message":"listing request is not well-formed JSON"}"#
+    );
+    assert_eq!(
+        list(b"{\"server\":\"\xff\",\"tools\":[]}"),
+        r#"{"error":"invalid","message":"listing request is not well-formed JSON"}"#
+    );
+    // SAFETY: the policy is live and freed once.
+    unsafe { apol_policy_free(p) };
+}
+
+#[test]
+fn tool_listing_checks_its_arguments() {
+    let p = load();
+    let req = br#"{"server":"github","tools":["get_issue"]}"#;
+    let mut s = ptr::null_mut();
+    let mut e = err();
+    // SAFETY: NULL pointers are what is tested; the rest are valid. An
+    // oversized length is answered without reading the bytes.
+    unsafe {
+        let r = apol_list_tools_json(ptr::null(), req.as_ptr().cast(), req.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_ERR_NULL);
+        assert!(s.is_null());
+        let r = apol_list_tools_json(p, ptr::null(), 0, &mut s, &mut e);
+        assert_eq!((r, msg(&e).as_str()), (APOL_ERR_NULL, "`request` is NULL"));
+        let r = apol_list_tools_json(p, req.as_ptr().cast(), req.len(), ptr::null_mut(), &mut e);
+        assert_eq!((r, msg(&e).as_str()), (APOL_ERR_NULL, "`out` is NULL"));
+        let r = apol_list_tools_json(p, req.as_ptr().cast(), usize::MAX, &mut s, ptr::null_mut());
+        assert_eq!(r, APOL_OK);
+        assert_eq!(
+            text(apol_string_ptr(s), apol_string_len(s)),
+            r#"{"error":"invalid","message":"listing request is larger than 2 MiB"}"#
+        );
+        apol_string_free(s);
+        // No MCP block: every tool is hidden by the default deny.
+        let r = apol_list_tools_json(p, req.as_ptr().cast(), req.len(), &mut s, &mut e);
+        assert_eq!(r, APOL_OK);
+        assert_eq!(
+            text(apol_string_ptr(s), apol_string_len(s)),
+            r#"{"tools":[{"name":"get_issue","listed":false,"decision":"deny","rule":null,"reason":"default"}]}"#
+        );
+        apol_string_free(s);
+        apol_policy_free(p);
+    }
+}

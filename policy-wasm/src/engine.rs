@@ -130,6 +130,22 @@ impl Engine {
         &self.policy
     }
 
+    /// The tool listing for one JSON listing request (`spec/requests.md`,
+    /// "Listing tools"), exactly as every runtime writes it.
+    pub fn list_tools_json(&self, text: &str) -> String {
+        self.policy.list_tools_json(text)
+    }
+
+    /// The error object for a listing request refused before parsing (a
+    /// JS value without faithful JSON text, or too large or deep to write).
+    pub fn list_tools_refused(why: Invalid) -> String {
+        use policy_eval::json::ListJsonError;
+        match why {
+            Invalid::JsonTooLarge => ListJsonError::TooLarge.to_json(),
+            why => ListJsonError::Invalid(why).to_json(),
+        }
+    }
+
     /// The decision JSON for one JSON request, exactly as
     /// [`Policy::decide_json`] (and every runtime) gives it.
     pub fn decide_json(&self, input: &str) -> String {

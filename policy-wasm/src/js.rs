@@ -109,6 +109,30 @@ export type ToolDigestResult =
   | { ok: true; digest: string; canonical: string; error: null; kind: null }
   | { ok: false; digest: null; canonical: null; error: string; kind: string };
 
+/** A tool listing request (spec/requests.md, "Listing tools";
+ * spec/list.schema.json), as an object or its JSON text. At most 4096 tools. */
+export type ListingInput =
+  | string
+  | { server: string; source?: string | null; tools: string[] }
+  | Record<string, unknown>;
+
+/** One tool of a listing: `listed` is false only when every call of the
+ * tool would be denied; the rest is the decision of a call of it. */
+export interface ListedTool {
+  name: string;
+  listed: boolean;
+  decision: "allow" | "ask" | "deny";
+  rule: string | null;
+  reason: "rule" | "default" | "invalid";
+  message?: string;
+}
+
+/** `listTools(request)`: the tools in input order, or why the listing
+ * request was refused as a whole (never a truncated listing). */
+export type ListingResult =
+  | { tools: ListedTool[] }
+  | { error: "invalid" | "too_many_tools"; message: string };
+
 /** One line of a tests file (spec/tests.md); `error` set when it cannot run. */
 export interface ParsedCase {
   line: number;
@@ -204,6 +228,12 @@ extern "C" {
     /// `ParsedCase[]` in TypeScript.
     #[wasm_bindgen(typescript_type = "ParsedCase[]")]
     pub type ParsedCasesJs;
+    /// `ListingInput` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ListingInput")]
+    pub type ListingInput;
+    /// `ListingResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ListingResult")]
+    pub type ListingJs;
     /// `ToolDigestResult` in TypeScript.
     #[wasm_bindgen(typescript_type = "ToolDigestResult")]
     pub type ToolDigestJs;
@@ -349,6 +379,22 @@ impl Evaluator {
         }
     }
 
+    /// Which of a server's tools the agent may see (spec/requests.md,
+    /// "Listing tools"): `{tools: [{name, listed, decision, rule, reason,
+    /// message?}]}` in input order, or `{error, message}` for a malformed
+    /// request or more than 4096 tools. Never throws.
+    #[wasm_bindgen(js_name = listTools)]
+    pub fn list_tools(&self, request: &ListingInput) -> ListingJs {
+        let text = self.list_tools_text(request);
+        json_parse(&text).unwrap_or(JsValue::NULL).unchecked_into()
+    }
+
+    /// `listTools` answering with the JSON text every runtime writes.
+    #[wasm_bindgen(js_name = listToolsJson)]
+    pub fn list_tools_json(&self, request: &ListingInput) -> String {
+        self.list_tools_text(request)
+    }
+
     /// Benchmark aid: decides one JSON request `times` times inside WASM
     /// (typed `decide`, parsed once) and returns the last decision JSON, so
     /// that timing one call measures the decision without the JS boundary.
@@ -369,6 +415,15 @@ impl Evaluator {
     /// Name, version, rule count and required roots of the policy.
     pub fn info(&self) -> PolicyInfoJs {
         to_js(&self.engine.info()).unchecked_into()
+    }
+}
+
+impl Evaluator {
+    fn list_tools_text(&self, request: &JsValue) -> String {
+        match request::listing_text::<JsValue>(request) {
+            Ok(text) => self.engine.list_tools_json(&text),
+            Err(why) => Engine::list_tools_refused(why),
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use policy_eval::limits::{MAX_JSON_DEPTH, MAX_JSON_REQUEST_BYTES};
+use policy_eval::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use policy_eval::Invalid;
 
 /// What a JavaScript value is, as far as JSON goes.
@@ -69,7 +69,7 @@ pub trait JsInput: Sized {
 /// the size limit is returned as is, for the decision to say so first.
 pub fn string_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
     match value.text() {
-        Some(text) => whole_string(value, text),
+        Some(text) => whole_string(value, text, MAX_JSON_REQUEST_BYTES),
         None => Err(Invalid::JsonSyntax),
     }
 }
@@ -82,20 +82,34 @@ pub fn string_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
 /// limit (`JsonTooLarge`) or the depth limit (`JsonTooDeep`): the first
 /// problem found is the answer.
 pub fn request_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
+    text_within(value, MAX_JSON_REQUEST_BYTES)
+}
+
+/// The JSON text of a listing request (`spec/requests.md`, "Listing
+/// tools"), as [`request_text`] writes a request, within the listing size
+/// limit ([`MAX_JSON_LIST_BYTES`]) instead.
+pub fn listing_text<V: JsInput>(value: &V) -> Result<String, Invalid> {
+    text_within(value, MAX_JSON_LIST_BYTES)
+}
+
+fn text_within<V: JsInput>(value: &V, limit: usize) -> Result<String, Invalid> {
     if let Some(text) = value.text() {
-        return whole_string(value, text);
+        return whole_string(value, text, limit);
     }
     if value.kind() == Kind::Undefined {
         return Err(Invalid::JsonSyntax);
     }
-    let mut w = Writer::default();
+    let mut w = Writer {
+        text: String::new(),
+        limit,
+    };
     w.value(value, 0)?;
     Ok(w.text)
 }
 
 /// `text`, the whole request given as the string `value`, checked.
-fn whole_string<V: JsInput>(value: &V, text: String) -> Result<String, Invalid> {
-    if text.len() <= MAX_JSON_REQUEST_BYTES && !well_formed(value, &text) {
+fn whole_string<V: JsInput>(value: &V, text: String, limit: usize) -> Result<String, Invalid> {
+    if text.len() <= limit && !well_formed(value, &text) {
         return Err(Invalid::JsonSyntax);
     }
     Ok(text)
@@ -107,9 +121,10 @@ fn well_formed<V: JsInput>(value: &V, lossy: &str) -> bool {
     !lossy.contains('\u{FFFD}') || value.is_well_formed()
 }
 
-#[derive(Default)]
 struct Writer {
     text: String,
+    /// Largest text written before `JsonTooLarge`.
+    limit: usize,
 }
 
 impl Writer {
@@ -187,7 +202,7 @@ impl Writer {
 
     fn string<V: JsInput>(&mut self, value: &V) -> Result<(), Invalid> {
         let text = value.text().ok_or(Invalid::JsonSyntax)?;
-        if self.text.len() + text.len() > MAX_JSON_REQUEST_BYTES {
+        if self.text.len() + text.len() > self.limit {
             return Err(Invalid::JsonTooLarge);
         }
         if !well_formed(value, &text) {
@@ -199,7 +214,7 @@ impl Writer {
     }
 
     fn fits(&self) -> Result<(), Invalid> {
-        if self.text.len() > MAX_JSON_REQUEST_BYTES {
+        if self.text.len() > self.limit {
             return Err(Invalid::JsonTooLarge);
         }
         Ok(())
@@ -478,6 +493,24 @@ mod tests {
         assert_eq!(
             string_text(&units(&big)).unwrap().len(),
             MAX_JSON_REQUEST_BYTES + 3
+        );
+    }
+
+    #[test]
+    fn a_listing_is_written_within_its_own_size_limit() {
+        use policy_eval::limits::MAX_JSON_LIST_BYTES;
+        // 1,000 names of 200 bytes: over a request's 64 KiB, within 2 MiB.
+        let tools = Js::Array(vec![s(&"a".repeat(200)); 1000]);
+        let listing = obj(&[("server", s("github")), ("tools", tools.clone())]);
+        let text = listing_text(&listing).unwrap();
+        assert!(text.len() > MAX_JSON_REQUEST_BYTES);
+        assert!(text.starts_with(r#"{"server":"github","tools":["aaa"#));
+        assert_eq!(request_text(&listing), Err(Invalid::JsonTooLarge));
+        let over = obj(&[("tools", s(&"a".repeat(MAX_JSON_LIST_BYTES)))]);
+        assert_eq!(listing_text(&over), Err(Invalid::JsonTooLarge));
+        assert_eq!(
+            listing_text(&obj(&[("tools", units(&[0xD800]))])),
+            Err(Invalid::JsonSyntax)
         );
     }
 }

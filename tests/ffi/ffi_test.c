@@ -1,7 +1,7 @@
 /*
  * The C test suite of the policy C API (policy-ffi/include/agent_policy.h).
  *
- *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv]]]
+ *   ffi_test VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv [LISTING.tsv LISTING.apol]]]]
  *
  * 1. conformance: every case of VECTORS.tsv (written by .ci/ffi.sh with
  *    `cargo run -p policy-ffi --example ffi_vectors`, the test-case runner
@@ -25,6 +25,10 @@
  *    ffi_vectors with policy_eval::cases::pins) goes through
  *    apol_tool_digest: the digest, or APOL_ERR_TOOL_DEFINITION with the
  *    Rust runtime's message, byte for byte.
+ * 6. listing: every tool-listing vector of LISTING.tsv (tests/listing,
+ *    flattened by ffi_vectors with policy_eval::cases::listing) goes through
+ *    apol_list_tools_json against LISTING.apol: the answer must equal the
+ *    Rust runtime's byte for byte.
  *
  * Last line: `ffi-c: N passed, M failed`; exit status 1 when M > 0.
  */
@@ -868,9 +872,75 @@ static void test_pins(const char *path) {
   free(text);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Tool listings                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Each line: FILE:LINE, request hex, the Rust runtime's answer. */
+static void test_listing(const char *path, const char *artifact) {
+  apol_policy *policy = load_path(artifact);
+  CHECK(policy != NULL, "load %s", artifact);
+  size_t len = 0;
+  unsigned char *raw = read_file(path, &len);
+  CHECK(raw != NULL, "cannot read listing vectors %s", path);
+  if (raw == NULL || policy == NULL) {
+    free(raw);
+    apol_policy_free(policy);
+    return;
+  }
+  char *text = realloc(raw, len + 1);
+  if (text == NULL) {
+    free(raw);
+    apol_policy_free(policy);
+    failed++;
+    return;
+  }
+  text[len] = '\0';
+  long count = 0, ok = 0;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    char *fields[3];
+    size_t nf = 0;
+    char *f = line;
+    while (f != NULL && nf < 3) {
+      fields[nf++] = f;
+      char *tab = strchr(f, '\t');
+      if (tab != NULL) *tab++ = '\0';
+      f = tab;
+    }
+    long n = nf == 3 && f == NULL ? unhex(fields[1]) : -1;
+    CHECK(n >= 0, "malformed listing line: %s", line);
+    if (n < 0) continue;
+    count++;
+    apol_string *s = NULL;
+    apol_error err;
+    apol_result rc = apol_list_tools_json(policy, fields[1], (size_t)n, &s, &err);
+    int good = rc == APOL_OK && s != NULL && str_is(apol_string_ptr(s), apol_string_len(s), fields[2]);
+    CHECK(good, "%s: apol_list_tools_json gave %s (%.*s), expected %s", fields[0],
+          apol_result_name(rc), rc == APOL_OK ? (int)apol_string_len(s) : 0,
+          rc == APOL_OK ? apol_string_ptr(s) : "", fields[2]);
+    ok += good;
+    apol_string_free(s);
+  }
+  /* NULL arguments are error results, not answers. */
+  apol_string *s = NULL;
+  apol_error err;
+  CHECK(apol_list_tools_json(policy, NULL, 0, &s, &err) == APOL_ERR_NULL && s == NULL,
+        "NULL request is APOL_ERR_NULL");
+  CHECK(apol_list_tools_json(policy, "{}", 2, NULL, &err) == APOL_ERR_NULL,
+        "NULL out is APOL_ERR_NULL");
+  CHECK(count > 0, "no listing vectors in %s", path);
+  printf("listing: %ld of %ld tool-listing vectors\n", ok, count);
+  free(text);
+  apol_policy_free(policy);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv]]]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s VECTORS.tsv EXAMPLE.apol [THREADS [ROUNDS [PINS.tsv [LISTING.tsv "
+            "LISTING.apol]]]]\n",
+            argv[0]);
     return 2;
   }
   int threads = argc > 3 ? atoi(argv[3]) : 8;
@@ -889,6 +959,7 @@ int main(int argc, char **argv) {
   }
   test_threads(threads, rounds);
   if (argc > 5) test_pins(argv[5]);
+  if (argc > 7) test_listing(argv[6], argv[7]);
 
   apol_policy_free(example);
   for (size_t i = 0; i < nartifacts; i++) {

@@ -85,7 +85,7 @@ fn decide_line(policy: &Policy, line: &[u8]) -> JsonOutcome {
 /// `limit + 1` bytes: enough for the request to be refused as too large,
 /// without holding a huge line in memory; the rest of the line is read and
 /// dropped. `Ok(false)` at the end of the input.
-fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     input: &mut dyn BufRead,
     line: &mut Vec<u8>,
     limit: usize,

@@ -5,4 +5,5 @@ pub(crate) mod compile;
 pub(crate) mod digest;
 pub(crate) mod eval;
 pub(crate) mod explain;
+pub(crate) mod list;
 pub(crate) mod test;

@@ -6,6 +6,7 @@ mod decide;
 mod http;
 mod json;
 mod limits;
+mod list;
 mod normalize;
 mod pin;
 mod wire;
