@@ -249,7 +249,9 @@ fn eight_threads_share_one_policy_without_drift_or_growth() {
             case.json
         );
     }
-    let first_json: Vec<String> = first.iter().map(|d| policy.decision_json(d)).collect();
+    // The JSON text of each first answer, as the JSON entry point renders
+    // it (an ask with its approval).
+    let first_json: Vec<String> = cases.iter().map(|c| policy.decide_json(&c.json)).collect();
     let kinds = |f: fn(&Decision) -> bool| first.iter().filter(|d| f(d)).count();
     println!(
         "soak: {} requests ({} decided by a rule, {} by a default, {} invalid)",
