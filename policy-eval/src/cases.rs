@@ -201,6 +201,31 @@ pub fn wrong_keys(expect: &Map<String, Value>, actual: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The cases of a JSON-lines vectors file: each non-blank line parsed as
+/// JSON and given to `case` with its place (`FILE:LINE`); a line that is
+/// not JSON, or that `case` refuses, is an error naming its place.
+pub(crate) fn json_lines<T>(
+    file: &str,
+    text: &str,
+    mut case: impl FnMut(String, &Value) -> Result<T, String>,
+) -> Result<Vec<T>, FlattenError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let place = format!("{file}:{}", n + 1);
+        let parsed = serde_json::from_str::<Value>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| case(place.clone(), &v));
+        match parsed {
+            Ok(c) => out.push(c),
+            Err(message) => return Err(FlattenError { place, message }),
+        }
+    }
+    Ok(out)
+}
+
 /// Why a tests file cannot be flattened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlattenError {

@@ -45,26 +45,16 @@ impl ListingFile {
     /// Parses a vectors file; a malformed line is an error naming it.
     pub fn parse(file: impl Into<String>, text: &str) -> Result<ListingFile, FlattenError> {
         let file = file.into();
-        let mut cases = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let place = format!("{file}:{}", n + 1);
-            let bad = |message: String| FlattenError {
-                place: place.clone(),
-                message,
-            };
-            let v: Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let cases = super::json_lines(&file, text, |place, v| {
             let request = match (v.get("request"), v.get("raw")) {
                 (Some(r @ Value::Object(_)), None) => r.to_string(),
                 (None, Some(Value::String(raw))) => raw.clone(),
-                _ => return Err(bad("needs `request` (object) or `raw` (string)".into())),
+                _ => return Err("needs `request` (object) or `raw` (string)".into()),
             };
             let Some(expect @ Value::Object(_)) = v.get("expect") else {
-                return Err(bad("needs `expect` (object)".into()));
+                return Err("needs `expect` (object)".into());
             };
-            cases.push(ListingCase {
+            Ok(ListingCase {
                 name: v
                     .get("name")
                     .and_then(Value::as_str)
@@ -73,8 +63,8 @@ impl ListingFile {
                 place,
                 request,
                 expect: expect.clone(),
-            });
-        }
+            })
+        })?;
         Ok(ListingFile { file, cases })
     }
 }

@@ -59,35 +59,25 @@ impl PinFile {
     /// Parses a vectors file; a malformed line is an error naming it.
     pub fn parse(file: impl Into<String>, text: &str) -> Result<PinFile, FlattenError> {
         let file = file.into();
-        let mut cases = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let place = format!("{file}:{}", n + 1);
-            let bad = |message: String| FlattenError {
-                place: place.clone(),
-                message,
-            };
-            let v: Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let cases = super::json_lines(&file, text, |place, v| {
             let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
             let definition = match (text("definition"), text("definition_hex")) {
                 (Some(d), None) => d.into_bytes(),
-                (None, Some(h)) => unhex(&h).ok_or_else(|| bad("bad `definition_hex`".into()))?,
-                _ => return Err(bad("needs `definition` or `definition_hex` (string)".into())),
+                (None, Some(h)) => unhex(&h).ok_or("bad `definition_hex`")?,
+                _ => return Err("needs `definition` or `definition_hex` (string)".into()),
             };
             let expect = match (text("canonical"), text("digest"), text("error")) {
                 (Some(canonical), Some(digest), None) => PinExpect::Digest { canonical, digest },
                 (None, None, Some(kind)) => PinExpect::Error(kind),
-                _ => return Err(bad("needs `canonical` and `digest`, or `error`".into())),
+                _ => return Err("needs `canonical` and `digest`, or `error`".into()),
             };
-            cases.push(PinCase {
+            Ok(PinCase {
                 name: text("name").unwrap_or_else(|| "(unnamed)".into()),
                 place,
                 definition,
                 expect,
-            });
-        }
+            })
+        })?;
         Ok(PinFile { file, cases })
     }
 }
