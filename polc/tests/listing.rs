@@ -51,6 +51,7 @@ fn listing_vectors_pass_from_source() {
                     server,
                     tool: tool.as_str(),
                     source,
+                    arguments: None,
                 },
                 &Context::default(),
             );

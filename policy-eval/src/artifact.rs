@@ -168,6 +168,80 @@ pub enum Condition {
     /// HTTP rule (network surface, inside an `http` block): the methods it
     /// covers. Never empty; [`Methods::ALL`] for `*`.
     Methods(Methods),
+    /// MCP tool rule with a `where` clause (format 5): every constraint
+    /// must hold for an allow or ask to apply; a deny applies unless one
+    /// fails (`spec/language.md` section 10, "Argument constraints").
+    /// Such rules sit in [`McpServer::constrained`], not in the name tables.
+    Arguments(Vec<ArgConstraint>),
+}
+
+/// One argument constraint of a tool rule: a JSON Pointer into the call's
+/// `arguments` object and the test its value must pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgConstraint {
+    /// RFC 6901 JSON Pointer, starting with `/` (escapes `~0`, `~1` kept).
+    pub pointer: String,
+    /// The test.
+    pub test: ArgTest,
+}
+
+/// What an argument's value must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgTest {
+    /// A string matching this name glob (`*` and `?` match any byte).
+    Glob(String),
+    /// One of these values (strings, integers, booleans), in source order.
+    OneOf(Vec<ArgValue>),
+    /// A number within this inclusive integer range.
+    Range(i64, i64),
+    /// A path string that the filesystem rules of the same policy allow
+    /// for this access (for an ask rule: allow or ask), decided as a
+    /// filesystem request in the call's context.
+    Path(Access),
+}
+
+/// A literal value of an `in` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgValue {
+    /// A JSON string, compared exactly.
+    Str(String),
+    /// An integer, equal to a JSON number of the same value.
+    Int(i64),
+    /// `true` or `false`.
+    Bool(bool),
+}
+
+impl ArgConstraint {
+    /// The constraint as written in the policy (`/path matches "src/*"`),
+    /// for decisions and explanations.
+    pub fn text(&self) -> String {
+        let test = match &self.test {
+            ArgTest::Glob(g) => format!("matches {}", quote(g)),
+            ArgTest::OneOf(vs) => {
+                let vs: Vec<String> = vs.iter().map(ArgValue::text).collect();
+                format!("in {}", vs.join(", "))
+            }
+            ArgTest::Range(a, b) => format!("in {a}..{b}"),
+            ArgTest::Path(a) => format!("is {} path", a.as_str().unwrap_or("read")),
+        };
+        format!("{} {test}", self.pointer)
+    }
+}
+
+impl ArgValue {
+    /// The value as written in the policy.
+    pub fn text(&self) -> String {
+        match self {
+            ArgValue::Str(s) => quote(s),
+            ArgValue::Int(i) => i.to_string(),
+            ArgValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// A policy string literal: `"` and `\` escaped.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Destination list and lifetime of a credential rule.
@@ -364,6 +438,11 @@ pub struct McpServer {
     pub source: Option<String>,
     /// The rule that approves the server (effect allow).
     pub rule: u32,
-    /// Tool rules.
+    /// Tool rules without argument constraints.
     pub tools: NameTables,
+    /// Tool rules with argument constraints (format 5): each rule's tool
+    /// name globs (normalized) and its index, in rule order; at most
+    /// [`crate::limits::MAX_CONSTRAINED_TOOL_RULES`] per server, each tried
+    /// in turn.
+    pub constrained: Vec<(Vec<String>, u32)>,
 }

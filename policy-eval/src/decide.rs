@@ -6,13 +6,26 @@
 //! stack buffers; the only allocation is IDNA processing of non-ASCII hosts
 //! and of ASCII labels starting with `xn--`.
 
+use serde_json::Value;
+
 use crate::artifact::{Access, Condition, Effect, Surface};
 use crate::decision::{Context, Decision, Http, Invalid, Reason, Request};
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use crate::load::Policy;
 use crate::normalize::{self, Host};
+use crate::table::args::Held;
 use crate::table::cond::Class;
 use crate::table::rules::{Best, Dest};
+
+/// Checks a call's `arguments`: a JSON object, and only with a tool.
+pub(crate) fn check_arguments(tool: bool, arguments: Option<&Value>) -> Result<(), Invalid> {
+    match arguments {
+        None => Ok(()),
+        Some(_) if !tool => Err(Invalid::ArgumentsWithoutTool),
+        Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(Invalid::ArgumentsNotObject),
+    }
+}
 
 macro_rules! try_norm {
     ($e:expr) => {
@@ -40,7 +53,8 @@ impl Policy {
                 server,
                 tool,
                 source,
-            } => self.decide_mcp(server, tool, source),
+                arguments,
+            } => self.decide_mcp(server, tool, source, arguments, ctx),
         }
     }
 
@@ -295,18 +309,26 @@ impl Policy {
     // MCP
     // -----------------------------------------------------------------------
 
-    fn decide_mcp(&self, server: &str, tool: Option<&str>, source: Option<&str>) -> Decision {
+    fn decide_mcp(
+        &self,
+        server: &str,
+        tool: Option<&str>,
+        source: Option<&str>,
+        arguments: Option<&Value>,
+        ctx: &Context<'_>,
+    ) -> Decision {
         let mut sb = [0u8; MAX_NAME_LEN];
         let server = try_norm!(normalize::name(server, &mut sb));
         let mut tb = [0u8; MAX_NAME_LEN];
         let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
         let source = try_norm!(source.map(normalize::source).transpose());
+        try_norm!(check_arguments(tool.is_some(), arguments));
         let Some(si) = self.approved_server(server, source) else {
             return self.finish(Best::default(), Surface::Mcp);
         };
         match tool {
             None => self.server_approval(si),
-            Some(t) => self.decide_tool(si, t),
+            Some(t) => self.decide_tool(si, t, arguments, ctx),
         }
     }
 
@@ -329,14 +351,90 @@ impl Policy {
     }
 
     /// Decides a call of the normalized tool `t` of the approved server `si`
-    /// by its tool rules, then the `mcp` default.
-    pub(crate) fn decide_tool(&self, si: u32, t: &str) -> Decision {
+    /// with `arguments` by its tool rules (those with argument constraints
+    /// tried in turn, `table/args.rs`), then the `mcp` default.
+    pub(crate) fn decide_tool(
+        &self,
+        si: u32,
+        t: &str,
+        arguments: Option<&Value>,
+        ctx: &Context<'_>,
+    ) -> Decision {
+        self.finish(self.tool_best(si, t, Some((arguments, ctx))), Surface::Mcp)
+    }
+
+    /// The effect of the filesystem request for a path argument, `None`
+    /// when it is invalid (`table/args.rs`).
+    fn path_effect(&self, path: &str, access: Access, ctx: &Context<'_>) -> Option<Effect> {
+        let d = self.decide_fs(path, access, ctx);
+        (!matches!(d.reason, Reason::Invalid(_))).then_some(d.effect)
+    }
+
+    /// The best tool rule for tool `t` of server `si`: its rules without
+    /// argument constraints, and with `Some(arguments)` those with
+    /// constraints that apply to them.
+    fn tool_best(
+        &self,
+        si: u32,
+        t: &str,
+        arguments: Option<(Option<&Value>, &Context<'_>)>,
+    ) -> Best {
         let mut best = Best::default();
+        let scan = self.rules.scan(&self.art, Class::Tool);
         if let Some(idx) = self.mcp.tools(si) {
-            let scan = self.rules.scan(&self.art, Class::Tool);
             idx.probe(t, b"", false, &scan, &mut best);
         }
-        self.finish(best, Surface::Mcp)
+        if let Some((args, ctx)) = arguments {
+            let paths = |p: &str, a: Access| self.path_effect(p, a, ctx);
+            for c in self.mcp.constrained(si) {
+                if c.names(t) && c.applies(args, &paths) {
+                    scan.consider_rule(&mut best, c.rule);
+                }
+            }
+        }
+        best
+    }
+
+    /// For a tool call decided `d`, other than allow: the first allow or ask
+    /// rule with argument constraints that names the tool but does not
+    /// apply, with the index and outcome of its first unmet constraint
+    /// (what the JSON decision reports as `unmet`).
+    pub(crate) fn unmet_constraint(
+        &self,
+        req: &Request<'_>,
+        ctx: &Context<'_>,
+        d: &Decision,
+    ) -> Option<(u32, usize, Held)> {
+        let Request::Mcp {
+            server,
+            tool: Some(tool),
+            source,
+            arguments,
+        } = *req
+        else {
+            return None;
+        };
+        if d.effect == Effect::Allow || matches!(d.reason, Reason::Invalid(_)) {
+            return None;
+        }
+        let mut sb = [0u8; MAX_NAME_LEN];
+        let mut tb = [0u8; MAX_NAME_LEN];
+        let server = normalize::name(server, &mut sb).ok()?;
+        let tool = normalize::name(tool, &mut tb).ok()?;
+        let source = source.map(normalize::source).transpose().ok()?;
+        let si = self.approved_server(server, source)?;
+        let paths = |p: &str, a: Access| self.path_effect(p, a, ctx);
+        self.mcp
+            .constrained(si)
+            .iter()
+            .filter(|c| c.effect != Effect::Deny && c.names(tool))
+            .find_map(|c| c.first_unmet(arguments, &paths).map(|(i, h)| (c.rule, i, h)))
+    }
+
+    /// The effect of the best tool rule without argument constraints for
+    /// tool `t` of server `si`, if one matches.
+    pub(crate) fn unconstrained_tool_effect(&self, si: u32, t: &str) -> Option<Effect> {
+        self.tool_best(si, t, None).found.map(|(e, _)| e)
     }
 
     /// The decision when no server was approved: the `mcp` default.

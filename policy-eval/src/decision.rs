@@ -45,6 +45,10 @@ pub enum Request<'a> {
         /// Where the server comes from (image reference or URL), compared
         /// exactly with a pinned source.
         source: Option<&'a str>,
+        /// The call's `arguments` (a JSON object), for rules with argument
+        /// constraints. `None` is a call without arguments: no constraint
+        /// holds.
+        arguments: Option<&'a serde_json::Value>,
     },
 }
 
@@ -279,4 +283,10 @@ invalid_enum! {
     HttpPathTooLong => "HTTP path is longer than 4096 bytes",
     /// A network request with a method but no path, or a path but no method.
     HttpIncomplete => "HTTP request needs both method and path",
+    /// MCP `arguments` that are not a JSON object.
+    ArgumentsNotObject => "arguments must be a JSON object (the `arguments` of the tools/call request)",
+    /// MCP `arguments` with a key twice in one object.
+    ArgumentsDuplicateKey => "arguments repeat a key in one object: the tool and the policy could read different values",
+    /// MCP `arguments` without a tool.
+    ArgumentsWithoutTool => "arguments belong to a tool call: pass the tool too",
 }

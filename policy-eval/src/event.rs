@@ -223,6 +223,7 @@ pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             server,
             tool,
             source,
+            arguments,
         } => {
             put(&mut m, "server", name_field(server));
             if let Some(t) = tool {
@@ -230,6 +231,11 @@ pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             }
             if let Some(s) = source {
                 put(&mut m, "source", s);
+            }
+            // The digest, not the values: arguments may be large or secret,
+            // and the digest still binds an approval to exactly them.
+            if let Some(a) = arguments {
+                put(&mut m, "arguments_digest", crate::pin::value_digest(a));
             }
         }
     }

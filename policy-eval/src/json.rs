@@ -13,7 +13,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::approval::Approval;
-use crate::artifact::{Access, Lifetime};
+use crate::artifact::{Access, ArgConstraint, Condition, Lifetime};
+use crate::table::args::Held;
 use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
@@ -58,6 +59,8 @@ pub enum OwnedRequest {
         tool: Option<String>,
         /// Raw source.
         source: Option<String>,
+        /// The call's arguments, as given.
+        arguments: Option<serde_json::Value>,
     },
 }
 
@@ -89,10 +92,12 @@ impl OwnedRequest {
                 server,
                 tool,
                 source,
+                arguments,
             } => Request::Mcp {
                 server,
                 tool: tool.as_deref(),
                 source: source.as_deref(),
+                arguments: arguments.as_ref(),
             },
         }
     }
@@ -179,8 +184,72 @@ struct RawRequest<'a> {
     tool: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     source: Option<Cow<'a, str>>,
+    #[serde(default)]
+    arguments: Option<StrictValue>,
     #[serde(borrow, default)]
     context: Option<RawContext<'a>>,
+}
+
+/// A JSON value whose objects repeat no key: `serde_json::Value` keeps the
+/// last of two silently, while the tool may read the first, so a repeated
+/// argument key makes the request invalid
+/// ([`Invalid::ArgumentsDuplicateKey`]).
+struct StrictValue(serde_json::Value);
+
+/// The message of a repeated key, recognized by [`classify`].
+const DUPLICATE_KEY: &str = "repeated key in arguments";
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, SeqAccess};
+        use serde_json::Value;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+                Ok(Value::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+                Ok(Value::from(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+                Ok(Value::from(n))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+                Ok(Value::from(n))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+                Ok(Value::String(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Value, E> {
+                Ok(Value::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(StrictValue(v)) = seq.next_element()? {
+                    items.push(v);
+                }
+                Ok(Value::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let StrictValue(v) = map.next_value()?;
+                    if m.insert(key, v).is_some() {
+                        return Err(A::Error::custom(DUPLICATE_KEY));
+                    }
+                }
+                Ok(Value::Object(m))
+            }
+        }
+        d.deserialize_any(V).map(StrictValue)
+    }
 }
 
 #[derive(Deserialize)]
@@ -257,6 +326,8 @@ fn classify(e: &serde_json::Error) -> Invalid {
                 Invalid::JsonUnknownField
             } else if msg.starts_with("missing field") {
                 Invalid::JsonMissingField
+            } else if msg.starts_with(DUPLICATE_KEY) {
+                Invalid::ArgumentsDuplicateKey
             } else if msg.starts_with("duplicate field") {
                 Invalid::JsonDuplicateField
             } else {
@@ -308,6 +379,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.server.is_some(),
                 raw.tool.is_some(),
                 raw.source.is_some(),
+                raw.arguments.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -333,6 +405,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.server.is_some(),
                 raw.tool.is_some(),
                 raw.source.is_some(),
+                raw.arguments.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -354,6 +427,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.server.is_some(),
                 raw.tool.is_some(),
                 raw.source.is_some(),
+                raw.arguments.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -385,6 +459,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 server: server.into_owned(),
                 tool: owned(raw.tool),
                 source: owned(raw.source),
+                arguments: raw.arguments.map(|a| a.0),
             }
         }
         None => return Err(Invalid::JsonSurface),
@@ -426,6 +501,20 @@ struct DecisionJson<'a> {
     lifetime: Option<LifetimeJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     approval: Option<Approval>,
+    /// The argument constraints of the deciding rule, as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    constraints: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unmet: Option<UnmetJson<'a>>,
+}
+
+/// The constraint that kept an allow or ask rule from deciding a tool call.
+#[derive(Serialize)]
+struct UnmetJson<'a> {
+    rule: &'a str,
+    constraint: String,
+    /// `failed`, or `missing or mistyped`.
+    outcome: &'static str,
 }
 
 /// Returned only if serialization itself fails (it cannot for these types).
@@ -445,13 +534,16 @@ impl Policy {
     /// `approval` (the rule's reason and the request digest,
     /// [`crate::approval`]). What every JSON entry point returns.
     pub fn outcome_json(&self, out: &JsonOutcome) -> String {
-        let approval = match &out.request {
-            Some(req) if out.decision.effect == crate::Effect::Ask => {
-                req.with(|r, _| self.approval(r, &out.decision))
-            }
-            _ => None,
+        let (approval, unmet) = match &out.request {
+            Some(req) => req.with(|r, c| {
+                (
+                    self.approval(r, &out.decision),
+                    self.unmet_constraint(r, c, &out.decision),
+                )
+            }),
+            None => (None, None),
         };
-        self.render_decision(&out.decision, approval)
+        self.render_decision(&out.decision, approval, unmet)
     }
 
     /// Like [`Policy::decide_json`], but returns the parsed request and the
@@ -495,21 +587,48 @@ impl Policy {
     /// without the `approval` of an `ask` (it needs the request:
     /// [`Policy::outcome_json`]).
     pub fn decision_json(&self, d: &Decision) -> String {
-        self.render_decision(d, None)
+        self.render_decision(d, None, None)
     }
 
-    fn render_decision(&self, d: &Decision, approval: Option<Approval>) -> String {
+    fn render_decision(
+        &self,
+        d: &Decision,
+        approval: Option<Approval>,
+        unmet: Option<(u32, usize, Held)>,
+    ) -> String {
+        let rule = d.rule.and_then(|i| self.rule(i));
+        let constraints = match rule.map(|r| &r.cond) {
+            Some(Condition::Arguments(cs)) => cs.iter().map(ArgConstraint::text).collect(),
+            _ => Vec::new(),
+        };
+        let unmet = unmet.and_then(|(ri, ci, held)| {
+            let r = self.rule(ri)?;
+            let Condition::Arguments(cs) = &r.cond else {
+                return None;
+            };
+            Some(UnmetJson {
+                rule: r.id.as_str(),
+                constraint: cs.get(ci)?.text(),
+                outcome: if held == Held::No {
+                    "failed"
+                } else {
+                    "missing or mistyped"
+                },
+            })
+        });
         let message = match d.reason {
             crate::Reason::Invalid(why) => Some(why.message()),
             _ => None,
         };
         let v = DecisionJson {
             decision: d.effect.as_str(),
-            rule: d.rule.and_then(|i| self.rule(i)).map(|r| r.id.as_str()),
+            rule: rule.map(|r| r.id.as_str()),
             reason: d.reason.as_str(),
             message,
             lifetime: d.lifetime.map(LifetimeJson::from),
             approval,
+            constraints,
+            unmet,
         };
         serde_json::to_string(&v).unwrap_or_else(|_| FALLBACK.to_string())
     }

@@ -87,6 +87,7 @@ pub use decision::{Context, Decision, Http, Invalid, Reason, Request};
 pub use error::LoadError;
 pub use list::{ListError, Listed};
 pub use load::Policy;
+pub use table::args::pointer_tokens;
 
 #[cfg(test)]
 mod tests;

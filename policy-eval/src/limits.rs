@@ -63,6 +63,31 @@ pub const MAX_SOURCE_LEN: usize = 2048;
 /// artifact refuses longer ones.
 pub const MAX_ASK_REASON_LEN: usize = 512;
 
+/// Most argument constraints one tool rule's `where` clause may have
+/// → E0603; loading refuses more.
+pub const MAX_CONSTRAINTS_PER_RULE: usize = 8;
+
+/// Most tool rules with a `where` clause one server may have → E0604;
+/// loading refuses more. They are tried in turn for every call of the
+/// server, so this bounds a call's work: at most
+/// `MAX_CONSTRAINED_TOOL_RULES` name matches and
+/// `MAX_CONSTRAINED_TOOL_RULES * MAX_CONSTRAINTS_PER_RULE` pointer
+/// lookups and value tests, whatever the policy's size.
+pub const MAX_CONSTRAINED_TOOL_RULES: usize = 32;
+
+/// Most `is ... path` constraints (each one filesystem decision) the
+/// constrained tool rules of one server may have together → E0604; loading
+/// refuses more. With [`MAX_CONSTRAINED_TOOL_RULES`] this bounds a call's
+/// work to at most 8 filesystem decisions besides its own.
+pub const MAX_PATH_CONSTRAINTS_PER_SERVER: usize = 8;
+
+/// Most reference tokens in a constraint's JSON Pointer → E0601.
+pub const MAX_POINTER_TOKENS: usize = 16;
+
+/// Largest integer magnitude in a constraint (`in 1..100`, `in 3, 4`):
+/// 2^53, so every bound is exact as a JSON number (an IEEE double) → E0602.
+pub const MAX_CONSTRAINT_INT: i64 = 1 << 53;
+
 /// Largest JSON request accepted by the JSON entry point
 /// ([`crate::Policy::decide_json`]): 64 KiB, checked before parsing →
 /// [`crate::Invalid::JsonTooLarge`].

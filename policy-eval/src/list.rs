@@ -2,12 +2,10 @@
 //! (`spec/requests.md`, "Listing tools").
 //!
 //! A tool is **hidden** only when every call of it would be denied, and
-//! **listed** otherwise. Today a call is decided from the server, source and
-//! tool name alone, so a tool is listed exactly when
-//! [`Policy::decide`] on `Request::Mcp { server, tool: Some(name), source }`
-//! gives `allow` or `ask`; once rules can constrain a call's arguments, a
-//! tool allowed under constraints is listed too (some call of it may be
-//! allowed), and only a tool that no call can reach stays hidden.
+//! **listed** otherwise: when the call without arguments gets `allow` or
+//! `ask`, or when an allow or ask rule with argument constraints names the
+//! tool and no deny rule without constraints matches it (some call, with
+//! the right arguments, may be allowed).
 //!
 //! Server and source are normalized and the server is resolved once per
 //! listing, not once per tool; each tool then costs one probe of the
@@ -57,6 +55,21 @@ pub enum ListError {
 }
 
 impl Policy {
+    /// Whether some call of tool `t` of server `si` with arguments may be
+    /// allowed or asked although the call without arguments, `decision`,
+    /// is denied: an allow or ask rule with argument constraints names the
+    /// tool, and no deny rule without constraints matches it (that one
+    /// denies every call, whatever its arguments).
+    fn reachable_under_constraints(&self, si: u32, t: &str, decision: &Decision) -> bool {
+        decision.effect == Effect::Deny
+            && self.unconstrained_tool_effect(si, t) != Some(Effect::Deny)
+            && self
+                .mcp
+                .constrained(si)
+                .iter()
+                .any(|c| c.effect != Effect::Deny && c.names(t))
+    }
+
     /// Which of `tools`, offered by MCP server `server` (from `source`), the
     /// agent may see: one [`Listed`] per tool, in input order, duplicates
     /// kept. Allocates the result only; [`Policy::list_tools_into`] reuses a
@@ -112,7 +125,15 @@ impl Policy {
                 (Err(why), _, _, _) | (_, Err(why), _, _) | (_, _, Err(why), _) => {
                     Decision::invalid(why)
                 }
-                (_, Ok(t), _, Some(si)) => self.decide_tool(si, t),
+                (_, Ok(t), _, Some(si)) => {
+                    let decision = self.decide_tool(si, t, None, &crate::Context::default());
+                    out.push(Listed {
+                        listed: decision.effect != Effect::Deny
+                            || self.reachable_under_constraints(si, t, &decision),
+                        decision,
+                    });
+                    continue;
+                }
                 (_, Ok(_), _, None) => self.mcp_default(),
             };
             out.push(Listed::from_decision(decision));

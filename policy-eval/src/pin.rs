@@ -136,6 +136,16 @@ pub fn tool_digest(definition: &[u8]) -> Result<String, PinError> {
     canonical_json(definition).map(|c| digest_of_canonical(&c))
 }
 
+/// The digest of a JSON value's canonical form: events record a call's
+/// `arguments` by it. A value beyond the canonicalizer's limits (only a
+/// host's typed request can build one) is digested in serde_json's compact
+/// form instead.
+pub fn value_digest(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    let canonical = canonical_json(text.as_bytes()).unwrap_or(text);
+    digest_of_canonical(&canonical)
+}
+
 /// The digest of text already in canonical form (no check that it is).
 pub fn digest_of_canonical(canonical: &str) -> String {
     let hash = Sha256::digest(canonical.as_bytes());

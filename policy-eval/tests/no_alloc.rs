@@ -148,6 +148,7 @@ fn policy() -> Policy {
                     automata: automata(&[(4, r"(?s).*issue.*")]),
                     ..NameTables::default()
                 },
+                constrained: Vec::new(),
             }],
         },
         ..Artifact::default()
@@ -204,11 +205,13 @@ fn decide_does_not_allocate_for_ascii_requests() {
             server: "GitHub",
             tool: Some("Create_Issue"),
             source: Some("ghcr.io/github/mcp"),
+            arguments: None,
         },
         Request::Mcp {
             server: "github",
             tool: None,
             source: None,
+            arguments: None,
         },
     ];
     let mut decisions = Vec::with_capacity(reqs.len());

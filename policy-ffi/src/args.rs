@@ -181,6 +181,8 @@ pub(crate) unsafe fn request_arg<'a>(req: &apol_request) -> Result<Request<'a>, 
             server: unsafe { req_slice(req.server, "request.server") }?,
             tool: unsafe { opt_slice(req.tool, "request.tool") }?,
             source: unsafe { opt_slice(req.source, "request.source") }?,
+            // Calls with arguments go through `apol_decide_json`.
+            arguments: None,
         },
         s => {
             return Err(Failure::new(

@@ -243,6 +243,8 @@ pub unsafe extern "C" fn apol_decide_mcp(
                 server: req_str(server, server_len, "server")?,
                 tool: opt_str(tool, tool_len, "tool")?,
                 source: opt_str(source, source_len, "source")?,
+                // Calls with arguments go through `apol_decide_json`.
+                arguments: None,
             };
             decide_into(p, &req, ctx, out)
         }

@@ -118,6 +118,42 @@ pub struct RuleAst {
     pub methods: Option<Spanned<String>>,
     /// `reason "..."`: the text an `ask` shows the human, unescaped.
     pub ask_reason: Option<Spanned<String>>,
+    /// `where` constraints on a tool call's arguments (MCP tool rules).
+    pub constraints: Vec<Spanned<ConstraintAst>>,
+}
+
+/// One argument constraint as written: `POINTER matches "GLOB"`,
+/// `POINTER in A..B` or `POINTER in V, ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintAst {
+    /// The JSON Pointer as written.
+    pub pointer: String,
+    /// The test.
+    pub test: TestAst,
+}
+
+/// The test of a constraint, its values as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestAst {
+    /// `matches "GLOB"` (unescaped).
+    Glob(String),
+    /// `in A..B`.
+    Range(String, String),
+    /// `in V, ...`.
+    OneOf(Vec<ValueAst>),
+    /// `is read path`, `is write path`, `is read write path`.
+    Path(Access),
+}
+
+/// A value of an `in` list as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueAst {
+    /// A quoted string, unescaped.
+    Str(String),
+    /// An integer's digits (with sign).
+    Int(String),
+    /// `true` or `false`.
+    Bool(bool),
 }
 
 /// `server NAME [source SRC] { ... }` inside `mcp`.

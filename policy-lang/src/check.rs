@@ -21,6 +21,7 @@ use crate::pattern::{
 };
 use crate::syntax;
 
+mod args;
 mod counts;
 mod http;
 mod ids;
@@ -363,6 +364,7 @@ impl<'s> Walker<'s> {
                 format!("mcp.{name}"),
             );
             self.servers.push(ServerDef { name, source, rule });
+            self.constrained_per_server(server);
             for tool in &server.rules {
                 self.rule(Surface::Mcp, tool, Some(index));
             }
@@ -511,9 +513,13 @@ impl<'s> Walker<'s> {
             }
             Surface::Mcp => {
                 let tools = self.names(&rule.targets, Effect::Deny, "tool");
+                let Some(args) = self.constraints(rule.span, effect, &rule.constraints) else {
+                    return;
+                };
                 RuleKind::Tool {
                     server: within.unwrap_or(0),
                     tools,
+                    args,
                 }
             }
         };

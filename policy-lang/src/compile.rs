@@ -145,11 +145,23 @@ pub fn compile_with_limits(
     );
     // Tool rules grouped by server in one pass (not one pass over every
     // rule per server, which is quadratic in a policy of many servers).
+    // Rules with argument constraints go to the server's short list, tried
+    // in turn (`policy_eval` `table/args.rs`), not into the name tables.
     let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); policy.servers.len()];
+    let mut constrained_of: Vec<Vec<(Vec<String>, u32)>> = vec![Vec::new(); policy.servers.len()];
     for (i, r) in policy.rules.iter().enumerate() {
-        if let RuleKind::Tool { server, tools } = &r.kind {
-            if let Some(list) = tools_of.get_mut(*server) {
-                list.push((i, tools));
+        if let RuleKind::Tool {
+            server,
+            tools,
+            args,
+        } = &r.kind
+        {
+            if args.is_empty() {
+                if let Some(list) = tools_of.get_mut(*server) {
+                    list.push((i, tools));
+                }
+            } else if let Some(list) = constrained_of.get_mut(*server) {
+                list.push((tools.clone(), index(i)));
             }
         }
     }
@@ -157,7 +169,8 @@ pub fn compile_with_limits(
         .servers
         .iter()
         .zip(tools_of)
-        .map(|(def, tools)| McpServer {
+        .zip(constrained_of)
+        .map(|((def, tools), constrained)| McpServer {
             name: def.name.clone(),
             source: def.source.clone(),
             rule: index(def.rule),
@@ -165,6 +178,7 @@ pub fn compile_with_limits(
                 tools.into_iter(),
                 format!("the tool name globs of server `{}`", def.name),
             ),
+            constrained,
         })
         .collect();
     if let Some(e) = c.refused.take() {
@@ -217,6 +231,7 @@ fn index(i: usize) -> u32 {
 fn rule(r: &RuleDef) -> Rule {
     let cond = match &r.kind {
         RuleKind::Network { ports: Some(p), .. } => Condition::Ports(p.clone()),
+        RuleKind::Tool { args, .. } if !args.is_empty() => Condition::Arguments(args.clone()),
         RuleKind::Network { ports: None, .. }
         | RuleKind::Server { .. }
         | RuleKind::Tool { .. }

@@ -108,6 +108,10 @@ codes! {
     InvalidHttpPath = "E0502", Error, "invalid HTTP path pattern";
     InvalidHttpHost = "E0503", Error, "invalid `http` block host";
     HttpBlocksPerHost = "E0504", Error, "too many `http` blocks cover one host";
+    InvalidPointer = "E0601", Error, "invalid JSON Pointer in an argument constraint";
+    InvalidConstraintValue = "E0602", Error, "invalid value, range or glob in an argument constraint";
+    TooManyConstraints = "E0603", Error, "too many argument constraints on one rule";
+    ConstrainedPerServer = "E0604", Error, "too many tool rules with `where` in one server";
     HostBits = "W0101", Warning, "CIDR has host bits set";
     AllowsEverything = "W0102", Warning, "rule allows every request of its surface";
     DefaultAllow = "W0103", Warning, "`default allow`";

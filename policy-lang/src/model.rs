@@ -6,7 +6,7 @@
 
 use ipnet::IpNet;
 pub use policy_eval::artifact::{
-    Access, DomainPattern, Effect, Lifetime, Method, Methods, Surface,
+    Access, ArgConstraint, ArgTest, ArgValue, DomainPattern, Effect, Lifetime, Method, Methods, Surface,
 };
 
 use crate::diag::Span;
@@ -108,6 +108,8 @@ pub enum RuleKind {
         server: usize,
         /// Tool name globs, lower-cased.
         tools: Vec<String>,
+        /// Argument constraints (`where`), empty for none.
+        args: Vec<ArgConstraint>,
     },
 }
 

@@ -16,7 +16,7 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    Access, CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
+    Access, ArgConstraint, ArgTest, ArgValue, CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -222,6 +222,7 @@ fn part_matches(
             server,
             tool,
             source,
+            arguments,
         } => {
             let mut sbuf = [0u8; MAX_NAME_LEN];
             let server = normalize::name(server, &mut sbuf)?.to_string();
@@ -231,6 +232,11 @@ fn part_matches(
                 .transpose()?
                 .map(str::to_string);
             let source = source.map(normalize::source).transpose()?;
+            match arguments {
+                Some(_) if tool.is_none() => return Err(Invalid::ArgumentsWithoutTool),
+                Some(a) if !a.is_object() => return Err(Invalid::ArgumentsNotObject),
+                _ => {}
+            }
             let Some((index, def)) = policy.servers.iter().enumerate().find(|(_, s)| {
                 s.name == server && (s.source.is_none() || s.source.as_deref() == source)
             }) else {
@@ -246,10 +252,12 @@ fn part_matches(
                 ));
             };
             let found = matching(policy, |r| match &r.kind {
-                RuleKind::Tool { server, tools }
-                    if *server == index && tools.iter().any(|t| name_matches(t, &tool)) =>
-                {
-                    Some(None)
+                RuleKind::Tool {
+                    server,
+                    tools,
+                    args,
+                } if *server == index && tools.iter().any(|t| name_matches(t, &tool)) => {
+                    Some(args_unmet(policy, ctx, r.effect, args, arguments))
                 }
                 _ => None,
             });
@@ -511,6 +519,92 @@ fn glob(pattern: &str) -> Option<GlobMatcher> {
 
 fn glob_matches(pattern: &str, text: &str) -> bool {
     glob(pattern).is_some_and(|g| g.is_match(text))
+}
+
+/// Why a tool rule with argument constraints `args` does not apply to a
+/// call with `arguments` (`None`: it applies). A constraint holds, fails
+/// (a value of the tested type that does not pass) or is unknown (no value
+/// at the pointer, or one of another type); an allow or ask needs every
+/// constraint to hold, a deny applies unless one fails.
+fn args_unmet(
+    policy: &CheckedPolicy,
+    ctx: &Context<'_>,
+    effect: Effect,
+    args: &[ArgConstraint],
+    arguments: Option<&serde_json::Value>,
+) -> Option<&'static str> {
+    let outcomes = args
+        .iter()
+        .map(|c| arg_holds(policy, ctx, effect, c, arguments));
+    if effect == Effect::Deny {
+        outcomes
+            .into_iter()
+            .any(|h| h == Some(false))
+            .then_some("an argument fails a constraint of this deny")
+    } else {
+        outcomes
+            .into_iter()
+            .any(|h| h != Some(true))
+            .then_some("an argument constraint does not hold (a value fails it, or is missing or of another type)")
+    }
+}
+
+/// `Some(true)` when the value at the constraint's pointer passes its test,
+/// `Some(false)` when it has the tested type and fails, `None` when it is
+/// missing or of another type.
+/// A path constraint holds when the filesystem request for the path gets
+/// the rule's effect or a more permissive one (an allow rule needs allow,
+/// an ask rule allow or ask); an invalid path is mistyped.
+fn arg_holds(
+    policy: &CheckedPolicy,
+    ctx: &Context<'_>,
+    effect: Effect,
+    c: &ArgConstraint,
+    arguments: Option<&serde_json::Value>,
+) -> Option<bool> {
+    use serde_json::Value;
+    let v = arguments?.pointer(&c.pointer)?;
+    match &c.test {
+        &ArgTest::Path(access) => {
+            let d = decide(
+                policy,
+                &Request::Filesystem {
+                    path: v.as_str()?,
+                    access,
+                },
+                ctx,
+            );
+            if matches!(d.reason, Reason::Invalid(_)) {
+                return None;
+            }
+            Some(d.effect >= effect)
+        }
+        ArgTest::Glob(g) => match v {
+            Value::String(s) if s.len() <= MAX_PATH_LEN => Some(name_matches(g, s)),
+            _ => None,
+        },
+        ArgTest::Range(lo, hi) => {
+            let x = v.as_f64()?;
+            Some(*lo as f64 <= x && x <= *hi as f64)
+        }
+        ArgTest::OneOf(values) => {
+            let typed = values.iter().any(|w| {
+                matches!(
+                    (w, v),
+                    (ArgValue::Str(_), Value::String(_))
+                        | (ArgValue::Int(_), Value::Number(_))
+                        | (ArgValue::Bool(_), Value::Bool(_))
+                )
+            });
+            let equal = values.iter().any(|w| match (w, v) {
+                (ArgValue::Str(w), Value::String(s)) => w == s,
+                (&ArgValue::Int(w), Value::Number(n)) => n.as_f64() == Some(w as f64),
+                (ArgValue::Bool(w), Value::Bool(b)) => w == b,
+                _ => false,
+            });
+            typed.then_some(equal)
+        }
+    }
 }
 
 /// Names (secrets, tools) have no segments: `*` and `?` match any byte,

@@ -10,7 +10,10 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser;
 
-use crate::ast::{Block, BlockKind, HttpAst, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned};
+use crate::ast::{
+    Block, BlockKind, ConstraintAst, HttpAst, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned,
+    TestAst, ValueAst,
+};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::model::{Access, Effect};
 
@@ -37,6 +40,7 @@ fn keywords() -> Vec<&'static str> {
             .filter_map(Access::as_str),
     );
     words.extend(["to", "for", "server", "source", "http", "reason"]);
+    words.extend(["where", "and", "matches", "in", "is", "path"]);
     words
 }
 
@@ -326,6 +330,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         lifetime: None,
         methods: None,
         ask_reason: None,
+        constraints: Vec::new(),
     };
     for item in pair.into_inner() {
         match item.as_rule() {
@@ -365,6 +370,13 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
                     .find(|p| p.as_rule() == Rule::targets)
                     .map(targets);
             }
+            Rule::where_clause => {
+                rule.constraints = item
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::constraint)
+                    .map(|c| spanned(&c, constraint(c.clone())))
+                    .collect();
+            }
             Rule::lifetime => {
                 rule.lifetime = item
                     .into_inner()
@@ -375,6 +387,53 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         }
     }
     rule
+}
+
+/// One `constraint` pair as written.
+fn constraint(pair: Pair<'_, Rule>) -> ConstraintAst {
+    let mut pointer = String::new();
+    let mut test = TestAst::OneOf(Vec::new());
+    for item in pair.into_inner() {
+        match item.as_rule() {
+            Rule::pointer => pointer = item.as_str().to_string(),
+            Rule::arg_test => {
+                let mut values = Vec::new();
+                for t in item.into_inner() {
+                    match t.as_rule() {
+                        Rule::string => test = TestAst::Glob(token_text(&t)),
+                        Rule::access => {
+                            let a = t
+                                .into_inner()
+                                .filter_map(|kw| Access::from_word(kw.as_str()))
+                                .fold(Access(0), |all, one| Access(all.0 | one.0));
+                            test = TestAst::Path(a);
+                        }
+                        Rule::arg_range => {
+                            let mut ends = t.into_inner().map(|i| i.as_str().to_string());
+                            let a = ends.next().unwrap_or_default();
+                            let b = ends.next().unwrap_or_default();
+                            test = TestAst::Range(a, b);
+                        }
+                        Rule::arg_value => {
+                            if let Some(v) = t.into_inner().next() {
+                                values.push(match v.as_rule() {
+                                    Rule::string => ValueAst::Str(token_text(&v)),
+                                    Rule::arg_bool => ValueAst::Bool(v.as_str() == "true"),
+                                    _ => ValueAst::Int(v.as_str().to_string()),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if !values.is_empty() {
+                    test = TestAst::OneOf(values);
+                }
+            }
+            _ => {}
+        }
+    }
+    ConstraintAst { pointer, test }
 }
 
 /// What the user should read for a grammar rule in "expected ..." messages.
@@ -394,6 +453,14 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_server => "`server`",
         Rule::kw_http => "`http`",
         Rule::kw_reason | Rule::reason => "`reason`",
+        Rule::kw_where | Rule::where_clause => "`where`",
+        Rule::kw_and => "`and`",
+        Rule::constraint | Rule::pointer => "an argument constraint (`/key matches \"glob\"`, `/key in 1..10`, `/key in \"a\", \"b\"`)",
+        Rule::arg_test | Rule::kw_matches | Rule::kw_in | Rule::kw_is => {
+            "`matches`, `in` or `is read path`"
+        }
+        Rule::kw_path => "`path`",
+        Rule::arg_value | Rule::arg_int | Rule::arg_bool | Rule::arg_range => "a value (a quoted string, an integer, `true` or `false`) or a range `A..B`",
         Rule::methods => "a method set (`GET`, `GET|HEAD` or `*`) and a space",
         Rule::kw_source | Rule::source => "`source`",
         Rule::kw_policy | Rule::policy_line => "`policy`",

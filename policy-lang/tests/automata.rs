@@ -209,6 +209,7 @@ fn tool_globs_have_no_prefix() {
         server: "gh",
         tool: Some(tool),
         source: None,
+        arguments: None,
     };
     assert_eq!(decide(src, &mcp("repo_delete_x"), NONE).0, Effect::Deny);
     assert_eq!(decide(src, &mcp("list/a"), NONE).0, Effect::Allow);

@@ -20,6 +20,7 @@ fn surface_of(cond: &Condition) -> Surface {
         Condition::None | Condition::Ports(_) | Condition::Methods(_) => Surface::Network,
         Condition::Access(_) => Surface::Filesystem,
         Condition::Credential(_) => Surface::Credential,
+        Condition::Arguments(_) => Surface::Mcp,
     }
 }
 

@@ -12,6 +12,8 @@
 //! * [`http`]: the `http` blocks of the network surface, found by host
 //!   suffix, each a path table over method byte and path.
 //! * [`name`]: secret names, MCP servers and their tool names.
+//! * [`args`]: tool rules with argument constraints (a short list per
+//!   server) and the constraints' evaluation on a call's `arguments`.
 //! * [`rules`]: the rule table, candidate lists and conditions, and the
 //!   precedence step every probe reports to.
 //! * [`cond`]: each candidate list's conditions indexed by request class
@@ -27,6 +29,7 @@ use foldhash::fast::FixedState;
 use crate::error::LoadError;
 use crate::hash::FxMap;
 
+pub(crate) mod args;
 pub(crate) mod automaton;
 pub(crate) mod cond;
 pub(crate) mod domain;

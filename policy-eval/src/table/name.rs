@@ -2,6 +2,7 @@
 //! probed in one pass over a name, other globs as automata (and the short
 //! list of send globs); and the MCP server index.
 
+use super::args::Constrained;
 use super::automaton::DfaSet;
 use super::rules::{Best, Checker, Scan};
 use super::{has_bit, map_of, set_bit};
@@ -142,6 +143,8 @@ pub(crate) struct McpIndex {
     servers: FxMap<Box<str>, u32>,
     /// Per server: tool tables.
     tools: Vec<NameIndex>,
+    /// Per server: its tool rules with argument constraints.
+    constrained: Vec<Vec<Constrained>>,
 }
 
 impl McpIndex {
@@ -150,6 +153,8 @@ impl McpIndex {
     pub(crate) fn build(art: &Artifact, ck: &Checker) -> Result<McpIndex, LoadError> {
         let mut servers = FxMap::default();
         let mut tools = Vec::with_capacity(art.mcp.servers.len());
+        let mut constrained = Vec::with_capacity(art.mcp.servers.len());
+        let mut seen = vec![false; art.rules.len()];
         for (i, s) in art.mcp.servers.iter().enumerate() {
             if !is_normalized_name(&s.name) {
                 return Err(LoadError::table(
@@ -178,6 +183,7 @@ impl McpIndex {
                 }
             }
             tools.push(NameIndex::build("mcp", &s.tools, art, Surface::Mcp, ck)?);
+            constrained.push(Constrained::build(&s.name, &s.constrained, art, &mut seen)?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("mcp", "too many"))?;
             if servers.insert(s.name.as_str().into(), idx).is_some() {
                 return Err(LoadError::table(
@@ -186,7 +192,11 @@ impl McpIndex {
                 ));
             }
         }
-        Ok(McpIndex { servers, tools })
+        Ok(McpIndex {
+            servers,
+            tools,
+            constrained,
+        })
     }
 
     /// The index of server `server` (normalized) if it is approved and its
@@ -206,6 +216,11 @@ impl McpIndex {
             };
             pinned_ok.then_some(i)
         })
+    }
+
+    /// The tool rules with argument constraints of server `si`.
+    pub(crate) fn constrained(&self, si: u32) -> &[Constrained] {
+        self.constrained.get(si as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The tool tables of server `si`.

@@ -139,6 +139,15 @@ impl Checker {
                         ),
                     ));
                 };
+                if matches!(rule.cond, Condition::Arguments(_)) {
+                    // Constrained rules are tried from their server's list
+                    // (`args.rs`); in a candidate list no condition index
+                    // would evaluate them, and a deny would be inert.
+                    return Err(LoadError::table(
+                        "candidates",
+                        format!("list {li} holds rule {ri}, which has argument constraints"),
+                    ));
+                }
                 let http = matches!(rule.cond, Condition::Methods(_));
                 if surface.is_some_and(|(s, _)| s != rule.surface) {
                     return Err(LoadError::table(
@@ -237,6 +246,8 @@ fn check_rule(i: usize, r: &Rule) -> Result<(), LoadError> {
     }
     match (&r.cond, r.surface) {
         (Condition::None, Surface::Network | Surface::Mcp) => {}
+        // Validated with the server that lists the rule (`args.rs`).
+        (Condition::Arguments(_), Surface::Mcp) => {}
         (Condition::Ports(ports), Surface::Network) => {
             if ports.is_empty() {
                 return bad("empty port list".into());

@@ -67,6 +67,7 @@ fn spellings_of_one_request_share_a_digest_and_differences_do_not() {
         server,
         tool: Some(tool),
         source: None,
+        arguments: None,
     };
     assert_eq!(
         d(&mcp("GitHub", "Create_Issue")),
@@ -102,6 +103,7 @@ fn asking() -> Policy {
             ],
             ..NameTables::default()
         },
+        constrained: Vec::new(),
     });
     b.policy()
 }
@@ -113,6 +115,7 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         server: "github",
         tool: Some(t),
         source: None,
+        arguments: None,
     };
     let ctx = Context::default();
     let approval = |t| {
@@ -130,6 +133,7 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         server: "other",
         tool: None,
         source: None,
+        arguments: None,
     };
     let d = p.decide(&other, &ctx);
     assert_eq!(p.approval(&other, &d).expect("default ask").reason, None);

@@ -878,12 +878,14 @@ pub(super) fn mcp_policy() -> B {
             automata: super::automata(&[(any, r"(?s).*")]),
             globs: vec![],
         },
+        constrained: Vec::new(),
     });
     b.art.mcp.servers.push(McpServer {
         name: "fs".into(),
         source: None,
         rule: fsapprove,
         tools: NameTables::default(),
+        constrained: Vec::new(),
     });
     b
 }
@@ -894,6 +896,7 @@ fn mcp(p: &Policy, server: &str, tool: Option<&str>, source: Option<&str>) -> De
             server,
             tool,
             source,
+            arguments: None,
         },
         &NONE,
     )

@@ -71,6 +71,7 @@ fn mcp_request() {
                 server: "github",
                 tool: Some("create_issue"),
                 source: Some("ghcr.io/github/mcp"),
+                arguments: None,
             }))
             .as_str())
     );

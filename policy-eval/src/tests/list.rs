@@ -15,6 +15,7 @@ fn call(p: &Policy, server: &str, source: Option<&str>, tool: &str) -> Decision 
             server,
             tool: Some(tool),
             source,
+            arguments: None,
         },
         &Context::default(),
     )

@@ -3,7 +3,7 @@
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC, MIN_FORMAT_VERSION, SECTIONS};
 use crate::artifact::{
-    Access, Artifact, Automata, Condition, CredentialCond, Destinations, Dfa, DomainEntry,
+    Access, ArgConstraint, ArgTest, ArgValue, Artifact, Automata, Condition, CredentialCond, Destinations, Dfa, DomainEntry,
     DomainPattern, Effect, FsRoot, FsTables, HttpBlock, HttpTables, Lifetime, McpServer, McpTables,
     Meta, Methods, NameTables, NetworkTables, Rule, Surface,
 };
@@ -47,7 +47,7 @@ impl Artifact {
                 r.finish()?;
                 t
             },
-            mcp: decode_mcp(&mut Reader::new(mcp, "mcp"))?,
+            mcp: decode_mcp(&mut Reader::new(mcp, "mcp"), version)?,
             http: if version == 3 {
                 HttpTables::default()
             } else {
@@ -178,6 +178,9 @@ impl<'a> Reader<'a> {
     }
     fn u32(&mut self) -> R<u32> {
         Ok(u32::from_le_bytes(self.array()?))
+    }
+    fn i64(&mut self) -> R<i64> {
+        Ok(i64::from_le_bytes(self.array()?))
     }
     fn u128(&mut self) -> R<u128> {
         Ok(u128::from_le_bytes(self.array()?))
@@ -362,6 +365,7 @@ fn decode_rules(r: &mut Reader, version: u32) -> R<Vec<Rule>> {
                 })
             }
             4 => Condition::Methods(Methods(r.u16()?)),
+            5 if version >= 5 => Condition::Arguments(decode_constraints(r)?),
             v => return Err(r.err(format!("unknown condition tag {v}"))),
         };
         let ask_reason = if version == 3 {
@@ -381,6 +385,36 @@ fn decode_rules(r: &mut Reader, version: u32) -> R<Vec<Rule>> {
     }
     r.finish()?;
     Ok(rules)
+}
+
+/// The constraints of a tool rule's `where` clause (condition tag 5).
+fn decode_constraints(r: &mut Reader) -> R<Vec<ArgConstraint>> {
+    let n = r.count(6)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let pointer = r.string()?;
+        let test = match r.u8()? {
+            0 => ArgTest::Glob(r.string()?),
+            1 => {
+                let k = r.count(2)?;
+                let mut vs = Vec::with_capacity(k);
+                for _ in 0..k {
+                    vs.push(match r.u8()? {
+                        0 => ArgValue::Str(r.string()?),
+                        1 => ArgValue::Int(r.i64()?),
+                        2 => ArgValue::Bool(r.bool()?),
+                        v => return Err(r.err(format!("unknown argument value tag {v}"))),
+                    });
+                }
+                ArgTest::OneOf(vs)
+            }
+            2 => ArgTest::Range(r.i64()?, r.i64()?),
+            3 => ArgTest::Path(Access(r.u8()?)),
+            v => return Err(r.err(format!("unknown argument test tag {v}"))),
+        };
+        out.push(ArgConstraint { pointer, test });
+    }
+    Ok(out)
 }
 
 fn decode_candidates(r: &mut Reader) -> R<Vec<Vec<u32>>> {
@@ -445,7 +479,8 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
     Ok(FsTables { roots })
 }
 
-fn decode_mcp(r: &mut Reader) -> R<McpTables> {
+/// The MCP servers; version 3 and 4 servers have no constrained rules.
+fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
     let n = r.count(25)?;
     let mut servers = Vec::with_capacity(n);
     for _ in 0..n {
@@ -453,11 +488,22 @@ fn decode_mcp(r: &mut Reader) -> R<McpTables> {
         let source = if r.bool()? { Some(r.string()?) } else { None };
         let rule = r.u32()?;
         let tools = r.names()?;
+        let mut constrained = Vec::new();
+        if version >= 5 {
+            let k = r.count(8)?;
+            constrained.reserve(k);
+            for _ in 0..k {
+                let rule = r.u32()?;
+                let names = r.strings()?;
+                constrained.push((names, rule));
+            }
+        }
         servers.push(McpServer {
             name,
             source,
             rule,
             tools,
+            constrained,
         });
     }
     r.finish()?;

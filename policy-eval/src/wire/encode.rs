@@ -2,7 +2,7 @@
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use crate::artifact::{
-    Artifact, Automata, Condition, DomainPattern, FsRoot, Lifetime, NameTables, Rule,
+    ArgTest, ArgValue, Artifact, Automata, Condition, DomainPattern, FsRoot, Lifetime, NameTables, Rule,
 };
 
 struct Writer {
@@ -23,6 +23,9 @@ impl Writer {
         self.out.extend_from_slice(&v.to_le_bytes());
     }
     fn u32(&mut self, v: u32) {
+        self.out.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
         self.out.extend_from_slice(&v.to_le_bytes());
     }
     fn u128(&mut self, v: u128) {
@@ -182,6 +185,14 @@ impl Artifact {
                 }
                 w.u32(s.rule);
                 w.names(&s.tools);
+                w.count(s.constrained.len());
+                for (tools, rule) in &s.constrained {
+                    w.u32(*rule);
+                    w.count(tools.len());
+                    for t in tools {
+                        w.str(t);
+                    }
+                }
             }
         });
         w.section(9, |w| {
@@ -236,6 +247,48 @@ fn encode_rule_head(w: &mut Writer, r: &Rule) {
         Condition::Methods(m) => {
             w.u8(4);
             w.u16(m.0);
+        }
+        Condition::Arguments(cs) => {
+            w.u8(5);
+            w.count(cs.len());
+            for c in cs {
+                w.str(&c.pointer);
+                match &c.test {
+                    ArgTest::Glob(g) => {
+                        w.u8(0);
+                        w.str(g);
+                    }
+                    ArgTest::OneOf(vs) => {
+                        w.u8(1);
+                        w.count(vs.len());
+                        for v in vs {
+                            match v {
+                                ArgValue::Str(s) => {
+                                    w.u8(0);
+                                    w.str(s);
+                                }
+                                ArgValue::Int(i) => {
+                                    w.u8(1);
+                                    w.i64(*i);
+                                }
+                                ArgValue::Bool(b) => {
+                                    w.u8(2);
+                                    w.bool(*b);
+                                }
+                            }
+                        }
+                    }
+                    ArgTest::Range(a, b) => {
+                        w.u8(2);
+                        w.i64(*a);
+                        w.i64(*b);
+                    }
+                    ArgTest::Path(a) => {
+                        w.u8(3);
+                        w.u8(a.0);
+                    }
+                }
+            }
         }
         Condition::Credential(c) => {
             w.u8(3);

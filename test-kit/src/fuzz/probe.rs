@@ -59,6 +59,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
                     server,
                     tool,
                     source,
+                    arguments: None,
                 },
                 &full,
             );

@@ -235,6 +235,7 @@ pub fn case(s: &mut impl Source) -> Case {
                 server,
                 tool,
                 source,
+                arguments: None,
             }
         }
     };

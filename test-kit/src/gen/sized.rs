@@ -425,6 +425,7 @@ fn gen_mcp(n: usize, rng: &mut Rng) -> Block {
             server,
             tool: Some(tool),
             source,
+            arguments: None,
         });
     }
     Block { body, requests }
@@ -472,6 +473,7 @@ fn gen_tool_globs(n: usize, rng: &mut Rng) -> Block {
                 server: "s0".into(),
                 tool: Some(tool),
                 source: None,
+                arguments: None,
             }
         })
         .collect();
@@ -652,6 +654,7 @@ fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
         server: "s1".into(),
         tool: Some(tool),
         source: None,
+        arguments: None,
     };
     let requests = vec![
         tool("delete_branch_x".into()),
