@@ -158,7 +158,14 @@ function buildRequest() {
   if (state.surface === "json") return { text: $("#request-json").value };
   const fields = document.querySelector(`#request-form fieldset[data-surface="${state.surface}"]`);
   const req = { surface: state.surface };
+  // A tool call's arguments are spliced in as typed (not parsed and
+  // re-serialized), so a repeated key reaches the engine and is refused.
+  let args = "";
   for (const el of fields.querySelectorAll("input, select")) {
+    if (el.name === "arguments") {
+      args = el.value.trim();
+      continue;
+    }
     // An HTTP path is decided as typed (spec/requests.md: never rewritten),
     // so a stray space is refused, not trimmed away.
     const http = state.surface === "network" && el.name === "path";
@@ -174,7 +181,8 @@ function buildRequest() {
       return { error: "context roots are not valid JSON" };
     }
   }
-  return { text: JSON.stringify(req) };
+  const text = JSON.stringify(req);
+  return { text: args ? `${text.slice(0, -1)},"arguments":${args}}` : text };
 }
 
 function decide(request) {

@@ -428,7 +428,10 @@ impl Policy {
             .constrained(si)
             .iter()
             .filter(|c| c.effect != Effect::Deny && c.names(tool))
-            .find_map(|c| c.first_unmet(arguments, &paths).map(|(i, h)| (c.rule, i, h)))
+            .find_map(|c| {
+                c.first_unmet(arguments, &paths)
+                    .map(|(i, h)| (c.rule, i, h))
+            })
     }
 
     /// The effect of the best tool rule without argument constraints for

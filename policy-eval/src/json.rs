@@ -14,10 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::approval::Approval;
 use crate::artifact::{Access, ArgConstraint, Condition, Lifetime};
-use crate::table::args::Held;
 use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
+use crate::table::args::Held;
 use crate::Surface;
 
 /// A request parsed from JSON, owning its strings.

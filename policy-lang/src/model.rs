@@ -6,7 +6,8 @@
 
 use ipnet::IpNet;
 pub use policy_eval::artifact::{
-    Access, ArgConstraint, ArgTest, ArgValue, DomainPattern, Effect, Lifetime, Method, Methods, Surface,
+    Access, ArgConstraint, ArgTest, ArgValue, DomainPattern, Effect, Lifetime, Method, Methods,
+    Surface,
 };
 
 use crate::diag::Span;

@@ -16,7 +16,8 @@ use policy_eval::normalize::{self, Host};
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    Access, ArgConstraint, ArgTest, ArgValue, CheckedPolicy, DomainPattern, Effect, NetTarget, PathPattern, RuleDef, RuleKind,
+    Access, ArgConstraint, ArgTest, ArgValue, CheckedPolicy, DomainPattern, Effect, NetTarget,
+    PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 

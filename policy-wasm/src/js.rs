@@ -33,9 +33,18 @@ export interface NetworkRequest {
   context?: Record<string, unknown> | null;
 }
 
+/** An MCP request (spec/requests.md): a server, or a call of one of its
+ * tools with the call's `arguments` (a JSON object; only with a tool). */
+export interface McpRequest {
+  surface: "mcp";
+  server: string; tool?: string | null; source?: string | null;
+  arguments?: Record<string, unknown> | null;
+  context?: Record<string, unknown> | null;
+}
+
 /** A request object as in spec/requests.md, or its JSON text. Any object is
  * accepted: one that is not a valid request is decided as invalid. */
-export type RequestInput = string | NetworkRequest | Record<string, unknown>;
+export type RequestInput = string | NetworkRequest | McpRequest | Record<string, unknown>;
 
 /** A range of the policy source. Lines and columns are 1-based (columns count
  * characters, as `polc` prints them); `start`/`end` are UTF-16 offsets
@@ -80,6 +89,11 @@ export interface Decision {
   lifetime?: "session" | number;
   /** Only on `ask`: the rule's reason and the digest of the request. */
   approval?: Approval;
+  /** The deciding tool rule's argument constraints, as written. */
+  constraints?: string[];
+  /** A tool call not allowed: the first constrained allow or ask rule that
+   * names the tool, and its first unmet constraint. */
+  unmet?: { rule: string; constraint: string; outcome: "failed" | "missing or mistyped" };
   json: string;
   deciding: RuleInfo | null;
   explanation: Explanation;

@@ -85,7 +85,15 @@ fn decide_as_recorded(dir: &str, expected_version: u32) {
 
 #[test]
 fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
-    decide_as_recorded("tests/golden", 4);
+    decide_as_recorded("tests/golden", 5);
+}
+
+/// Format version 5 only added tool rules with argument constraints (a
+/// condition and a per-server list): the version 4 artifacts
+/// (`tests/golden/v4/`) still load and give every recorded decision.
+#[test]
+fn format_version_4_artifacts_still_decide_as_recorded() {
+    decide_as_recorded("tests/golden/v4", 4);
 }
 
 /// Format version 4 only added a section (HTTP rules): the version 3

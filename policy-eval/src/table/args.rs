@@ -18,8 +18,8 @@ use crate::artifact::{
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::limits::{
-    MAX_CONSTRAINED_TOOL_RULES, MAX_CONSTRAINTS_PER_RULE, MAX_CONSTRAINT_INT, MAX_PATH_LEN,
-    MAX_PATH_CONSTRAINTS_PER_SERVER, MAX_POINTER_TOKENS,
+    MAX_CONSTRAINED_TOOL_RULES, MAX_CONSTRAINTS_PER_RULE, MAX_CONSTRAINT_INT,
+    MAX_PATH_CONSTRAINTS_PER_SERVER, MAX_PATH_LEN, MAX_POINTER_TOKENS,
 };
 use crate::normalize::is_normalized_name;
 
@@ -84,10 +84,12 @@ impl Constrained {
         }
         let paths = list
             .iter()
-            .filter_map(|(_, ri)| match art.rules.get(*ri as usize).map(|r| &r.cond) {
-                Some(Condition::Arguments(cs)) => Some(cs),
-                _ => None,
-            })
+            .filter_map(
+                |(_, ri)| match art.rules.get(*ri as usize).map(|r| &r.cond) {
+                    Some(Condition::Arguments(cs)) => Some(cs),
+                    _ => None,
+                },
+            )
             .flatten()
             .filter(|c| matches!(c.test, ArgTest::Path(_)))
             .count();
@@ -107,14 +109,18 @@ impl Constrained {
             let Condition::Arguments(cs) = &rule.cond else {
                 return bad(format!("constrained rule {ri} has no argument constraints"));
             };
-            let once = seen.get_mut(*ri as usize).is_some_and(|s| !std::mem::replace(s, true));
+            let once = seen
+                .get_mut(*ri as usize)
+                .is_some_and(|s| !std::mem::replace(s, true));
             if rule.surface != Surface::Mcp || !once {
                 return bad(format!(
                     "constrained rule {ri} is not an MCP rule or is listed twice"
                 ));
             }
             if names.is_empty() || names.iter().any(|n| !is_normalized_name(n)) {
-                return bad(format!("constrained rule {ri}: tool names missing or not normalized"));
+                return bad(format!(
+                    "constrained rule {ri}: tool names missing or not normalized"
+                ));
             }
             let names = names
                 .iter()
@@ -182,7 +188,10 @@ fn prepare(cs: &[ArgConstraint], effect: Effect) -> Result<Vec<Prepared>, String
                     if vs.is_empty() {
                         return Err("empty value list".into());
                     }
-                    if vs.iter().any(|v| matches!(v, ArgValue::Int(i) if !int_ok(*i))) {
+                    if vs
+                        .iter()
+                        .any(|v| matches!(v, ArgValue::Int(i) if !int_ok(*i)))
+                    {
                         return Err("integer beyond 2^53".into());
                     }
                     Test::OneOf(vs.clone())

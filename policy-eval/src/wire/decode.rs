@@ -3,9 +3,9 @@
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC, MIN_FORMAT_VERSION, SECTIONS};
 use crate::artifact::{
-    Access, ArgConstraint, ArgTest, ArgValue, Artifact, Automata, Condition, CredentialCond, Destinations, Dfa, DomainEntry,
-    DomainPattern, Effect, FsRoot, FsTables, HttpBlock, HttpTables, Lifetime, McpServer, McpTables,
-    Meta, Methods, NameTables, NetworkTables, Rule, Surface,
+    Access, ArgConstraint, ArgTest, ArgValue, Artifact, Automata, Condition, CredentialCond,
+    Destinations, Dfa, DomainEntry, DomainPattern, Effect, FsRoot, FsTables, HttpBlock, HttpTables,
+    Lifetime, McpServer, McpTables, Meta, Methods, NameTables, NetworkTables, Rule, Surface,
 };
 use crate::error::LoadError;
 use crate::limits::MAX_ARTIFACT_BYTES;

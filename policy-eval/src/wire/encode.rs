@@ -2,7 +2,8 @@
 
 use super::{crc32, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use crate::artifact::{
-    ArgTest, ArgValue, Artifact, Automata, Condition, DomainPattern, FsRoot, Lifetime, NameTables, Rule,
+    ArgTest, ArgValue, Artifact, Automata, Condition, DomainPattern, FsRoot, Lifetime, NameTables,
+    Rule,
 };
 
 struct Writer {

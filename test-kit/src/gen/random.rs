@@ -144,7 +144,16 @@ pub fn policy(s: &mut impl Source) -> Generated {
         let label = g.label();
         let effect = g.s.choose(EFFECTS);
         let tools = g.targets(&mut earlier, TOOLS);
-        format!("    {label}{effect} {tools}\n")
+        // Half of them with argument constraints; path constraints only on
+        // allow and ask.
+        let clause = if !g.s.ratio(1, 2) {
+            ""
+        } else if effect != "deny" && g.s.ratio(1, 3) {
+            g.s.choose(PATH_CLAUSES)
+        } else {
+            g.s.choose(WHERE_CLAUSES)
+        };
+        format!("    {label}{effect} {tools}{clause}\n")
     });
     let pin = if g.s.ratio(1, 2) {
         format!(" source \"{}\"", SOURCES[0])
@@ -231,11 +240,19 @@ pub fn case(s: &mut impl Source) -> Case {
             let server = field(s, SERVERS);
             let tool = opt(s, REQ_TOOLS);
             let source = opt(s, SOURCES);
+            // Most calls with arguments; some with a path from the
+            // filesystem vocabulary, for the path constraints.
+            let arguments = match s.below(4) {
+                0 => None,
+                1 => Some(serde_json::json!({ "path": s.choose(REQ_PATHS), "n": s.below(12) })),
+                _ => serde_json::from_str(s.choose(REQ_ARGUMENTS)).ok(),
+            };
             Req::Mcp {
                 server,
-                tool,
+                tool: tool.clone(),
                 source,
-                arguments: None,
+                // Arguments without a tool are invalid: keep a few of those.
+                arguments: arguments.filter(|_| tool.is_some() || s.ratio(1, 8)),
             }
         }
     };

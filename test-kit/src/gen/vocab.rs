@@ -376,3 +376,45 @@ pub const REQ_HTTP_PATHS: &[&str] = &[
     "/caf\u{e9}",
     "/%c3%a9",
 ];
+
+/// `where` clauses of tool rules that any effect may carry: globs, value
+/// sets (mixed types), integer ranges, nested and array pointers, escapes.
+pub const WHERE_CLAUSES: &[&str] = &[
+    " where /q matches \"*a*\"",
+    " where /n in 1..10",
+    " where /n in -5..5 and /mode in \"ro\"",
+    " where /mode in \"ro\", \"rw\"",
+    " where /a/b in true",
+    " where /items/0 in \"x\", 3",
+    " where /a~1b in 1, false",
+    " where /q matches \"/home/u/w/**\" and /n in 0..0",
+];
+
+/// `where` clauses with path constraints (allow and ask rules only).
+pub const PATH_CLAUSES: &[&str] = &[
+    " where /path is read path",
+    " where /path is write path",
+    " where /path is read write path and /n in 1..10",
+];
+
+/// The `arguments` objects of generated tool calls (JSON): values of the
+/// tested types and of others, missing keys, nesting, hostile spellings.
+pub const REQ_ARGUMENTS: &[&str] = &[
+    "{}",
+    r#"{"q":"bab"}"#,
+    r#"{"q":"bbb","n":3}"#,
+    r#"{"q":"/home/u/w/src/x","n":0}"#,
+    r#"{"n":10.0}"#,
+    r#"{"n":11}"#,
+    r#"{"n":"3"}"#,
+    r#"{"n":-5,"mode":"ro"}"#,
+    r#"{"n":1e0,"mode":"rw"}"#,
+    r#"{"mode":null}"#,
+    r#"{"a":{"b":true}}"#,
+    r#"{"a":{"b":"true"}}"#,
+    r#"{"a/b":false}"#,
+    r#"{"items":["x"]}"#,
+    r#"{"items":[3,"x"]}"#,
+    r#"{"items":{"0":"x"}}"#,
+    r#"{"items":[]}"#,
+];
