@@ -59,12 +59,13 @@ fn listing_vectors_pass_from_source() {
             assert_eq!(entry["decision"], want["decision"], "{}", case.place);
             assert_eq!(entry["rule"], want["rule"], "{}", case.place);
             assert_eq!(entry["reason"], want["reason"], "{}", case.place);
-            assert_eq!(
-                entry["listed"],
-                want["decision"] != "deny",
-                "{}",
-                case.place
-            );
+            // A tool whose plain call is allowed or asked is listed; a
+            // denied one is listed only when some call with arguments may
+            // pass (argument constraints), which the recorded `listed`
+            // states and every runtime's listing is checked against.
+            if want["decision"] != "deny" {
+                assert_eq!(entry["listed"], true, "{}", case.place);
+            }
             entries += 1;
         }
     }

@@ -539,7 +539,8 @@ fn listing_vectors_satisfy_the_list_schema() {
     }
     assert!(requests >= 10 && answers >= 15, "{requests} {answers}");
     for bad in [
-        r#"{"tools":[{"name":"a","listed":true,"decision":"deny","rule":null,"reason":"default"}]}"#,
+        r#"{"tools":[{"name":"","listed":true,"decision":"deny","rule":null,"reason":"invalid","message":"name is empty"}]}"#,
+        r#"{"tools":[{"name":"a","listed":false,"decision":"allow","rule":"r","reason":"rule"}]}"#,
         r#"{"server":"a","tools":[1]}"#,
         r#"{"error":"truncated","message":"x"}"#,
     ] {

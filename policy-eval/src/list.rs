@@ -57,17 +57,25 @@ pub enum ListError {
 impl Policy {
     /// Whether some call of tool `t` of server `si` with arguments may be
     /// allowed or asked although the call without arguments, `decision`,
-    /// is denied: an allow or ask rule with argument constraints names the
-    /// tool, and no deny rule without constraints matches it (that one
-    /// denies every call, whatever its arguments).
+    /// is denied by no rule without constraints (that one denies every
+    /// call, whatever its arguments), and a rule without constraints allows
+    /// or asks it (only denies with constraints stood in the way) or an
+    /// allow or ask rule with argument constraints names it.
     fn reachable_under_constraints(&self, si: u32, t: &str, decision: &Decision) -> bool {
-        decision.effect == Effect::Deny
-            && self.unconstrained_tool_effect(si, t) != Some(Effect::Deny)
-            && self
+        if decision.effect != Effect::Deny {
+            return false;
+        }
+        match self.unconstrained_tool_effect(si, t) {
+            Some(Effect::Deny) => false,
+            // Only denies with constraints stood in its way: a call whose
+            // arguments fail them gets this allow or ask.
+            Some(_) => true,
+            None => self
                 .mcp
                 .constrained(si)
                 .iter()
-                .any(|c| c.effect != Effect::Deny && c.names(t))
+                .any(|c| c.effect != Effect::Deny && c.names(t)),
+        }
     }
 
     /// Which of `tools`, offered by MCP server `server` (from `source`), the

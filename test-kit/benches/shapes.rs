@@ -178,9 +178,49 @@ fn bench_baselines(c: &mut Criterion) {
     }
 }
 
+/// `shape/arguments-4kb/<case>`: in one small policy, a plain tool call
+/// (`plain`) beside a call whose 4 KB `arguments` object two constraints
+/// read (`4kb`), typed (the host parsed the call) and through the JSON entry
+/// point (`plain-json`, `4kb-json`: parsing included).
+fn bench_arguments_4kb(c: &mut Criterion) {
+    let src = "policy args-4kb\nmcp {\n  default deny\n  server s {\n    allow get_me\n    \
+               allow search where /q matches \"repo:acme/*\" and /limit in 1..100\n  }\n}\n";
+    let Some(policy) = build("shape/arguments-4kb", src) else {
+        return;
+    };
+    let args = test_kit::gen::sized::arguments_4kb("repo:acme/x", 5);
+    let plain = Request::Mcp {
+        server: "s",
+        tool: Some("get_me"),
+        source: None,
+        arguments: None,
+    };
+    let big = Request::Mcp {
+        server: "s",
+        tool: Some("search"),
+        source: None,
+        arguments: Some(&args),
+    };
+    let ctx = ctx();
+    assert_eq!(policy.decide(&big, &ctx).effect, policy_eval::Effect::Allow);
+    let plain_json = r#"{"surface":"mcp","server":"s","tool":"get_me"}"#.to_string();
+    let big_json = format!(
+        r#"{{"surface":"mcp","server":"s","tool":"search","arguments":{args}}}"#
+    );
+    eprintln!("shape/arguments-4kb: arguments {} bytes", args.to_string().len());
+    let mut group = c.benchmark_group("shape/arguments-4kb");
+    for (id, req) in [("plain", plain), ("4kb", big)] {
+        group.bench_function(id, |b| b.iter(|| policy.decide(black_box(&req), black_box(&ctx))));
+    }
+    for (id, text) in [("plain-json", &plain_json), ("4kb-json", &big_json)] {
+        group.bench_function(id, |b| b.iter(|| policy.decide_json(black_box(text))));
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::config(quick());
-    targets = bench_baselines, bench_shapes
+    targets = bench_baselines, bench_shapes, bench_arguments_4kb
 }
 criterion_main!(benches);

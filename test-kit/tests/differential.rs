@@ -467,7 +467,7 @@ fn generated_http_requests_reach_every_http_outcome() {
     use test_kit::gen::{random, sized::Rng};
     let mut rng = Rng::new(14);
     let (mut by_rule, mut by_block, mut invalid) = ([0usize; 3], 0usize, 0usize);
-    for _ in 0..300 {
+    for _ in 0..600 {
         let source = random::policy(&mut rng).source;
         let b = build(&source);
         let (Some(checked), Some(policy)) = (&b.checked, &b.policy) else {
@@ -508,4 +508,52 @@ fn generated_http_requests_reach_every_http_outcome() {
         "{by_block}: few HTTP requests denied by their block's rule"
     );
     assert!(invalid >= 3, "{invalid}: few hostile HTTP requests");
+}
+
+/// The generator's tool calls reach every outcome of argument constraints:
+/// constrained rules of each effect decide some calls, path constraints
+/// (decided by the filesystem rules) grant some, and arguments without a
+/// tool are invalid; so the differential test above compares the
+/// constrained lists, not only the name tables. (Seeded, as above.)
+#[test]
+fn generated_tool_calls_reach_every_constraint_outcome() {
+    use policy_eval::artifact::{ArgTest, Condition};
+    use policy_eval::{Effect, Invalid, Reason};
+    use test_kit::gen::{random, sized::Rng};
+    let mut rng = Rng::new(14);
+    let (mut by_rule, mut by_path, mut invalid) = ([0usize; 3], 0usize, 0usize);
+    for _ in 0..600 {
+        let source = random::policy(&mut rng).source;
+        let b = build(&source);
+        let Some(policy) = &b.policy else {
+            panic!("generated policy must build:\n{source}\n{:?}", b.diagnostics);
+        };
+        let cases: Vec<Case> = (0..48).map(|_| random::case(&mut rng)).collect();
+        check(&source, &cases).unwrap();
+        for case in cases {
+            if !matches!(case.req, Req::Mcp { .. }) {
+                continue;
+            }
+            let d = policy.decide(&case.req.as_request(), &case.context());
+            if d.reason == Reason::Invalid(Invalid::ArgumentsWithoutTool) {
+                invalid += 1;
+            }
+            let Some(Condition::Arguments(cs)) = d.rule.and_then(|r| policy.rule(r)).map(|r| &r.cond)
+            else {
+                continue;
+            };
+            by_rule[d.effect as usize] += 1;
+            if d.effect != Effect::Deny && cs.iter().any(|c| matches!(c.test, ArgTest::Path(_))) {
+                by_path += 1;
+            }
+        }
+    }
+    for e in [Effect::Deny, Effect::Ask, Effect::Allow] {
+        assert!(
+            by_rule[e as usize] >= 3,
+            "{by_rule:?}: few tool calls decided {e:?} by a rule with constraints"
+        );
+    }
+    assert!(by_path >= 3, "{by_path}: few calls granted through a path constraint");
+    assert!(invalid >= 1, "{invalid}: no arguments without a tool");
 }

@@ -242,9 +242,17 @@ pub fn case(s: &mut impl Source) -> Case {
             let source = opt(s, SOURCES);
             // Most calls with arguments; some with a path from the
             // filesystem vocabulary, for the path constraints.
-            let arguments = match s.below(4) {
+            let arguments = match s.below(5) {
                 0 => None,
                 1 => Some(serde_json::json!({ "path": s.choose(REQ_PATHS), "n": s.below(12) })),
+                // One object that satisfies most `where` clauses, so
+                // constrained allows and asks apply too.
+                2 => Some(serde_json::json!({
+                    "q": s.choose(&["bab", "bbb"]), "n": s.choose(&[3, 20]),
+                    "mode": s.choose(&["ro", "zz"]), "a": { "b": s.ratio(1, 2) },
+                    "items": [s.choose(&["x", "y"])], "a/b": s.choose(&[1, 2]),
+                    "path": s.choose(REQ_PATHS),
+                })),
                 _ => serde_json::from_str(s.choose(REQ_ARGUMENTS)).ok(),
             };
             Req::Mcp {

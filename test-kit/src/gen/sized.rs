@@ -112,6 +112,10 @@ pub enum Kind {
     /// `dir/**`, `dir/**/*.json` and general glob paths under several
     /// method sets.
     HttpRules,
+    /// Shape (issue 14): `n` tool rules with argument constraints, 16 per
+    /// server (the per-server list is tried in turn, so its length, not
+    /// `n`, bounds a call).
+    ArgRules,
 }
 
 impl Kind {
@@ -120,7 +124,7 @@ impl Kind {
     /// The worst cases of the `hazard/*` benchmarks.
     pub const HAZARDS: [Kind; 3] = [Kind::AnchorGlobs, Kind::ToolGlobs, Kind::PathGlobs];
     /// The hard shapes of the `shape/*` benchmarks (issue 13).
-    pub const SHAPES: [Kind; 7] = [
+    pub const SHAPES: [Kind; 8] = [
         Kind::LabelGlobs,
         Kind::OneLabelGlobs,
         Kind::InfixPathGlobs,
@@ -128,6 +132,7 @@ impl Kind {
         Kind::InfixToolGlobs,
         Kind::LongGlobs,
         Kind::HttpRules,
+        Kind::ArgRules,
     ];
 
     /// The ordinary kind of the same surface, whose 10-rule policy a shape
@@ -159,6 +164,7 @@ impl Kind {
             Kind::InfixToolGlobs => "tool-globs",
             Kind::LongGlobs => "long-glob",
             Kind::HttpRules => "http-rules",
+            Kind::ArgRules => "arg-rules",
         }
     }
 
@@ -180,6 +186,7 @@ impl Kind {
             Kind::InfixToolGlobs => 13,
             Kind::LongGlobs => 14,
             Kind::HttpRules => 15,
+            Kind::ArgRules => 16,
         }
     }
 }
@@ -714,6 +721,71 @@ fn gen_http_rules(n: usize, rng: &mut Rng) -> Block {
     Block { body, requests }
 }
 
+/// Constrained tool rules per server in [`Kind::ArgRules`].
+const ARG_RULES_PER_SERVER: usize = 16;
+
+/// A 4 KB `arguments` object: `extra_{k}` string members (60 bytes each)
+/// around the two that constraints read.
+pub fn arguments_4kb(q: &str, limit: u64) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for k in 0..64 {
+        m.insert(format!("extra_{k:02}"), format!("{k:0>50}").into());
+    }
+    m.insert("q".into(), q.into());
+    m.insert("limit".into(), limit.into());
+    serde_json::Value::Object(m)
+}
+
+/// `n` tool rules with argument constraints, [`ARG_RULES_PER_SERVER`] per
+/// server `s{j}`: rule `i` is `EFFECT t{i} where /q matches "repo:{i}/*"
+/// and /limit in 1..100` (an `in` set of two strings every third rule).
+/// Requests go to the last server: a hit on its last rule, a miss (the
+/// limit out of range), the same hit with a 4 KB arguments object, and a
+/// call without arguments.
+fn gen_arg_rules(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::new();
+    let servers = n.div_ceil(ARG_RULES_PER_SERVER);
+    for j in 0..servers {
+        let _ = writeln!(body, "  server s{j} {{");
+        for i in j * ARG_RULES_PER_SERVER..((j + 1) * ARG_RULES_PER_SERVER).min(n) {
+            let second = if i % 3 == 0 {
+                format!("/mode in \"ro{i}\", \"rw{i}\"")
+            } else {
+                "/limit in 1..100".to_string()
+            };
+            let effect = if i == n - 1 { "allow" } else { rng.effect() };
+            let _ = writeln!(
+                body,
+                "    {effect} t{i} where /q matches \"repo:{i}/*\" and {second}"
+            );
+        }
+        body.push_str("  }\n");
+    }
+    let last = n - 1;
+    let server = format!("s{}", last / ARG_RULES_PER_SERVER);
+    let call = |args: Option<serde_json::Value>| Req::Mcp {
+        server: server.clone(),
+        tool: Some(format!("t{last}")),
+        source: None,
+        arguments: args,
+    };
+    let mut hit = serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 5 });
+    if last % 3 == 0 {
+        hit["mode"] = format!("ro{last}").into();
+    }
+    let mut big = arguments_4kb(&format!("repo:{last}/x"), 5);
+    if last % 3 == 0 {
+        big["mode"] = format!("ro{last}").into();
+    }
+    let requests = vec![
+        call(Some(hit)),
+        call(Some(serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 500, "mode": "zz" }))),
+        call(Some(big)),
+        call(None),
+    ];
+    Block { body, requests }
+}
+
 /// Letters of the long globs' and long paths' segments.
 const LONG_LETTERS: &[u8] = b"abcdefgh";
 
@@ -831,6 +903,7 @@ pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
         Kind::InfixToolGlobs => gen_infix_tool_globs(n, rng),
         Kind::LongGlobs => gen_long_globs(n, rng),
         Kind::HttpRules => gen_http_rules(n, rng),
+        Kind::ArgRules => gen_arg_rules(n, rng),
     }
 }
 
@@ -845,7 +918,7 @@ pub fn block(kind: Kind) -> &'static str {
         | Kind::HttpRules => "network",
         Kind::Path | Kind::PathGlobs | Kind::InfixPathGlobs | Kind::LongGlobs => "filesystem",
         Kind::Secret | Kind::NameGlobs => "credentials",
-        Kind::Mcp | Kind::ToolGlobs | Kind::InfixToolGlobs => "mcp",
+        Kind::Mcp | Kind::ToolGlobs | Kind::InfixToolGlobs | Kind::ArgRules => "mcp",
     }
 }
 
