@@ -204,13 +204,17 @@ fn bench_arguments_4kb(c: &mut Criterion) {
     let ctx = ctx();
     assert_eq!(policy.decide(&big, &ctx).effect, policy_eval::Effect::Allow);
     let plain_json = r#"{"surface":"mcp","server":"s","tool":"get_me"}"#.to_string();
-    let big_json = format!(
-        r#"{{"surface":"mcp","server":"s","tool":"search","arguments":{args}}}"#
+    let big_json =
+        format!(r#"{{"surface":"mcp","server":"s","tool":"search","arguments":{args}}}"#);
+    eprintln!(
+        "shape/arguments-4kb: arguments {} bytes",
+        args.to_string().len()
     );
-    eprintln!("shape/arguments-4kb: arguments {} bytes", args.to_string().len());
     let mut group = c.benchmark_group("shape/arguments-4kb");
     for (id, req) in [("plain", plain), ("4kb", big)] {
-        group.bench_function(id, |b| b.iter(|| policy.decide(black_box(&req), black_box(&ctx))));
+        group.bench_function(id, |b| {
+            b.iter(|| policy.decide(black_box(&req), black_box(&ctx)))
+        });
     }
     for (id, text) in [("plain-json", &plain_json), ("4kb-json", &big_json)] {
         group.bench_function(id, |b| b.iter(|| policy.decide_json(black_box(text))));

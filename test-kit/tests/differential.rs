@@ -526,7 +526,10 @@ fn generated_tool_calls_reach_every_constraint_outcome() {
         let source = random::policy(&mut rng).source;
         let b = build(&source);
         let Some(policy) = &b.policy else {
-            panic!("generated policy must build:\n{source}\n{:?}", b.diagnostics);
+            panic!(
+                "generated policy must build:\n{source}\n{:?}",
+                b.diagnostics
+            );
         };
         let cases: Vec<Case> = (0..48).map(|_| random::case(&mut rng)).collect();
         check(&source, &cases).unwrap();
@@ -538,7 +541,8 @@ fn generated_tool_calls_reach_every_constraint_outcome() {
             if d.reason == Reason::Invalid(Invalid::ArgumentsWithoutTool) {
                 invalid += 1;
             }
-            let Some(Condition::Arguments(cs)) = d.rule.and_then(|r| policy.rule(r)).map(|r| &r.cond)
+            let Some(Condition::Arguments(cs)) =
+                d.rule.and_then(|r| policy.rule(r)).map(|r| &r.cond)
             else {
                 continue;
             };
@@ -554,6 +558,9 @@ fn generated_tool_calls_reach_every_constraint_outcome() {
             "{by_rule:?}: few tool calls decided {e:?} by a rule with constraints"
         );
     }
-    assert!(by_path >= 3, "{by_path}: few calls granted through a path constraint");
+    assert!(
+        by_path >= 3,
+        "{by_path}: few calls granted through a path constraint"
+    );
     assert!(invalid >= 1, "{invalid}: no arguments without a tool");
 }

@@ -748,7 +748,7 @@ fn gen_arg_rules(n: usize, rng: &mut Rng) -> Block {
     for j in 0..servers {
         let _ = writeln!(body, "  server s{j} {{");
         for i in j * ARG_RULES_PER_SERVER..((j + 1) * ARG_RULES_PER_SERVER).min(n) {
-            let second = if i % 3 == 0 {
+            let second = if i.is_multiple_of(3) {
                 format!("/mode in \"ro{i}\", \"rw{i}\"")
             } else {
                 "/limit in 1..100".to_string()
@@ -770,16 +770,18 @@ fn gen_arg_rules(n: usize, rng: &mut Rng) -> Block {
         arguments: args,
     };
     let mut hit = serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 5 });
-    if last % 3 == 0 {
+    if last.is_multiple_of(3) {
         hit["mode"] = format!("ro{last}").into();
     }
     let mut big = arguments_4kb(&format!("repo:{last}/x"), 5);
-    if last % 3 == 0 {
+    if last.is_multiple_of(3) {
         big["mode"] = format!("ro{last}").into();
     }
     let requests = vec![
         call(Some(hit)),
-        call(Some(serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 500, "mode": "zz" }))),
+        call(Some(
+            serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 500, "mode": "zz" }),
+        )),
         call(Some(big)),
         call(None),
     ];

@@ -152,6 +152,7 @@ fn ours_request(w: Workload, r: &str) -> Request<'_> {
             server: "s0",
             tool: Some(r),
             source: None,
+            arguments: None,
         },
         Workload::Secret => Request::Credential {
             name: r,
