@@ -502,11 +502,20 @@ func TestTypedAgreesWithJSON(t *testing.T) {
 	}
 }
 
-// withoutApproval drops the "approval" of a JSON ask decision (always its
-// last key, spec/requests.md "Approvals"): typed decisions do not carry it.
+// withoutApproval drops what only the JSON layer adds to a decision, from
+// the request: the "approval" of an ask (spec/requests.md "Approvals") and
+// the argument "constraints" and "unmet" of a tool call (section
+// "arguments"). They are its last keys, in that order; typed decisions
+// carry none of them.
 func withoutApproval(s string) string {
-	if i := strings.Index(s, `,"approval":`); i >= 0 {
-		return s[:i] + "}"
+	cut := len(s)
+	for _, key := range []string{`,"approval":`, `,"constraints":`, `,"unmet":`} {
+		if i := strings.Index(s, key); i >= 0 && i < cut {
+			cut = i
+		}
+	}
+	if cut < len(s) {
+		return s[:cut] + "}"
 	}
 	return s
 }
