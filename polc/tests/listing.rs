@@ -52,6 +52,7 @@ fn listing_vectors_pass_from_source() {
                     tool: tool.as_str(),
                     source,
                     arguments: None,
+                    definition: None,
                 },
                 &Context::default(),
             );

@@ -445,4 +445,22 @@ pub struct McpServer {
     /// [`crate::limits::MAX_CONSTRAINED_TOOL_RULES`] per server, each tried
     /// in turn.
     pub constrained: Vec<(Vec<String>, u32)>,
+    /// Pinned tools (format 5): a call of such a tool whose `definition`
+    /// digest is missing or not among the pin's is an unapproved tool,
+    /// decided by the server's deny rules and the `mcp` default only
+    /// (`spec/language.md` section 10, "Pins"). Sorted by tool, unique.
+    pub pins: Vec<ToolPin>,
+}
+
+/// The pin of one tool of a server: the definitions its pinned rule
+/// approves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolPin {
+    /// The tool's exact name, normalized (no wildcards).
+    pub tool: String,
+    /// The pinned rule (an allow or ask naming only this tool).
+    pub rule: u32,
+    /// The approved definition digests (SHA-256), sorted, unique, 1 to
+    /// [`crate::limits::MAX_PINS_PER_RULE`].
+    pub digests: Vec<crate::pin::DefinitionDigest>,
 }

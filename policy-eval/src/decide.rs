@@ -8,11 +8,12 @@
 
 use serde_json::Value;
 
-use crate::artifact::{Access, Condition, Effect, Surface};
+use crate::artifact::{Access, Condition, Effect, Surface, ToolPin};
 use crate::decision::{Context, Decision, Http, Invalid, Reason, Request};
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use crate::load::Policy;
 use crate::normalize::{self, Host};
+use crate::pin::{parse_digest, DefinitionDigest};
 use crate::table::args::Held;
 use crate::table::cond::Class;
 use crate::table::rules::{Best, Dest};
@@ -25,6 +26,50 @@ pub(crate) fn check_arguments(tool: bool, arguments: Option<&Value>) -> Result<(
         Some(Value::Object(_)) => Ok(()),
         Some(_) => Err(Invalid::ArgumentsNotObject),
     }
+}
+
+/// Parses an MCP call's `definition` digest (`spec/requests.md`): only with
+/// a tool, and only `sha256:` with 64 hex digits (either case).
+pub(crate) fn check_definition(
+    tool: bool,
+    definition: Option<&str>,
+) -> Result<Option<DefinitionDigest>, Invalid> {
+    match definition {
+        None => Ok(None),
+        Some(_) if !tool => Err(Invalid::DefinitionWithoutTool),
+        Some(d) => parse_digest(d).map(Some).ok_or(Invalid::DefinitionDigest),
+    }
+}
+
+/// What kept an allow or ask rule from deciding a tool call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unmet {
+    /// The rule.
+    pub(crate) rule: u32,
+    /// The index of its argument constraint; `None` for its pin.
+    pub(crate) constraint: Option<usize>,
+    /// [`Held::No`]: failed (another definition); [`Held::Unknown`]:
+    /// missing or mistyped (no definition).
+    pub(crate) held: Held,
+}
+
+/// What a tool call brings besides its name: its arguments, its
+/// definition digest and its context.
+#[derive(Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub(crate) arguments: Option<&'a Value>,
+    pub(crate) definition: Definition<'a>,
+    pub(crate) ctx: &'a Context<'a>,
+}
+
+/// The definition a tool call is of, for pins.
+#[derive(Clone, Copy)]
+pub(crate) enum Definition<'a> {
+    /// The call's definition digest, or `None`: unknown.
+    Of(Option<&'a DefinitionDigest>),
+    /// A pinned one (a listing without digests: some call of the tool may
+    /// be of its pinned definition).
+    Pinned,
 }
 
 macro_rules! try_norm {
@@ -54,7 +99,8 @@ impl Policy {
                 tool,
                 source,
                 arguments,
-            } => self.decide_mcp(server, tool, source, arguments, ctx),
+                definition,
+            } => self.decide_mcp(server, tool, source, arguments, definition, ctx),
         }
     }
 
@@ -315,6 +361,7 @@ impl Policy {
         tool: Option<&str>,
         source: Option<&str>,
         arguments: Option<&Value>,
+        definition: Option<&str>,
         ctx: &Context<'_>,
     ) -> Decision {
         let mut sb = [0u8; MAX_NAME_LEN];
@@ -323,12 +370,21 @@ impl Policy {
         let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
         let source = try_norm!(source.map(normalize::source).transpose());
         try_norm!(check_arguments(tool.is_some(), arguments));
+        let definition = try_norm!(check_definition(tool.is_some(), definition));
         let Some(si) = self.approved_server(server, source) else {
             return self.finish(Best::default(), Surface::Mcp);
         };
         match tool {
             None => self.server_approval(si),
-            Some(t) => self.decide_tool(si, t, arguments, ctx),
+            Some(t) => self.decide_tool(
+                si,
+                t,
+                Call {
+                    arguments,
+                    definition: Definition::Of(definition.as_ref()),
+                    ctx,
+                },
+            ),
         }
     }
 
@@ -351,16 +407,11 @@ impl Policy {
     }
 
     /// Decides a call of the normalized tool `t` of the approved server `si`
-    /// with `arguments` by its tool rules (those with argument constraints
-    /// tried in turn, `table/args.rs`), then the `mcp` default.
-    pub(crate) fn decide_tool(
-        &self,
-        si: u32,
-        t: &str,
-        arguments: Option<&Value>,
-        ctx: &Context<'_>,
-    ) -> Decision {
-        self.finish(self.tool_best(si, t, Some((arguments, ctx))), Surface::Mcp)
+    /// by its tool rules (those with argument constraints tried in turn,
+    /// `table/args.rs`; a pinned tool of another definition by its deny
+    /// rules only), then the `mcp` default.
+    pub(crate) fn decide_tool(&self, si: u32, t: &str, call: Call<'_>) -> Decision {
+        self.finish(self.tool_best(si, t, Some(call)), Surface::Mcp)
     }
 
     /// The effect of the filesystem request for a path argument, `None`
@@ -371,45 +422,65 @@ impl Policy {
     }
 
     /// The best tool rule for tool `t` of server `si`: its rules without
-    /// argument constraints, and with `Some(arguments)` those with
-    /// constraints that apply to them.
-    fn tool_best(
-        &self,
-        si: u32,
-        t: &str,
-        arguments: Option<(Option<&Value>, &Context<'_>)>,
-    ) -> Best {
+    /// argument constraints, and for a `Some(call)` those with constraints
+    /// that apply to it. A call of a pinned tool whose definition is not
+    /// pinned is an unapproved tool: only a deny decides it, else the
+    /// default (`spec/language.md` section 10, "Pins").
+    fn tool_best(&self, si: u32, t: &str, call: Option<Call<'_>>) -> Best {
         let mut best = Best::default();
         let scan = self.rules.scan(&self.art, Class::Tool);
         if let Some(idx) = self.mcp.tools(si) {
             idx.probe(t, b"", false, &scan, &mut best);
         }
-        if let Some((args, ctx)) = arguments {
-            let paths = |p: &str, a: Access| self.path_effect(p, a, ctx);
+        if let Some(call) = call {
+            let paths = |p: &str, a: Access| self.path_effect(p, a, call.ctx);
             for c in self.mcp.constrained(si) {
-                if c.names(t) && c.applies(args, &paths) {
+                if c.names(t) && c.applies(call.arguments, &paths) {
                     scan.consider_rule(&mut best, c.rule);
                 }
+            }
+            let unpinned = match call.definition {
+                Definition::Of(d) => self.unpinned(si, t, d).is_some(),
+                Definition::Pinned => false,
+            };
+            if unpinned && best.found.is_some_and(|(e, _)| e != Effect::Deny) {
+                best = Best::default();
             }
         }
         best
     }
 
-    /// For a tool call decided `d`, other than allow: the first allow or ask
-    /// rule with argument constraints that names the tool but does not
-    /// apply, with the index and outcome of its first unmet constraint
-    /// (what the JSON decision reports as `unmet`).
+    /// For a call of tool `t` of server `si` with `definition`: the pin of
+    /// the tool when it has one and the definition is missing or not among
+    /// its digests.
+    pub(crate) fn unpinned(
+        &self,
+        si: u32,
+        t: &str,
+        definition: Option<&DefinitionDigest>,
+    ) -> Option<&ToolPin> {
+        let pin = self.mcp.pin(&self.art, si, t)?;
+        let approved = definition.is_some_and(|d| pin.digests.contains(d));
+        (!approved).then_some(pin)
+    }
+
+    /// For a tool call decided `d`, other than allow: the pin of the tool
+    /// when its definition is not pinned, else the first allow or ask rule
+    /// with argument constraints that names the tool but does not apply,
+    /// with its first unmet constraint (what the JSON decision reports as
+    /// `unmet`).
     pub(crate) fn unmet_constraint(
         &self,
         req: &Request<'_>,
         ctx: &Context<'_>,
         d: &Decision,
-    ) -> Option<(u32, usize, Held)> {
+    ) -> Option<Unmet> {
         let Request::Mcp {
             server,
             tool: Some(tool),
             source,
             arguments,
+            definition,
         } = *req
         else {
             return None;
@@ -423,14 +494,29 @@ impl Policy {
         let tool = normalize::name(tool, &mut tb).ok()?;
         let source = source.map(normalize::source).transpose().ok()?;
         let si = self.approved_server(server, source)?;
+        let definition = check_definition(true, definition).ok()?;
+        if let Some(pin) = self.unpinned(si, tool, definition.as_ref()) {
+            return Some(Unmet {
+                rule: pin.rule,
+                constraint: None,
+                held: if definition.is_some() {
+                    Held::No
+                } else {
+                    Held::Unknown
+                },
+            });
+        }
         let paths = |p: &str, a: Access| self.path_effect(p, a, ctx);
         self.mcp
             .constrained(si)
             .iter()
             .filter(|c| c.effect != Effect::Deny && c.names(tool))
             .find_map(|c| {
-                c.first_unmet(arguments, &paths)
-                    .map(|(i, h)| (c.rule, i, h))
+                c.first_unmet(arguments, &paths).map(|(i, held)| Unmet {
+                    rule: c.rule,
+                    constraint: Some(i),
+                    held,
+                })
             })
     }
 

@@ -49,6 +49,11 @@ pub enum Request<'a> {
         /// constraints. `None` is a call without arguments: no constraint
         /// holds.
         arguments: Option<&'a serde_json::Value>,
+        /// The digest of the tool's definition as `tools/list` served it
+        /// (`sha256:` and 64 hex digits, [`crate::pin::tool_digest`]), for
+        /// pinned tools. `None` is an unknown definition: a pinned tool
+        /// without it is an unapproved tool.
+        definition: Option<&'a str>,
     },
 }
 
@@ -289,4 +294,8 @@ invalid_enum! {
     ArgumentsDuplicateKey => "arguments repeat a key in one object: the tool and the policy could read different values",
     /// MCP `arguments` without a tool.
     ArgumentsWithoutTool => "arguments belong to a tool call: pass the tool too",
+    /// MCP `definition` that is not `sha256:` and 64 hex digits.
+    DefinitionDigest => "definition must be `sha256:` followed by 64 hex digits, the digest of the tool's definition",
+    /// MCP `definition` without a tool.
+    DefinitionWithoutTool => "definition belongs to a tool call: pass the tool too",
 }

@@ -224,6 +224,7 @@ pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             tool,
             source,
             arguments,
+            definition,
         } => {
             put(&mut m, "server", name_field(server));
             if let Some(t) = tool {
@@ -236,6 +237,11 @@ pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             // and the digest still binds an approval to exactly them.
             if let Some(a) = arguments {
                 put(&mut m, "arguments_digest", crate::pin::value_digest(a));
+            }
+            if let Some(d) = definition {
+                let d = crate::pin::parse_digest(d)
+                    .map_or_else(|| d.to_owned(), |d| crate::pin::digest_text(&d));
+                put(&mut m, "definition", d);
             }
         }
     }

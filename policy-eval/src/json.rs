@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::approval::Approval;
 use crate::artifact::{Access, ArgConstraint, Condition, Lifetime};
+use crate::decide::Unmet;
 use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
@@ -61,6 +62,8 @@ pub enum OwnedRequest {
         source: Option<String>,
         /// The call's arguments, as given.
         arguments: Option<serde_json::Value>,
+        /// Raw definition digest.
+        definition: Option<String>,
     },
 }
 
@@ -93,11 +96,13 @@ impl OwnedRequest {
                 tool,
                 source,
                 arguments,
+                definition,
             } => Request::Mcp {
                 server,
                 tool: tool.as_deref(),
                 source: source.as_deref(),
                 arguments: arguments.as_ref(),
+                definition: definition.as_deref(),
             },
         }
     }
@@ -186,6 +191,8 @@ struct RawRequest<'a> {
     source: Option<Cow<'a, str>>,
     #[serde(default)]
     arguments: Option<StrictValue>,
+    #[serde(borrow, default)]
+    definition: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     context: Option<RawContext<'a>>,
 }
@@ -380,6 +387,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.tool.is_some(),
                 raw.source.is_some(),
                 raw.arguments.is_some(),
+                raw.definition.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -406,6 +414,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.tool.is_some(),
                 raw.source.is_some(),
                 raw.arguments.is_some(),
+                raw.definition.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -428,6 +437,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.tool.is_some(),
                 raw.source.is_some(),
                 raw.arguments.is_some(),
+                raw.definition.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -460,6 +470,7 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 tool: owned(raw.tool),
                 source: owned(raw.source),
                 arguments: raw.arguments.map(|a| a.0),
+                definition: owned(raw.definition),
             }
         }
         None => return Err(Invalid::JsonSurface),
@@ -594,22 +605,29 @@ impl Policy {
         &self,
         d: &Decision,
         approval: Option<Approval>,
-        unmet: Option<(u32, usize, Held)>,
+        unmet: Option<Unmet>,
     ) -> String {
         let rule = d.rule.and_then(|i| self.rule(i));
-        let constraints = match rule.map(|r| &r.cond) {
-            Some(Condition::Arguments(cs)) => cs.iter().map(ArgConstraint::text).collect(),
-            _ => Vec::new(),
+        let pin_text = |ri: u32| {
+            self.mcp
+                .pin_of_rule(&self.art, ri)
+                .map(|p| pinned_text(&p.digests))
         };
-        let unmet = unmet.and_then(|(ri, ci, held)| {
-            let r = self.rule(ri)?;
-            let Condition::Arguments(cs) = &r.cond else {
-                return None;
+        let mut constraints: Vec<String> = d.rule.and_then(pin_text).into_iter().collect();
+        if let Some(Condition::Arguments(cs)) = rule.map(|r| &r.cond) {
+            constraints.extend(cs.iter().map(ArgConstraint::text));
+        }
+        let unmet = unmet.and_then(|u| {
+            let r = self.rule(u.rule)?;
+            let constraint = match (u.constraint, &r.cond) {
+                (None, _) => pin_text(u.rule)?,
+                (Some(ci), Condition::Arguments(cs)) => cs.get(ci)?.text(),
+                (Some(_), _) => return None,
             };
             Some(UnmetJson {
                 rule: r.id.as_str(),
-                constraint: cs.get(ci)?.text(),
-                outcome: if held == Held::No {
+                constraint,
+                outcome: if u.held == Held::No {
                     "failed"
                 } else {
                     "missing or mistyped"
@@ -846,4 +864,13 @@ impl Policy {
             .collect();
         serde_json::to_string(&ListingJson { tools }).unwrap_or_else(|_| LIST_FALLBACK.to_string())
     }
+}
+
+/// A pin as a policy writes it: `pinned "sha256:...", ...`.
+fn pinned_text(digests: &[crate::pin::DefinitionDigest]) -> String {
+    let quoted: Vec<String> = digests
+        .iter()
+        .map(|d| format!("\"{}\"", crate::pin::digest_text(d)))
+        .collect();
+    format!("pinned {}", quoted.join(", "))
 }

@@ -81,6 +81,11 @@ pub const MAX_CONSTRAINED_TOOL_RULES: usize = 32;
 /// work to at most 8 filesystem decisions besides its own.
 pub const MAX_PATH_CONSTRAINTS_PER_SERVER: usize = 8;
 
+/// Most definition digests one pinned tool rule may list
+/// (`pinned "sha256:...", ...`) → E0605; loading refuses more. A call
+/// compares its digest with each.
+pub const MAX_PINS_PER_RULE: usize = 16;
+
 /// Most reference tokens in a constraint's JSON Pointer → E0601.
 pub const MAX_POINTER_TOKENS: usize = 16;
 

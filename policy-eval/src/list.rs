@@ -12,6 +12,7 @@
 //! server's tool table, as a call does. The result is the same as deciding
 //! each tool alone, which the tests check.
 
+use crate::decide::{Call, Definition};
 use crate::decision::{Decision, Invalid};
 use crate::limits::{MAX_LISTED_TOOLS, MAX_NAME_LEN};
 use crate::load::Policy;
@@ -134,7 +135,12 @@ impl Policy {
                     Decision::invalid(why)
                 }
                 (_, Ok(t), _, Some(si)) => {
-                    let decision = self.decide_tool(si, t, None, &crate::Context::default());
+                    let call = Call {
+                        arguments: None,
+                        definition: Definition::Pinned,
+                        ctx: &crate::Context::default(),
+                    };
+                    let decision = self.decide_tool(si, t, call);
                     out.push(Listed {
                         listed: decision.effect != Effect::Deny
                             || self.reachable_under_constraints(si, t, &decision),

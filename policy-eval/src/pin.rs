@@ -146,15 +146,42 @@ pub fn value_digest(v: &serde_json::Value) -> String {
     digest_of_canonical(&canonical)
 }
 
-/// The digest of text already in canonical form (no check that it is).
-pub fn digest_of_canonical(canonical: &str) -> String {
-    let hash = Sha256::digest(canonical.as_bytes());
+/// A SHA-256 digest of a tool definition, as pinned by a tool rule
+/// (`pinned "sha256:..."`) and carried by a request (`definition`).
+pub type DefinitionDigest = [u8; 32];
+
+/// Parses a digest as written in a policy or a request: [`DIGEST_PREFIX`]
+/// then exactly 64 hex digits, the hex in either case (a digest copied
+/// through a tool that upper-cases it is the same pin); the prefix is
+/// lower case. `None` for anything else: another length, another
+/// prefix, a non-hex digit, whitespace.
+pub fn parse_digest(text: &str) -> Option<DefinitionDigest> {
+    let hex = text.strip_prefix(DIGEST_PREFIX)?.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let nibble = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// A digest as [`tool_digest`] writes it: [`DIGEST_PREFIX`] and lower-case
+/// hex.
+pub fn digest_text(d: &DefinitionDigest) -> String {
     let mut s = String::with_capacity(DIGEST_PREFIX.len() + 64);
     s.push_str(DIGEST_PREFIX);
-    for b in hash {
+    for b in d {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// The digest of text already in canonical form (no check that it is).
+pub fn digest_of_canonical(canonical: &str) -> String {
+    digest_text(&Sha256::digest(canonical.as_bytes()).into())
 }
 
 // ---------------------------------------------------------------------------

@@ -149,6 +149,7 @@ fn policy() -> Policy {
                     ..NameTables::default()
                 },
                 constrained: Vec::new(),
+                pins: Vec::new(),
             }],
         },
         ..Artifact::default()
@@ -206,12 +207,14 @@ fn decide_does_not_allocate_for_ascii_requests() {
             tool: Some("Create_Issue"),
             source: Some("ghcr.io/github/mcp"),
             arguments: None,
+            definition: None,
         },
         Request::Mcp {
             server: "github",
             tool: None,
             source: None,
             arguments: None,
+            definition: None,
         },
     ];
     let mut decisions = Vec::with_capacity(reqs.len());

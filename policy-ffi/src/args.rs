@@ -183,6 +183,7 @@ pub(crate) unsafe fn request_arg<'a>(req: &apol_request) -> Result<Request<'a>, 
             source: unsafe { opt_slice(req.source, "request.source") }?,
             // Calls with arguments go through `apol_decide_json`.
             arguments: None,
+            definition: None,
         },
         s => {
             return Err(Failure::new(

@@ -245,6 +245,7 @@ pub unsafe extern "C" fn apol_decide_mcp(
                 source: opt_str(source, source_len, "source")?,
                 // Calls with arguments go through `apol_decide_json`.
                 arguments: None,
+                definition: None,
             };
             decide_into(p, &req, ctx, out)
         }

@@ -120,6 +120,9 @@ pub struct RuleAst {
     pub ask_reason: Option<Spanned<String>>,
     /// `where` constraints on a tool call's arguments (MCP tool rules).
     pub constraints: Vec<Spanned<ConstraintAst>>,
+    /// `pinned "sha256:..."`: the tool definition digests, unescaped (MCP
+    /// tool rules), with the span of the `pinned` keyword first.
+    pub pins: Option<(Span, Vec<Spanned<String>>)>,
 }
 
 /// One argument constraint as written: `POINTER matches "GLOB"`,

@@ -365,6 +365,7 @@ impl<'s> Walker<'s> {
             );
             self.servers.push(ServerDef { name, source, rule });
             self.constrained_per_server(server);
+            self.pins_per_server(server);
             for tool in &server.rules {
                 self.rule(Surface::Mcp, tool, Some(index));
             }
@@ -516,10 +517,14 @@ impl<'s> Walker<'s> {
                 let Some(args) = self.constraints(rule.span, effect, &rule.constraints) else {
                     return;
                 };
+                let Some(pins) = self.pins(rule, effect, &tools) else {
+                    return;
+                };
                 RuleKind::Tool {
                     server: within.unwrap_or(0),
                     tools,
                     args,
+                    pins,
                 }
             }
         };

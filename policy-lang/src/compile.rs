@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, HashMap};
 use ipnet::IpNet;
 use policy_eval::artifact::{
     Artifact, Automata, Condition, CredentialCond, Destinations, DomainEntry, FsRoot, HttpBlock,
-    McpServer, Meta, NameTables, Rule,
+    McpServer, Meta, NameTables, Rule, ToolPin,
 };
 use policy_eval::limits;
 use sha2::{Digest, Sha256};
@@ -149,13 +149,24 @@ pub fn compile_with_limits(
     // in turn (`policy_eval` `table/args.rs`), not into the name tables.
     let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); policy.servers.len()];
     let mut constrained_of: Vec<Vec<(Vec<String>, u32)>> = vec![Vec::new(); policy.servers.len()];
+    let mut pins_of: Vec<Vec<ToolPin>> = vec![Vec::new(); policy.servers.len()];
     for (i, r) in policy.rules.iter().enumerate() {
         if let RuleKind::Tool {
             server,
             tools,
             args,
+            pins,
         } = &r.kind
         {
+            if let (Some(list), [tool], false) =
+                (pins_of.get_mut(*server), &tools[..], pins.is_empty())
+            {
+                list.push(ToolPin {
+                    tool: tool.clone(),
+                    rule: index(i),
+                    digests: pins.clone(),
+                });
+            }
             if args.is_empty() {
                 if let Some(list) = tools_of.get_mut(*server) {
                     list.push((i, tools));
@@ -170,7 +181,8 @@ pub fn compile_with_limits(
         .iter()
         .zip(tools_of)
         .zip(constrained_of)
-        .map(|((def, tools), constrained)| McpServer {
+        .zip(pins_of)
+        .map(|(((def, tools), constrained), mut pins)| McpServer {
             name: def.name.clone(),
             source: def.source.clone(),
             rule: index(def.rule),
@@ -179,6 +191,10 @@ pub fn compile_with_limits(
                 format!("the tool name globs of server `{}`", def.name),
             ),
             constrained,
+            pins: {
+                pins.sort_by(|a, b| a.tool.cmp(&b.tool));
+                pins
+            },
         })
         .collect();
     if let Some(e) = c.refused.take() {

@@ -112,6 +112,8 @@ codes! {
     InvalidConstraintValue = "E0602", Error, "invalid value, range or glob in an argument constraint";
     TooManyConstraints = "E0603", Error, "too many argument constraints on one rule";
     ConstrainedPerServer = "E0604", Error, "too many tool rules with `where` in one server";
+    InvalidPin = "E0605", Error, "invalid tool definition pin";
+    DuplicatePin = "E0606", Error, "tool pinned by two rules of one server";
     HostBits = "W0101", Warning, "CIDR has host bits set";
     AllowsEverything = "W0102", Warning, "rule allows every request of its surface";
     DefaultAllow = "W0103", Warning, "`default allow`";

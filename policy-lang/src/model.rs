@@ -10,6 +10,8 @@ pub use policy_eval::artifact::{
     Surface,
 };
 
+pub use policy_eval::pin::DefinitionDigest;
+
 use crate::diag::Span;
 
 /// A policy that passed the checker.
@@ -111,6 +113,9 @@ pub enum RuleKind {
         tools: Vec<String>,
         /// Argument constraints (`where`), empty for none.
         args: Vec<ArgConstraint>,
+        /// Pinned definition digests (`pinned`), sorted and unique, empty
+        /// for none; a pinned rule names exactly one tool.
+        pins: Vec<DefinitionDigest>,
     },
 }
 

@@ -13,6 +13,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use ipnet::IpNet;
 use policy_eval::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_ROOT_BINDINGS};
 use policy_eval::normalize::{self, Host};
+use policy_eval::pin::parse_digest;
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
@@ -224,6 +225,7 @@ fn part_matches(
             tool,
             source,
             arguments,
+            definition,
         } => {
             let mut sbuf = [0u8; MAX_NAME_LEN];
             let server = normalize::name(server, &mut sbuf)?.to_string();
@@ -238,6 +240,11 @@ fn part_matches(
                 Some(a) if !a.is_object() => return Err(Invalid::ArgumentsNotObject),
                 _ => {}
             }
+            let definition = match definition {
+                Some(_) if tool.is_none() => return Err(Invalid::DefinitionWithoutTool),
+                Some(d) => Some(parse_digest(d).ok_or(Invalid::DefinitionDigest)?),
+                None => None,
+            };
             let Some((index, def)) = policy.servers.iter().enumerate().find(|(_, s)| {
                 s.name == server && (s.source.is_none() || s.source.as_deref() == source)
             }) else {
@@ -252,12 +259,32 @@ fn part_matches(
                     false,
                 ));
             };
+            // A pinned tool of another (or an unknown) definition is an
+            // unapproved tool: its allow and ask rules do not apply.
+            let unpinned = policy.rules.iter().any(|r| match &r.kind {
+                RuleKind::Tool {
+                    server,
+                    tools,
+                    pins,
+                    ..
+                } => {
+                    *server == index
+                        && !pins.is_empty()
+                        && tools.contains(&tool)
+                        && !definition.is_some_and(|d| pins.contains(&d))
+                }
+                _ => false,
+            });
             let found = matching(policy, |r| match &r.kind {
                 RuleKind::Tool {
                     server,
                     tools,
                     args,
+                    ..
                 } if *server == index && tools.iter().any(|t| name_matches(t, &tool)) => {
+                    if unpinned && r.effect != Effect::Deny {
+                        return Some(Some("the tool's definition is not one its pin approves"));
+                    }
                     Some(args_unmet(policy, ctx, r.effect, args, arguments))
                 }
                 _ => None,

@@ -331,6 +331,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         methods: None,
         ask_reason: None,
         constraints: Vec::new(),
+        pins: None,
     };
     for item in pair.into_inner() {
         match item.as_rule() {
@@ -369,6 +370,15 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::targets)
                     .map(targets);
+            }
+            Rule::pinned => {
+                let at = span_of(&item);
+                let digests = item
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::string)
+                    .map(|s| spanned(&s, token_text(&s)))
+                    .collect();
+                rule.pins = Some((at, digests));
             }
             Rule::where_clause => {
                 rule.constraints = item

@@ -210,6 +210,7 @@ fn tool_globs_have_no_prefix() {
         tool: Some(tool),
         source: None,
         arguments: None,
+        definition: None,
     };
     assert_eq!(decide(src, &mcp("repo_delete_x"), NONE).0, Effect::Deny);
     assert_eq!(decide(src, &mcp("list/a"), NONE).0, Effect::Allow);

@@ -34,11 +34,14 @@ export interface NetworkRequest {
 }
 
 /** An MCP request (spec/requests.md): a server, or a call of one of its
- * tools with the call's `arguments` (a JSON object; only with a tool). */
+ * tools with the call's `arguments` (a JSON object) and the `definition`
+ * digest of the tool it was served (`sha256:` and 64 hex digits, for pinned
+ * tools; spec/pins.md), both only with a tool. */
 export interface McpRequest {
   surface: "mcp";
   server: string; tool?: string | null; source?: string | null;
   arguments?: Record<string, unknown> | null;
+  definition?: string | null;
   context?: Record<string, unknown> | null;
 }
 

@@ -194,12 +194,14 @@ fn bench_arguments_4kb(c: &mut Criterion) {
         tool: Some("get_me"),
         source: None,
         arguments: None,
+        definition: None,
     };
     let big = Request::Mcp {
         server: "s",
         tool: Some("search"),
         source: None,
         arguments: Some(&args),
+        definition: None,
     };
     let ctx = ctx();
     assert_eq!(policy.decide(&big, &ctx).effect, policy_eval::Effect::Allow);

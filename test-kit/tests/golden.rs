@@ -85,7 +85,15 @@ fn decide_as_recorded(dir: &str, expected_version: u32) {
 
 #[test]
 fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
-    decide_as_recorded("tests/golden", 5);
+    decide_as_recorded("tests/golden", 6);
+}
+
+/// Format version 6 only added each MCP server's tool pins: the version 5
+/// artifacts (`tests/golden/v5/`) still load and give every recorded
+/// decision.
+#[test]
+fn format_version_5_artifacts_still_decide_as_recorded() {
+    decide_as_recorded("tests/golden/v5", 5);
 }
 
 /// Format version 5 only added tool rules with argument constraints (a

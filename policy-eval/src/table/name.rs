@@ -6,11 +6,11 @@ use super::args::Constrained;
 use super::automaton::DfaSet;
 use super::rules::{Best, Checker, Scan};
 use super::{has_bit, map_of, set_bit};
-use crate::artifact::{Artifact, Effect, NameTables, Surface};
+use crate::artifact::{Artifact, Effect, McpServer, NameTables, Surface, ToolPin};
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::{FxMap, Roll, RollMap};
-use crate::limits::{MAX_NAME_LEN, MAX_SEND_GLOBS, MAX_SOURCE_LEN};
+use crate::limits::{MAX_NAME_LEN, MAX_PINS_PER_RULE, MAX_SEND_GLOBS, MAX_SOURCE_LEN};
 use crate::normalize::is_normalized_name;
 
 /// Indexed name tables.
@@ -145,6 +145,10 @@ pub(crate) struct McpIndex {
     tools: Vec<NameIndex>,
     /// Per server: its tool rules with argument constraints.
     constrained: Vec<Vec<Constrained>>,
+    /// Per server: pinned tool name → index into the server's `pins`.
+    pins: Vec<FxMap<Box<str>, u32>>,
+    /// Pinned rule → (server, index into its `pins`).
+    pin_of_rule: FxMap<u32, (u32, u32)>,
 }
 
 impl McpIndex {
@@ -154,6 +158,8 @@ impl McpIndex {
         let mut servers = FxMap::default();
         let mut tools = Vec::with_capacity(art.mcp.servers.len());
         let mut constrained = Vec::with_capacity(art.mcp.servers.len());
+        let mut pins = Vec::with_capacity(art.mcp.servers.len());
+        let mut pin_of_rule = FxMap::default();
         let mut seen = vec![false; art.rules.len()];
         for (i, s) in art.mcp.servers.iter().enumerate() {
             if !is_normalized_name(&s.name) {
@@ -185,6 +191,7 @@ impl McpIndex {
             tools.push(NameIndex::build("mcp", &s.tools, art, Surface::Mcp, ck)?);
             constrained.push(Constrained::build(&s.name, &s.constrained, art, &mut seen)?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("mcp", "too many"))?;
+            pins.push(pin_index(s, art, idx, &mut pin_of_rule)?);
             if servers.insert(s.name.as_str().into(), idx).is_some() {
                 return Err(LoadError::table(
                     "mcp",
@@ -196,7 +203,22 @@ impl McpIndex {
             servers,
             tools,
             constrained,
+            pins,
+            pin_of_rule,
         })
+    }
+
+    /// The pin of tool `t` (normalized) of server `si`, if it has one.
+    #[inline]
+    pub(crate) fn pin<'a>(&self, art: &'a Artifact, si: u32, t: &str) -> Option<&'a ToolPin> {
+        let pi = *self.pins.get(si as usize)?.get(t)?;
+        art.mcp.servers.get(si as usize)?.pins.get(pi as usize)
+    }
+
+    /// The pin whose pinned rule is `rule`, if any.
+    pub(crate) fn pin_of_rule<'a>(&self, art: &'a Artifact, rule: u32) -> Option<&'a ToolPin> {
+        let &(si, pi) = self.pin_of_rule.get(&rule)?;
+        art.mcp.servers.get(si as usize)?.pins.get(pi as usize)
     }
 
     /// The index of server `server` (normalized) if it is approved and its
@@ -227,4 +249,50 @@ impl McpIndex {
     pub(crate) fn tools(&self, si: u32) -> Option<&NameIndex> {
         self.tools.get(si as usize)
     }
+}
+
+/// Validates the pins of server `s` (index `si`) and indexes them by tool:
+/// exact normalized names, sorted and unique; each pinned rule an MCP allow
+/// or ask, pinning one tool; 1 to [`MAX_PINS_PER_RULE`] digests, sorted and
+/// unique. A pin only ever narrows (an unpinned call keeps only its
+/// denies), so a crafted pin cannot widen a decision.
+fn pin_index(
+    s: &McpServer,
+    art: &Artifact,
+    si: u32,
+    of_rule: &mut FxMap<u32, (u32, u32)>,
+) -> Result<FxMap<Box<str>, u32>, LoadError> {
+    let bad = |p: String| Err(LoadError::table("mcp", format!("server `{}`: {p}", s.name)));
+    let mut map = FxMap::default();
+    for (pi, p) in s.pins.iter().enumerate() {
+        let exact = is_normalized_name(&p.tool) && !p.tool.contains(['*', '?', '[', ']', '{', '}']);
+        if !exact || pi > 0 && s.pins[pi - 1].tool >= p.tool {
+            return bad(format!(
+                "pin of `{}`: not an exact name, or out of order",
+                p.tool
+            ));
+        }
+        match art.rules.get(p.rule as usize) {
+            Some(r) if r.surface == Surface::Mcp && r.effect != Effect::Deny => {}
+            _ => {
+                return bad(format!(
+                    "pin of `{}`: rule {} is not an MCP allow or ask",
+                    p.tool, p.rule
+                ))
+            }
+        }
+        let sorted = p.digests.windows(2).all(|w| w[0] < w[1]);
+        if p.digests.is_empty() || p.digests.len() > MAX_PINS_PER_RULE || !sorted {
+            return bad(format!(
+                "pin of `{}`: expected 1 to {MAX_PINS_PER_RULE} sorted, unique digests",
+                p.tool
+            ));
+        }
+        let pi = u32::try_from(pi).map_err(|_| LoadError::table("mcp", "too many pins"))?;
+        if of_rule.insert(p.rule, (si, pi)).is_some() {
+            return bad(format!("rule {} pins two tools", p.rule));
+        }
+        map.insert(p.tool.as_str().into(), pi);
+    }
+    Ok(map)
 }

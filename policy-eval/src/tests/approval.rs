@@ -68,6 +68,7 @@ fn spellings_of_one_request_share_a_digest_and_differences_do_not() {
         tool: Some(tool),
         source: None,
         arguments: None,
+        definition: None,
     };
     assert_eq!(
         d(&mcp("GitHub", "Create_Issue")),
@@ -104,6 +105,7 @@ fn asking() -> Policy {
             ..NameTables::default()
         },
         constrained: Vec::new(),
+        pins: Vec::new(),
     });
     b.policy()
 }
@@ -116,6 +118,7 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         tool: Some(t),
         source: None,
         arguments: None,
+        definition: None,
     };
     let ctx = Context::default();
     let approval = |t| {
@@ -134,6 +137,7 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         tool: None,
         source: None,
         arguments: None,
+        definition: None,
     };
     let d = p.decide(&other, &ctx);
     assert_eq!(p.approval(&other, &d).expect("default ask").reason, None);

@@ -879,6 +879,7 @@ pub(super) fn mcp_policy() -> B {
             globs: vec![],
         },
         constrained: Vec::new(),
+        pins: Vec::new(),
     });
     b.art.mcp.servers.push(McpServer {
         name: "fs".into(),
@@ -886,6 +887,7 @@ pub(super) fn mcp_policy() -> B {
         rule: fsapprove,
         tools: NameTables::default(),
         constrained: Vec::new(),
+        pins: Vec::new(),
     });
     b
 }
@@ -897,6 +899,7 @@ fn mcp(p: &Policy, server: &str, tool: Option<&str>, source: Option<&str>) -> De
             tool,
             source,
             arguments: None,
+            definition: None,
         },
         &NONE,
     )

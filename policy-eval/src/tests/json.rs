@@ -72,6 +72,7 @@ fn mcp_request() {
                 tool: Some("create_issue"),
                 source: Some("ghcr.io/github/mcp"),
                 arguments: None,
+                definition: None,
             }))
             .as_str())
     );

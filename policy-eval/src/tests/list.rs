@@ -16,6 +16,7 @@ fn call(p: &Policy, server: &str, source: Option<&str>, tool: &str) -> Decision 
             tool: Some(tool),
             source,
             arguments: None,
+            definition: None,
         },
         &Context::default(),
     )

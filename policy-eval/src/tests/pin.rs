@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use crate::limits::{MAX_TOOL_DEFINITION_BYTES, MAX_TOOL_DEFINITION_DEPTH};
-use crate::pin::{canonical_json, tool_digest, PinError, DIGEST_PREFIX};
+use crate::pin::{canonical_json, digest_text, parse_digest, tool_digest, PinError, DIGEST_PREFIX};
 
 fn canon(s: &str) -> Result<String, PinError> {
     canonical_json(s.as_bytes())
@@ -232,5 +232,41 @@ proptest! {
         // outside strings.
         let back: serde_json::Value = serde_json::from_str(&c).unwrap();
         prop_assert_eq!(back.as_object().map(|m| m.len()), v.as_object().map(|m| m.len()));
+    }
+}
+
+#[test]
+fn digests_parse_with_hex_in_either_case_and_print_in_lower_case() {
+    let hex = "0123456789abcdef".repeat(4);
+    let d = parse_digest(&format!("sha256:{hex}")).expect("a digest");
+    assert_eq!(d[0], 0x01);
+    assert_eq!(d[31], 0xef);
+    assert_eq!(
+        parse_digest(&format!("sha256:{}", hex.to_uppercase())),
+        Some(d)
+    );
+    assert_eq!(digest_text(&d), format!("sha256:{hex}"));
+    // What tool_digest writes parses back to the same text.
+    let t = tool_digest(br#"{"name":"x"}"#).unwrap();
+    assert_eq!(parse_digest(&t).map(|d| digest_text(&d)), Some(t));
+}
+
+#[test]
+fn anything_but_the_prefix_and_64_hex_digits_is_no_digest() {
+    let hex = "ab".repeat(32);
+    for bad in [
+        String::new(),
+        hex.clone(),
+        format!("SHA256:{hex}"),
+        format!("sha-256:{hex}"),
+        format!("sha256:{}", &hex[1..]),
+        format!("sha256:{hex}0"),
+        format!(" sha256:{hex}"),
+        format!("sha256:{hex} "),
+        format!("sha256:{}g", &hex[1..]),
+        format!("sha256:+{}", &hex[1..]),
+        format!("sha256:{}é", &hex[2..]),
+    ] {
+        assert_eq!(parse_digest(&bad), None, "{bad:?}");
     }
 }

@@ -206,14 +206,14 @@ fn a_newer_version_is_refused_naming_both_versions() {
     );
     assert_eq!(
         err.to_string(),
-        "artifact format version 6 is newer than this runtime supports (version 5); \
+        "artifact format version 7 is newer than this runtime supports (version 6); \
          upgrade the runtime or compile with a matching compiler"
     );
     // Far newer, and older, versions say so too.
     bytes[8..12].copy_from_slice(&8u32.to_le_bytes());
     let msg = Policy::from_bytes(&bytes).expect_err("refused").to_string();
     assert!(
-        msg.contains("version 8") && msg.contains("version 5") && msg.contains("newer"),
+        msg.contains("version 8") && msg.contains("version 6") && msg.contains("newer"),
         "{msg}"
     );
     for old in [1u32, 2] {

@@ -6,6 +6,7 @@ use crate::artifact::{
     Access, ArgConstraint, ArgTest, ArgValue, Artifact, Automata, Condition, CredentialCond,
     Destinations, Dfa, DomainEntry, DomainPattern, Effect, FsRoot, FsTables, HttpBlock, HttpTables,
     Lifetime, McpServer, McpTables, Meta, Methods, NameTables, NetworkTables, Rule, Surface,
+    ToolPin,
 };
 use crate::error::LoadError;
 use crate::limits::MAX_ARTIFACT_BYTES;
@@ -479,7 +480,8 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
     Ok(FsTables { roots })
 }
 
-/// The MCP servers; version 3 and 4 servers have no constrained rules.
+/// The MCP servers; version 3 and 4 servers have no constrained rules, and
+/// version 3 to 5 servers no pins.
 fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
     let n = r.count(25)?;
     let mut servers = Vec::with_capacity(n);
@@ -489,6 +491,7 @@ fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
         let rule = r.u32()?;
         let tools = r.names()?;
         let mut constrained = Vec::new();
+        let mut pins = Vec::new();
         if version >= 5 {
             let k = r.count(8)?;
             constrained.reserve(k);
@@ -498,12 +501,28 @@ fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
                 constrained.push((names, rule));
             }
         }
+        if version >= 6 {
+            let k = r.count(12)?;
+            pins.reserve(k);
+            for _ in 0..k {
+                let tool = r.string()?;
+                let rule = r.u32()?;
+                let d = r.count(32)?;
+                let digests = (0..d).map(|_| r.array::<32>()).collect::<R<Vec<_>>>()?;
+                pins.push(ToolPin {
+                    tool,
+                    rule,
+                    digests,
+                });
+            }
+        }
         servers.push(McpServer {
             name,
             source,
             rule,
             tools,
             constrained,
+            pins,
         });
     }
     r.finish()?;

@@ -194,6 +194,15 @@ impl Artifact {
                         w.str(t);
                     }
                 }
+                w.count(s.pins.len());
+                for p in &s.pins {
+                    w.str(&p.tool);
+                    w.u32(p.rule);
+                    w.count(p.digests.len());
+                    for d in &p.digests {
+                        w.out.extend_from_slice(d);
+                    }
+                }
             }
         });
         w.section(9, |w| {

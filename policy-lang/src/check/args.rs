@@ -1,17 +1,19 @@
-//! Argument constraints of MCP tool rules (`spec/language.md` section 10,
-//! "Argument constraints"): pointers (E0601), values and ranges (E0602),
-//! constraints per rule (E0603) and constrained rules per server (E0604).
+//! Argument constraints and pins of MCP tool rules (`spec/language.md`
+//! section 10, "Argument constraints" and "Pins"): pointers (E0601), values
+//! and ranges (E0602), constraints per rule (E0603), constrained rules per
+//! server (E0604), pins (E0605) and a tool pinned twice (E0606).
 
 use policy_eval::artifact::{ArgConstraint, ArgTest, ArgValue};
 use policy_eval::glob::Glob;
 use policy_eval::limits::{
     MAX_CONSTRAINED_TOOL_RULES, MAX_CONSTRAINTS_PER_RULE, MAX_CONSTRAINT_INT,
-    MAX_PATH_CONSTRAINTS_PER_SERVER, MAX_POINTER_TOKENS,
+    MAX_PATH_CONSTRAINTS_PER_SERVER, MAX_PINS_PER_RULE, MAX_POINTER_TOKENS,
 };
+use policy_eval::pin::{parse_digest, DefinitionDigest};
 use policy_eval::pointer_tokens;
 
 use super::Walker;
-use crate::ast::{ConstraintAst, ServerAst, Spanned, TestAst, ValueAst};
+use crate::ast::{ConstraintAst, RuleAst, ServerAst, Spanned, TestAst, ValueAst};
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::Effect;
 
@@ -66,6 +68,97 @@ impl Walker<'_> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// Checks the `pinned` digests of tool rule `rule` naming `tools`
+    /// (normalized); `None` when the pin is invalid (reported, E0605).
+    /// Digests come back sorted and unique.
+    pub(super) fn pins(
+        &mut self,
+        rule: &RuleAst,
+        effect: Effect,
+        tools: &[String],
+    ) -> Option<Vec<DefinitionDigest>> {
+        let Some((at, written)) = &rule.pins else {
+            return Some(Vec::new());
+        };
+        let fail = |this: &mut Self, span: Span, message: String, help: &str| {
+            this.diags
+                .push(Diagnostic::new(Code::InvalidPin, span, message).with_help(help));
+            None
+        };
+        if effect == Effect::Deny {
+            return fail(
+                self,
+                *at,
+                "`pinned` on a deny rule".into(),
+                "a pin approves tool definitions; a deny needs none (drop `pinned`)",
+            );
+        }
+        let exact = rule.targets.len() == 1
+            && tools.len() == 1
+            && !tools[0].contains(['*', '?', '[', ']', '{', '}']);
+        if !exact {
+            return fail(
+                self,
+                rule.targets.first().map_or(*at, |t| t.span),
+                "a pinned rule names exactly one tool, without wildcards".into(),
+                "a digest pins one tool's definition: write one rule per tool, \
+                 `allow get_issue pinned \"sha256:...\"`",
+            );
+        }
+        if written.len() > MAX_PINS_PER_RULE {
+            return fail(
+                self,
+                *at,
+                format!(
+                    "{} digests on one pin; at most {MAX_PINS_PER_RULE}",
+                    written.len()
+                ),
+                "keep the definitions still in use",
+            );
+        }
+        let mut out = Vec::with_capacity(written.len());
+        for d in written {
+            match parse_digest(&d.value) {
+                Some(v) => out.push(v),
+                None => {
+                    return fail(
+                        self,
+                        d.span,
+                        format!("`{}` is not a tool definition digest", d.value),
+                        "write `sha256:` and 64 hex digits, as `polc digest tool` prints \
+                         for the definition `tools/list` serves",
+                    )
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// Reports a tool pinned by two rules of one server (E0606), at the
+    /// second.
+    pub(super) fn pins_per_server(&mut self, server: &ServerAst) {
+        let mut seen = std::collections::HashSet::new();
+        for r in server.rules.iter().filter(|r| r.pins.is_some()) {
+            let [t] = r.targets.as_slice() else { continue };
+            let name = t.value.to_ascii_lowercase();
+            if !seen.insert(name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicatePin,
+                        t.span,
+                        format!(
+                            "tool `{}` of server `{}` is pinned twice",
+                            t.value, server.name.value
+                        ),
+                    )
+                    .with_help("list every approved definition in one `pinned` rule"),
+                );
+            }
+        }
     }
 
     /// Reports a server with more tool rules with `where` than

@@ -60,6 +60,7 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
                     tool,
                     source,
                     arguments: None,
+                    definition: None,
                 },
                 &full,
             );

@@ -155,6 +155,28 @@ pub fn policy(s: &mut impl Source) -> Generated {
         };
         format!("    {label}{effect} {tools}{clause}\n")
     });
+    // Pinned rules: each pinnable tool at most once (E0606), allow or ask,
+    // at one or two digests, some with a `where` clause too.
+    let mut tools = tools;
+    for tool in PIN_TOOLS {
+        if !g.s.ratio(1, 3) {
+            continue;
+        }
+        let label = g.label();
+        let effect = g.s.choose(&["allow", "ask"]);
+        let mut digests = format!("\"{}\"", g.s.choose(DIGESTS));
+        if g.s.ratio(1, 3) {
+            digests.push_str(&format!(", \"{}\"", g.s.choose(DIGESTS)));
+        }
+        let clause = if g.s.ratio(1, 4) {
+            g.s.choose(WHERE_CLAUSES)
+        } else {
+            ""
+        };
+        tools.push_str(&format!(
+            "    {label}{effect} {tool} pinned {digests}{clause}\n"
+        ));
+    }
     let pin = if g.s.ratio(1, 2) {
         format!(" source \"{}\"", SOURCES[0])
     } else {
@@ -255,12 +277,20 @@ pub fn case(s: &mut impl Source) -> Case {
                 })),
                 _ => serde_json::from_str(s.choose(REQ_ARGUMENTS)).ok(),
             };
+            // Most calls without a definition; a definition without a tool
+            // is invalid: keep a few of those.
+            let definition = if s.ratio(1, 2) {
+                Some(field(s, REQ_DEFINITIONS)).filter(|_| tool.is_some() || s.ratio(1, 8))
+            } else {
+                None
+            };
             Req::Mcp {
                 server,
                 tool: tool.clone(),
                 source,
                 // Arguments without a tool are invalid: keep a few of those.
                 arguments: arguments.filter(|_| tool.is_some() || s.ratio(1, 8)),
+                definition,
             }
         }
     };

@@ -433,6 +433,7 @@ fn gen_mcp(n: usize, rng: &mut Rng) -> Block {
             tool: Some(tool),
             source,
             arguments: None,
+            definition: None,
         });
     }
     Block { body, requests }
@@ -481,6 +482,7 @@ fn gen_tool_globs(n: usize, rng: &mut Rng) -> Block {
                 tool: Some(tool),
                 source: None,
                 arguments: None,
+                definition: None,
             }
         })
         .collect();
@@ -662,6 +664,7 @@ fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
         tool: Some(tool),
         source: None,
         arguments: None,
+        definition: None,
     };
     let requests = vec![
         tool("delete_branch_x".into()),
@@ -768,6 +771,7 @@ fn gen_arg_rules(n: usize, rng: &mut Rng) -> Block {
         tool: Some(format!("t{last}")),
         source: None,
         arguments: args,
+        definition: None,
     };
     let mut hit = serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 5 });
     if last.is_multiple_of(3) {

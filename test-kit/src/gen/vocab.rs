@@ -390,6 +390,32 @@ pub const WHERE_CLAUSES: &[&str] = &[
     " where /q matches \"/home/u/w/**\" and /n in 0..0",
 ];
 
+/// Tools that pinned rules name (exact names of [`REQ_TOOLS`], in some
+/// case), one pinned rule each at most.
+pub const PIN_TOOLS: &[&str] = &["get_me", "create_issue", "LIST_X", "delete_repo"];
+
+/// Definition digests: pinned by rules and carried by requests.
+pub const DIGESTS: &[&str] = &[
+    "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0a",
+];
+
+/// Request `definition` values: the pinned digests (one in upper-case hex,
+/// the same pin), and malformed ones (short, upper-case prefix, non-hex,
+/// another algorithm, empty).
+pub const REQ_DEFINITIONS: &[&str] = &[
+    "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+    "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0b",
+    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
+    "SHA256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "sha256:g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "",
+];
+
 /// `where` clauses with path constraints (allow and ask rules only).
 pub const PATH_CLAUSES: &[&str] = &[
     " where /path is read path",

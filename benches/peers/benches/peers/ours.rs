@@ -153,6 +153,7 @@ fn ours_request(w: Workload, r: &str) -> Request<'_> {
             tool: Some(r),
             source: None,
             arguments: None,
+            definition: None,
         },
         Workload::Secret => Request::Credential {
             name: r,
