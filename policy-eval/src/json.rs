@@ -520,12 +520,14 @@ struct DecisionJson<'a> {
 }
 
 /// The constraint that kept an allow or ask rule from deciding a tool call.
+/// Members in key order, as every nested object of a decision (so a
+/// flattened expectation, written with sorted keys, matches byte for byte).
 #[derive(Serialize)]
 struct UnmetJson<'a> {
-    rule: &'a str,
     constraint: String,
     /// `failed`, or `missing or mistyped`.
     outcome: &'static str,
+    rule: &'a str,
 }
 
 /// Returned only if serialization itself fails (it cannot for these types).
