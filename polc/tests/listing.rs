@@ -53,6 +53,8 @@ fn listing_vectors_pass_from_source() {
                     source,
                     arguments: None,
                     definition: None,
+                    resource: None,
+                    prompt: None,
                 },
                 &Context::default(),
             );

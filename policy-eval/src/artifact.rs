@@ -445,11 +445,15 @@ pub struct McpServer {
     /// [`crate::limits::MAX_CONSTRAINED_TOOL_RULES`] per server, each tried
     /// in turn.
     pub constrained: Vec<(Vec<String>, u32)>,
-    /// Pinned tools (format 5): a call of such a tool whose `definition`
+    /// Pinned tools (format 6): a call of such a tool whose `definition`
     /// digest is missing or not among the pin's is an unapproved tool,
     /// decided by the server's deny rules and the `mcp` default only
     /// (`spec/language.md` section 10, "Pins"). Sorted by tool, unique.
     pub pins: Vec<ToolPin>,
+    /// Resource rules (format 6): URI globs of `resources/read`, case kept.
+    pub resources: NameTables,
+    /// Prompt rules (format 6): names of `prompts/get`, lower-cased.
+    pub prompts: NameTables,
 }
 
 /// The pin of one tool of a server: the definitions its pinned rule

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::artifact::{Artifact, Automata, Condition, FsRoot, NameTables, Surface};
 use crate::limits::{
     MAX_DECISION_STEPS, MAX_HOST_LEN, MAX_HTTP_BLOCKS_PER_HOST, MAX_HTTP_PATH_LEN, MAX_NAME_LEN,
-    MAX_PATH_LEN,
+    MAX_PATH_LEN, MAX_RESOURCE_URI_LEN,
 };
 
 /// Worst-case work of one decision on one surface.
@@ -217,24 +217,22 @@ fn credentials(art: &Artifact, c: &mut Cost) {
     );
 }
 
-/// A tool call meets one server's tables: the worst server counts.
+/// A tool call, resource read or prompt get meets one table of one server:
+/// the worst table of the worst server counts.
 fn mcp(art: &Artifact, c: &mut Cost) {
-    let Some(worst) = art
-        .mcp
-        .servers
-        .iter()
-        .max_by_key(|s| names(&s.tools, 0, 1).1)
-    else {
+    let tables = art.mcp.servers.iter().flat_map(|s| {
+        [
+            (&s.tools, MAX_NAME_LEN as u64),
+            (&s.resources, MAX_RESOURCE_URI_LEN as u64),
+            (&s.prompts, MAX_NAME_LEN as u64),
+        ]
+    });
+    let steps = |(t, len): &(&NameTables, u64)| (t.automata.dfas.len() as u64) * len;
+    let lookups = tables.clone().map(|(t, _)| names(t, 0, 1).0).max();
+    let Some((worst, len)) = tables.max_by_key(steps) else {
         c.surfaces[Surface::Mcp as usize].lookups = 1;
         return;
     };
-    let (lookups, _) = names(&worst.tools, 0, 1);
-    c.surfaces[Surface::Mcp as usize].lookups = 1 + lookups;
-    add_automata(
-        c,
-        Surface::Mcp,
-        &worst.tools.automata,
-        MAX_NAME_LEN as u64,
-        1,
-    );
+    c.surfaces[Surface::Mcp as usize].lookups = 1 + lookups.unwrap_or(0);
+    add_automata(c, Surface::Mcp, &worst.automata, len, 1);
 }

@@ -16,6 +16,7 @@ use crate::normalize::{self, Host};
 use crate::pin::{parse_digest, DefinitionDigest};
 use crate::table::args::Held;
 use crate::table::cond::Class;
+use crate::table::name::NameIndex;
 use crate::table::rules::{Best, Dest};
 
 /// Checks a call's `arguments`: a JSON object, and only with a tool.
@@ -72,6 +73,55 @@ pub(crate) enum Definition<'a> {
     Pinned,
 }
 
+/// What an MCP request asks of a server: its use, a tool call, a resource
+/// read or a prompt get (at most one of `tool`, `resource`, `prompt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum McpTarget<'a> {
+    /// The server itself.
+    Server,
+    /// A tool call.
+    Tool(&'a str),
+    /// A resource read, by URI.
+    Resource(&'a str),
+    /// A prompt get, by name.
+    Prompt(&'a str),
+}
+
+impl<'a> McpTarget<'a> {
+    /// The target of a request's `tool`, `resource` and `prompt`
+    /// ([`Invalid::McpTarget`] for more than one).
+    pub(crate) fn of(
+        tool: Option<&'a str>,
+        resource: Option<&'a str>,
+        prompt: Option<&'a str>,
+    ) -> Result<McpTarget<'a>, Invalid> {
+        match (tool, resource, prompt) {
+            (None, None, None) => Ok(McpTarget::Server),
+            (Some(t), None, None) => Ok(McpTarget::Tool(t)),
+            (None, Some(r), None) => Ok(McpTarget::Resource(r)),
+            (None, None, Some(p)) => Ok(McpTarget::Prompt(p)),
+            _ => Err(Invalid::McpTarget),
+        }
+    }
+
+    /// Normalizes the name or URI: tool and prompt names lower-cased into
+    /// `buf`, a resource URI validated (`spec/requests.md`).
+    pub(crate) fn normalize<'b>(
+        self,
+        buf: &'b mut [u8; MAX_NAME_LEN],
+    ) -> Result<McpTarget<'b>, Invalid>
+    where
+        'a: 'b,
+    {
+        Ok(match self {
+            McpTarget::Server => McpTarget::Server,
+            McpTarget::Tool(t) => McpTarget::Tool(normalize::name(t, buf)?),
+            McpTarget::Resource(r) => McpTarget::Resource(normalize::resource_uri(r)?),
+            McpTarget::Prompt(p) => McpTarget::Prompt(normalize::name(p, buf)?),
+        })
+    }
+}
+
 macro_rules! try_norm {
     ($e:expr) => {
         match $e {
@@ -100,7 +150,12 @@ impl Policy {
                 source,
                 arguments,
                 definition,
-            } => self.decide_mcp(server, tool, source, arguments, definition, ctx),
+                resource,
+                prompt,
+            } => {
+                let target = try_norm!(McpTarget::of(tool, resource, prompt));
+                self.decide_mcp(server, target, source, arguments, definition, ctx)
+            }
         }
     }
 
@@ -358,7 +413,7 @@ impl Policy {
     fn decide_mcp(
         &self,
         server: &str,
-        tool: Option<&str>,
+        target: McpTarget<'_>,
         source: Option<&str>,
         arguments: Option<&Value>,
         definition: Option<&str>,
@@ -367,16 +422,17 @@ impl Policy {
         let mut sb = [0u8; MAX_NAME_LEN];
         let server = try_norm!(normalize::name(server, &mut sb));
         let mut tb = [0u8; MAX_NAME_LEN];
-        let tool = try_norm!(tool.map(|t| normalize::name(t, &mut tb)).transpose());
+        let target = try_norm!(target.normalize(&mut tb));
         let source = try_norm!(source.map(normalize::source).transpose());
-        try_norm!(check_arguments(tool.is_some(), arguments));
-        let definition = try_norm!(check_definition(tool.is_some(), definition));
+        let tool = matches!(target, McpTarget::Tool(_));
+        try_norm!(check_arguments(tool, arguments));
+        let definition = try_norm!(check_definition(tool, definition));
         let Some(si) = self.approved_server(server, source) else {
             return self.finish(Best::default(), Surface::Mcp);
         };
-        match tool {
-            None => self.server_approval(si),
-            Some(t) => self.decide_tool(
+        match target {
+            McpTarget::Server => self.server_approval(si),
+            McpTarget::Tool(t) => self.decide_tool(
                 si,
                 t,
                 Call {
@@ -385,7 +441,29 @@ impl Policy {
                     ctx,
                 },
             ),
+            McpTarget::Resource(uri) => {
+                self.finish(self.named_best(self.mcp.resources(si), uri), Surface::Mcp)
+            }
+            McpTarget::Prompt(p) => {
+                self.finish(self.named_best(self.mcp.prompts(si), p), Surface::Mcp)
+            }
         }
+    }
+
+    /// The best rule of a server's resource or prompt tables for `subject`
+    /// (normalized): precedence as for tools, no conditions.
+    fn named_best(&self, idx: Option<&NameIndex>, subject: &str) -> Best {
+        let mut best = Best::default();
+        if let Some(idx) = idx {
+            idx.probe(
+                subject,
+                b"",
+                false,
+                &self.rules.scan(&self.art, Class::Tool),
+                &mut best,
+            );
+        }
+        best
     }
 
     /// The index of the approved server named `server` (normalized) for
@@ -481,6 +559,8 @@ impl Policy {
             source,
             arguments,
             definition,
+            resource: None,
+            prompt: None,
         } = *req
         else {
             return None;

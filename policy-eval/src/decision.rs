@@ -36,7 +36,8 @@ pub enum Request<'a> {
         /// Destination IP address, for a send.
         ip: Option<&'a str>,
     },
-    /// Use an MCP server (no tool) or call one of its tools.
+    /// Use an MCP server (no tool, resource or prompt), call one of its
+    /// tools, read one of its resources or get one of its prompts.
     Mcp {
         /// Server name, compared case-insensitively.
         server: &'a str,
@@ -54,6 +55,13 @@ pub enum Request<'a> {
         /// pinned tools. `None` is an unknown definition: a pinned tool
         /// without it is an unapproved tool.
         definition: Option<&'a str>,
+        /// A resource URI to read (`resources/read`), compared exactly:
+        /// canonical or invalid (`spec/requests.md`). At most one of
+        /// `tool`, `resource` and `prompt`.
+        resource: Option<&'a str>,
+        /// A prompt name to get (`prompts/get`), compared
+        /// case-insensitively.
+        prompt: Option<&'a str>,
     },
 }
 
@@ -298,4 +306,16 @@ invalid_enum! {
     DefinitionDigest => "definition must be `sha256:` followed by 64 hex digits, the digest of the tool's definition",
     /// MCP `definition` without a tool.
     DefinitionWithoutTool => "definition belongs to a tool call: pass the tool too",
+    /// An MCP request naming more than one of tool, resource and prompt.
+    McpTarget => "an MCP request names at most one of tool, resource and prompt",
+    /// A resource URI without a lower-case scheme and `:`.
+    ResourceScheme => "resource must start with a lower-case scheme and `:` (`file:`, `https:`)",
+    /// A resource URI longer than 2048 bytes.
+    ResourceTooLong => "resource is longer than 2048 bytes",
+    /// A resource URI byte that must be percent-encoded.
+    ResourceCharacter => "resource contains a space, control, non-ASCII or other byte that must be percent-encoded",
+    /// Percent-encoding in a resource URI that is malformed, lower case, or hides a byte.
+    ResourcePercent => "resource has percent-encoding that is malformed, in lower case, or hides a letter, digit, `-`, `.`, `_`, `~`, `/`, `\\` or control byte: decode those, write the rest as upper-case %XX",
+    /// A resource URI path with an empty, `.` or `..` segment.
+    ResourcePath => "resource path has an empty, `.` or `..` segment: pass the resolved URI",
 }

@@ -225,10 +225,18 @@ pub(crate) fn request_fields(req: &Request<'_>) -> Map<String, Value> {
             source,
             arguments,
             definition,
+            resource,
+            prompt,
         } => {
             put(&mut m, "server", name_field(server));
             if let Some(t) = tool {
                 put(&mut m, "tool", name_field(t));
+            }
+            if let Some(r) = resource {
+                put(&mut m, "resource", r);
+            }
+            if let Some(p) = prompt {
+                put(&mut m, "prompt", name_field(p));
             }
             if let Some(s) = source {
                 put(&mut m, "source", s);

@@ -64,6 +64,10 @@ pub enum OwnedRequest {
         arguments: Option<serde_json::Value>,
         /// Raw definition digest.
         definition: Option<String>,
+        /// Raw resource URI.
+        resource: Option<String>,
+        /// Raw prompt name.
+        prompt: Option<String>,
     },
 }
 
@@ -97,12 +101,16 @@ impl OwnedRequest {
                 source,
                 arguments,
                 definition,
+                resource,
+                prompt,
             } => Request::Mcp {
                 server,
                 tool: tool.as_deref(),
                 source: source.as_deref(),
                 arguments: arguments.as_ref(),
                 definition: definition.as_deref(),
+                resource: resource.as_deref(),
+                prompt: prompt.as_deref(),
             },
         }
     }
@@ -193,6 +201,10 @@ struct RawRequest<'a> {
     arguments: Option<StrictValue>,
     #[serde(borrow, default)]
     definition: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resource: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    prompt: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     context: Option<RawContext<'a>>,
 }
@@ -388,6 +400,8 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.source.is_some(),
                 raw.arguments.is_some(),
                 raw.definition.is_some(),
+                raw.resource.is_some(),
+                raw.prompt.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -415,6 +429,8 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.source.is_some(),
                 raw.arguments.is_some(),
                 raw.definition.is_some(),
+                raw.resource.is_some(),
+                raw.prompt.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -438,6 +454,8 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 raw.source.is_some(),
                 raw.arguments.is_some(),
                 raw.definition.is_some(),
+                raw.resource.is_some(),
+                raw.prompt.is_some(),
             ]) {
                 return Err(Invalid::JsonFieldForSurface);
             }
@@ -471,6 +489,8 @@ pub fn parse_request(input: &str) -> Result<ParsedRequest, Invalid> {
                 source: owned(raw.source),
                 arguments: raw.arguments.map(|a| a.0),
                 definition: owned(raw.definition),
+                resource: owned(raw.resource),
+                prompt: owned(raw.prompt),
             }
         }
         None => return Err(Invalid::JsonSurface),

@@ -86,6 +86,10 @@ pub const MAX_PATH_CONSTRAINTS_PER_SERVER: usize = 8;
 /// compares its digest with each.
 pub const MAX_PINS_PER_RULE: usize = 16;
 
+/// Longest MCP resource URI (request `resource`) and resource URI pattern
+/// in bytes → invalid request, E0607.
+pub const MAX_RESOURCE_URI_LEN: usize = 2048;
+
 /// Most reference tokens in a constraint's JSON Pointer → E0601.
 pub const MAX_POINTER_TOKENS: usize = 16;
 

@@ -9,7 +9,7 @@ use crate::error::LoadError;
 use crate::table::domain::DomainIndex;
 use crate::table::http::HttpIndex;
 use crate::table::ip::IpIndex;
-use crate::table::name::{McpIndex, NameIndex};
+use crate::table::name::{Keys, McpIndex, NameIndex};
 use crate::table::path::RootIndex;
 use crate::table::rules::{Checker, RuleIndex};
 use crate::table::unique;
@@ -63,6 +63,7 @@ impl Policy {
             &art.credentials,
             &art,
             Surface::Credential,
+            Keys::Names,
             &ck,
         )?;
         let rules = RuleIndex::build(&art)?;

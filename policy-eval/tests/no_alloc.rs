@@ -150,6 +150,8 @@ fn policy() -> Policy {
                 },
                 constrained: Vec::new(),
                 pins: Vec::new(),
+                resources: Default::default(),
+                prompts: Default::default(),
             }],
         },
         ..Artifact::default()
@@ -208,6 +210,8 @@ fn decide_does_not_allocate_for_ascii_requests() {
             source: Some("ghcr.io/github/mcp"),
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
         Request::Mcp {
             server: "github",
@@ -215,6 +219,8 @@ fn decide_does_not_allocate_for_ascii_requests() {
             source: None,
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
     ];
     let mut decisions = Vec::with_capacity(reqs.len());

@@ -184,6 +184,8 @@ pub(crate) unsafe fn request_arg<'a>(req: &apol_request) -> Result<Request<'a>, 
             // Calls with arguments go through `apol_decide_json`.
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
         s => {
             return Err(Failure::new(

@@ -246,6 +246,8 @@ pub unsafe extern "C" fn apol_decide_mcp(
                 // Calls with arguments go through `apol_decide_json`.
                 arguments: None,
                 definition: None,
+                resource: None,
+                prompt: None,
             };
             decide_into(p, &req, ctx, out)
         }

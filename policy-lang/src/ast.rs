@@ -123,6 +123,20 @@ pub struct RuleAst {
     /// `pinned "sha256:..."`: the tool definition digests, unescaped (MCP
     /// tool rules), with the span of the `pinned` keyword first.
     pub pins: Option<(Span, Vec<Spanned<String>>)>,
+    /// `resource` or `prompt` after the effect (MCP rules); `None` for a
+    /// tool rule.
+    pub mcp_kind: Option<Spanned<McpKind>>,
+}
+
+/// What an MCP rule inside a server block governs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum McpKind {
+    /// Tool calls (`tools/call`), by tool name.
+    Tool,
+    /// Resource reads (`resources/read`), by URI.
+    Resource,
+    /// Prompt gets (`prompts/get`), by prompt name.
+    Prompt,
 }
 
 /// One argument constraint as written: `POINTER matches "GLOB"`,

@@ -12,12 +12,12 @@ use crate::ast::{Block, BlockKind, MetaKey, PolicyFile, RuleAst, Spanned};
 use crate::diag::{did_you_mean, Code, Diagnostic, LineIndex, Severity, Span};
 use crate::lint;
 use crate::model::{
-    Access, CheckedPolicy, Effect, HttpDef, Lifetime, NetTarget, RuleDef, RuleKind, ServerDef,
-    Surface,
+    Access, CheckedPolicy, Effect, HttpDef, Lifetime, McpKind, NetTarget, RuleDef, RuleKind,
+    ServerDef, Surface,
 };
 use crate::pattern::{
-    err, lifetime, merge_ranges, name_pattern, net_target, path, port_range, server_name,
-    source_pin, PatternError,
+    err, lifetime, merge_ranges, name_pattern, net_target, path, port_range, resource_pattern,
+    server_name, source_pin, PatternError,
 };
 use crate::syntax;
 
@@ -424,9 +424,14 @@ impl<'s> Walker<'s> {
         let first = rule.targets.first().map_or("", |t| t.value.as_str());
         let derived = match (surface, within) {
             (Surface::Mcp, Some(s)) => format!(
-                "mcp.{}.{}.{first}",
+                "mcp.{}.{}.{}{first}",
                 self.servers.get(s).map_or("", |s| s.name.as_str()),
-                effect.as_str()
+                effect.as_str(),
+                match rule.mcp_kind.as_ref().map(|k| k.value) {
+                    Some(McpKind::Resource) => "resource.",
+                    Some(McpKind::Prompt) => "prompt.",
+                    _ => "",
+                }
             ),
             (Surface::Network, Some(b)) => format!(
                 "{}.{}.{first}",
@@ -513,7 +518,26 @@ impl<'s> Walker<'s> {
                 }
             }
             Surface::Mcp => {
-                let tools = self.names(&rule.targets, Effect::Deny, "tool");
+                let kind = rule.mcp_kind.as_ref().map_or(McpKind::Tool, |k| k.value);
+                if kind != McpKind::Tool {
+                    let extra = rule.pins.as_ref().map(|p| p.0);
+                    if let Some(at) = extra.or(rule.constraints.first().map(|c| c.span)) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::ToolOnly,
+                                at,
+                                "`pinned` and `where` belong to tool rules",
+                            )
+                            .with_help("a resource or prompt rule names URIs or prompts only"),
+                        );
+                        return;
+                    }
+                }
+                let tools = match kind {
+                    McpKind::Tool => self.names(&rule.targets, Effect::Deny, "tool"),
+                    McpKind::Prompt => self.names(&rule.targets, Effect::Deny, "prompt"),
+                    McpKind::Resource => self.resource_patterns(&rule.targets, effect),
+                };
                 let Some(args) = self.constraints(rule.span, effect, &rule.constraints) else {
                     return;
                 };
@@ -522,6 +546,7 @@ impl<'s> Walker<'s> {
                 };
                 RuleKind::Tool {
                     server: within.unwrap_or(0),
+                    kind,
                     tools,
                     args,
                     pins,
@@ -643,6 +668,33 @@ impl<'s> Walker<'s> {
             }
         }
         Some(merge_ranges(ranges))
+    }
+
+    /// Resource URI globs of a resource rule (E0607 for invalid ones).
+    fn resource_patterns(&mut self, targets: &[Spanned<String>], effect: Effect) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in targets {
+            if self.over_patterns(out.len()) {
+                break;
+            }
+            match resource_pattern(&t.value) {
+                Ok(mut v) => {
+                    if effect == Effect::Allow && v.iter().any(|n| n == "*") {
+                        self.report(
+                            t.span,
+                            err(
+                                Code::AllowsEverything,
+                                format!("`{}` allows every resource", t.value),
+                                Some("name the URIs the agent needs instead"),
+                            ),
+                        );
+                    }
+                    out.append(&mut v);
+                }
+                Err(e) => self.report(t.span, e),
+            }
+        }
+        out
     }
 
     fn names(&mut self, targets: &[Spanned<String>], effect: Effect, what: &str) -> Vec<String> {

@@ -36,7 +36,8 @@ use sha2::{Digest, Sha256};
 use crate::automaton::{self, GroupLimits, GroupPattern, Mode};
 use crate::diag::Diagnostic;
 use crate::model::{
-    Access, CheckedPolicy, DomainPattern, DomainText, Effect, Methods, NetTarget, RuleDef, RuleKind,
+    Access, CheckedPolicy, DomainPattern, DomainText, Effect, McpKind, Methods, NetTarget, RuleDef,
+    RuleKind,
 };
 
 /// Why a checked policy could not be compiled.
@@ -147,12 +148,16 @@ pub fn compile_with_limits(
     // rule per server, which is quadratic in a policy of many servers).
     // Rules with argument constraints go to the server's short list, tried
     // in turn (`policy_eval` `table/args.rs`), not into the name tables.
-    let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); policy.servers.len()];
-    let mut constrained_of: Vec<Vec<(Vec<String>, u32)>> = vec![Vec::new(); policy.servers.len()];
-    let mut pins_of: Vec<Vec<ToolPin>> = vec![Vec::new(); policy.servers.len()];
+    let n = policy.servers.len();
+    let mut tools_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); n];
+    let mut resources_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); n];
+    let mut prompts_of: Vec<Vec<(usize, &Vec<String>)>> = vec![Vec::new(); n];
+    let mut constrained_of: Vec<Vec<(Vec<String>, u32)>> = vec![Vec::new(); n];
+    let mut pins_of: Vec<Vec<ToolPin>> = vec![Vec::new(); n];
     for (i, r) in policy.rules.iter().enumerate() {
         if let RuleKind::Tool {
             server,
+            kind,
             tools,
             args,
             pins,
@@ -167,8 +172,13 @@ pub fn compile_with_limits(
                     digests: pins.clone(),
                 });
             }
+            let plain = match kind {
+                McpKind::Tool => &mut tools_of,
+                McpKind::Resource => &mut resources_of,
+                McpKind::Prompt => &mut prompts_of,
+            };
             if args.is_empty() {
-                if let Some(list) = tools_of.get_mut(*server) {
+                if let Some(list) = plain.get_mut(*server) {
                     list.push((i, tools));
                 }
             } else if let Some(list) = constrained_of.get_mut(*server) {
@@ -176,27 +186,29 @@ pub fn compile_with_limits(
             }
         }
     }
-    artifact.mcp.servers = policy
+    let mut servers = Vec::with_capacity(n);
+    for ((((def, tools), constrained), mut pins), (resources, prompts)) in policy
         .servers
         .iter()
         .zip(tools_of)
         .zip(constrained_of)
         .zip(pins_of)
-        .map(|(((def, tools), constrained), mut pins)| McpServer {
+        .zip(resources_of.into_iter().zip(prompts_of))
+    {
+        pins.sort_by(|a, b| a.tool.cmp(&b.tool));
+        let group = |what: &str| format!("the {what} globs of server `{}`", def.name);
+        servers.push(McpServer {
             name: def.name.clone(),
             source: def.source.clone(),
             rule: index(def.rule),
-            tools: c.name_tables(
-                tools.into_iter(),
-                format!("the tool name globs of server `{}`", def.name),
-            ),
+            tools: c.name_tables(tools.into_iter(), group("tool name")),
             constrained,
-            pins: {
-                pins.sort_by(|a, b| a.tool.cmp(&b.tool));
-                pins
-            },
-        })
-        .collect();
+            pins,
+            resources: c.name_tables(resources.into_iter(), group("resource URI")),
+            prompts: c.name_tables(prompts.into_iter(), group("prompt name")),
+        });
+    }
+    artifact.mcp.servers = servers;
     if let Some(e) = c.refused.take() {
         return Err(e);
     }

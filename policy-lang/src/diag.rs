@@ -114,6 +114,8 @@ codes! {
     ConstrainedPerServer = "E0604", Error, "too many tool rules with `where` in one server";
     InvalidPin = "E0605", Error, "invalid tool definition pin";
     DuplicatePin = "E0606", Error, "tool pinned by two rules of one server";
+    InvalidResource = "E0607", Error, "invalid resource URI pattern";
+    ToolOnly = "E0608", Error, "`pinned` or `where` on a resource or prompt rule";
     HostBits = "W0101", Warning, "CIDR has host bits set";
     AllowsEverything = "W0102", Warning, "rule allows every request of its surface";
     DefaultAllow = "W0103", Warning, "`default allow`";

@@ -10,6 +10,7 @@ pub use policy_eval::artifact::{
     Surface,
 };
 
+pub use crate::ast::McpKind;
 pub use policy_eval::pin::DefinitionDigest;
 
 use crate::diag::Span;
@@ -105,10 +106,13 @@ pub enum RuleKind {
         /// expanded), matched as filesystem globs are.
         paths: Vec<String>,
     },
-    /// A tool rule inside an approved server.
+    /// A tool, resource or prompt rule inside an approved server.
     Tool {
         /// Index into [`CheckedPolicy::servers`].
         server: usize,
+        /// What the rule governs: tool calls, resource reads or prompt
+        /// gets (`tools` then holds tool names, URI globs or prompt names).
+        kind: McpKind,
         /// Tool name globs, lower-cased.
         tools: Vec<String>,
         /// Argument constraints (`where`), empty for none.

@@ -17,8 +17,8 @@ use policy_eval::pin::parse_digest;
 use policy_eval::{Context, Decision, Invalid, Reason, Request};
 
 use crate::model::{
-    Access, ArgConstraint, ArgTest, ArgValue, CheckedPolicy, DomainPattern, Effect, NetTarget,
-    PathPattern, RuleDef, RuleKind,
+    Access, ArgConstraint, ArgTest, ArgValue, CheckedPolicy, DomainPattern, Effect, McpKind,
+    NetTarget, PathPattern, RuleDef, RuleKind,
 };
 use crate::sets;
 
@@ -226,7 +226,13 @@ fn part_matches(
             source,
             arguments,
             definition,
+            resource,
+            prompt,
         } => {
+            let kinds = [tool.is_some(), resource.is_some(), prompt.is_some()];
+            if kinds.iter().filter(|&&k| k).count() > 1 {
+                return Err(Invalid::McpTarget);
+            }
             let mut sbuf = [0u8; MAX_NAME_LEN];
             let server = normalize::name(server, &mut sbuf)?.to_string();
             let mut tbuf = [0u8; MAX_NAME_LEN];
@@ -234,6 +240,9 @@ fn part_matches(
                 .map(|t| normalize::name(t, &mut tbuf))
                 .transpose()?
                 .map(str::to_string);
+            let resource = resource.map(normalize::resource_uri).transpose()?;
+            let mut pbuf = [0u8; MAX_NAME_LEN];
+            let prompt = prompt.map(|p| normalize::name(p, &mut pbuf)).transpose()?;
             let source = source.map(normalize::source).transpose()?;
             match arguments {
                 Some(_) if tool.is_none() => return Err(Invalid::ArgumentsWithoutTool),
@@ -250,6 +259,30 @@ fn part_matches(
             }) else {
                 return Ok((Vec::new(), false));
             };
+            // A resource read or prompt get: the rules of that kind naming
+            // it, by precedence, as for tools.
+            let other = match (resource, prompt) {
+                (Some(r), _) => Some((McpKind::Resource, r)),
+                (_, Some(p)) => Some((McpKind::Prompt, p)),
+                _ => None,
+            };
+            if let Some((want, subject)) = other {
+                let found = matching(policy, |r| match &r.kind {
+                    RuleKind::Tool {
+                        server,
+                        kind,
+                        tools,
+                        ..
+                    } if *server == index
+                        && *kind == want
+                        && tools.iter().any(|t| name_matches(t, subject)) =>
+                    {
+                        Some(None)
+                    }
+                    _ => None,
+                });
+                return Ok((found, false));
+            }
             let Some(tool) = tool else {
                 return Ok((
                     vec![Match {
@@ -264,6 +297,7 @@ fn part_matches(
             let unpinned = policy.rules.iter().any(|r| match &r.kind {
                 RuleKind::Tool {
                     server,
+                    kind: McpKind::Tool,
                     tools,
                     pins,
                     ..
@@ -278,6 +312,7 @@ fn part_matches(
             let found = matching(policy, |r| match &r.kind {
                 RuleKind::Tool {
                     server,
+                    kind: McpKind::Tool,
                     tools,
                     args,
                     ..

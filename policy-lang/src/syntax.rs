@@ -11,8 +11,8 @@ use pest::iterators::Pair;
 use pest::Parser;
 
 use crate::ast::{
-    Block, BlockKind, ConstraintAst, HttpAst, MetaKey, PolicyFile, RuleAst, ServerAst, Spanned,
-    TestAst, ValueAst,
+    Block, BlockKind, ConstraintAst, HttpAst, McpKind, MetaKey, PolicyFile, RuleAst, ServerAst,
+    Spanned, TestAst, ValueAst,
 };
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::model::{Access, Effect};
@@ -332,6 +332,7 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
         ask_reason: None,
         constraints: Vec::new(),
         pins: None,
+        mcp_kind: None,
     };
     for item in pair.into_inner() {
         match item.as_rule() {
@@ -342,6 +343,14 @@ fn rule(pair: Pair<'_, Rule>) -> RuleAst {
                 rule.effect = spanned(&item, value);
             }
             Rule::targets => rule.targets = targets(item),
+            Rule::mcp_kind => {
+                let kind = if item.as_str() == "prompt" {
+                    McpKind::Prompt
+                } else {
+                    McpKind::Resource
+                };
+                rule.mcp_kind = Some(spanned(&item, kind));
+            }
             Rule::methods => rule.methods = Some(spanned(&item, item.as_str().to_string())),
             Rule::reason => {
                 rule.ask_reason = item

@@ -211,6 +211,8 @@ fn tool_globs_have_no_prefix() {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     assert_eq!(decide(src, &mcp("repo_delete_x"), NONE).0, Effect::Deny);
     assert_eq!(decide(src, &mcp("list/a"), NONE).0, Effect::Allow);

@@ -33,7 +33,8 @@ export interface NetworkRequest {
   context?: Record<string, unknown> | null;
 }
 
-/** An MCP request (spec/requests.md): a server, or a call of one of its
+/** An MCP request (spec/requests.md): a server, a resource read or prompt
+ * get, or a call of one of its
  * tools with the call's `arguments` (a JSON object) and the `definition`
  * digest of the tool it was served (`sha256:` and 64 hex digits, for pinned
  * tools; spec/pins.md), both only with a tool. */
@@ -42,6 +43,11 @@ export interface McpRequest {
   server: string; tool?: string | null; source?: string | null;
   arguments?: Record<string, unknown> | null;
   definition?: string | null;
+  /** A `resources/read` URI (canonical, spec/requests.md); at most one of
+   * `tool`, `resource`, `prompt`. */
+  resource?: string | null;
+  /** A `prompts/get` name. */
+  prompt?: string | null;
   context?: Record<string, unknown> | null;
 }
 

@@ -195,6 +195,8 @@ fn bench_arguments_4kb(c: &mut Criterion) {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let big = Request::Mcp {
         server: "s",
@@ -202,6 +204,8 @@ fn bench_arguments_4kb(c: &mut Criterion) {
         source: None,
         arguments: Some(&args),
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let ctx = ctx();
     assert_eq!(policy.decide(&big, &ctx).effect, policy_eval::Effect::Allow);

@@ -458,16 +458,20 @@ mod conditions_on_one_list {
 /// The generator's HTTP requests reach every outcome of the HTTP rules: an
 /// HTTP rule of each effect decides some, the block's own rule (no HTTP rule
 /// matched) others, and hostile spellings are invalid; so the differential
-/// test above compares HTTP tables, not only connections. (Seeded choices,
-/// as the benchmarks use, and the reference decides them too.)
+/// test above compares HTTP tables, not only connections. Likewise resource
+/// reads and prompt gets: rules of each effect and kind decide some, and
+/// hostile URIs are invalid. (Seeded choices, as the benchmarks use, and the
+/// reference decides them too.)
 #[test]
-fn generated_http_requests_reach_every_http_outcome() {
+fn generated_requests_reach_every_http_resource_and_prompt_outcome() {
     use policy_eval::{Effect, Reason};
-    use policy_lang::model::RuleKind;
+    use policy_lang::model::{McpKind, RuleKind};
     use test_kit::gen::{random, sized::Rng};
-    let mut rng = Rng::new(14);
+    let mut rng = Rng::new(15);
     let (mut by_rule, mut by_block, mut invalid) = ([0usize; 3], 0usize, 0usize);
-    for _ in 0..600 {
+    // Per kind (resource, prompt) and effect; invalid resource URIs.
+    let (mut by_kind, mut bad_uris) = ([[0usize; 3]; 2], 0usize);
+    for _ in 0..900 {
         let source = random::policy(&mut rng).source;
         let b = build(&source);
         let (Some(checked), Some(policy)) = (&b.checked, &b.policy) else {
@@ -479,10 +483,23 @@ fn generated_http_requests_reach_every_http_outcome() {
         let cases: Vec<Case> = (0..48).map(|_| random::case(&mut rng)).collect();
         check(&source, &cases).unwrap();
         for case in cases {
+            let d = policy.decide(&case.req.as_request(), &case.context());
+            if let Req::Mcp { resource, .. } = &case.req {
+                if resource.is_some() && matches!(d.reason, Reason::Invalid(_)) {
+                    bad_uris += 1;
+                }
+                let kind = d.rule.and_then(|r| checked.rules.get(r as usize));
+                if let Some(RuleKind::Tool { kind, .. }) = kind.map(|r| &r.kind) {
+                    match kind {
+                        McpKind::Resource => by_kind[0][d.effect as usize] += 1,
+                        McpKind::Prompt => by_kind[1][d.effect as usize] += 1,
+                        McpKind::Tool => {}
+                    }
+                }
+            }
             if !matches!(case.req, Req::Network { http: Some(_), .. }) {
                 continue;
             }
-            let d = policy.decide(&case.req.as_request(), &case.context());
             if matches!(d.reason, Reason::Invalid(_)) {
                 invalid += 1;
             }
@@ -508,6 +525,13 @@ fn generated_http_requests_reach_every_http_outcome() {
         "{by_block}: few HTTP requests denied by their block's rule"
     );
     assert!(invalid >= 3, "{invalid}: few hostile HTTP requests");
+    for e in [Effect::Deny, Effect::Ask, Effect::Allow] {
+        assert!(
+            by_kind.iter().all(|k| k[e as usize] >= 3),
+            "{by_kind:?}: few {e:?} decided by resource and prompt rules"
+        );
+    }
+    assert!(bad_uris >= 3, "{bad_uris}: few hostile resource URIs");
 }
 
 /// The generator's tool calls reach every outcome of argument constraints:

@@ -60,22 +60,8 @@ fn check_path(input: &str, pattern: bool) -> Result<(), Invalid> {
     if !b.iter().all(|&c| raw_ok(c) || c == b'%' || glob_char(c)) {
         return Err(Invalid::HttpPathCharacter);
     }
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hi = b.get(i + 1).copied().and_then(upper_hex);
-            let lo = b.get(i + 2).copied().and_then(upper_hex);
-            let (Some(hi), Some(lo)) = (hi, lo) else {
-                return Err(Invalid::HttpPathPercent);
-            };
-            let v = hi * 16 + lo;
-            if unreserved(v) || v == b'/' || v == b'\\' || v < 0x20 || v == 0x7f {
-                return Err(Invalid::HttpPathPercent);
-            }
-            i += 3;
-        } else {
-            i += 1;
-        }
+    if !percent_ok(b) {
+        return Err(Invalid::HttpPathPercent);
     }
     // One trailing `/` is allowed on a request path (and set aside by
     // `http_path`), never on a pattern: `/a/` would be a second spelling of
@@ -97,13 +83,36 @@ fn check_path(input: &str, pattern: bool) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Whether every `%` in `b` is followed by two upper-case hex digits that
+/// encode no unreserved byte, `/`, `\\` or control byte.
+pub(super) fn percent_ok(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hi = b.get(i + 1).copied().and_then(upper_hex);
+            let lo = b.get(i + 2).copied().and_then(upper_hex);
+            let (Some(hi), Some(lo)) = (hi, lo) else {
+                return false;
+            };
+            let v = hi * 16 + lo;
+            if unreserved(v) || v == b'/' || v == b'\\' || v < 0x20 || v == 0x7f {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
 /// RFC 3986 unreserved: `ALPHA / DIGIT / "-" / "." / "_" / "~"`.
-fn unreserved(c: u8) -> bool {
+pub(super) fn unreserved(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
 }
 
 /// A byte allowed unencoded in a path: `pchar` without `%`, or `/`.
-fn raw_ok(c: u8) -> bool {
+pub(super) fn raw_ok(c: u8) -> bool {
     unreserved(c)
         || matches!(
             c,

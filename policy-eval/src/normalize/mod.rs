@@ -12,16 +12,18 @@
 //!
 //! One submodule per kind of value, re-exported here: `host` (domains and
 //! IDNA), `http` (HTTP methods and paths), `ip` (addresses, ports), `path`,
-//! `name` (names, MCP sources).
+//! `name` (names, MCP sources), `resource` (MCP resource URIs).
 
 mod host;
 mod http;
 mod ip;
 mod name;
 mod path;
+mod resource;
 
 pub use host::{host, is_normalized_domain, Host};
 pub use http::{check_http_path_pattern, http_method, http_path};
 pub use ip::{canonical_ip, ip, parse_ipv4, port};
 pub use name::{is_normalized_name, name, source};
 pub use path::{is_normal_path, is_normalized_relative_path, path};
+pub use resource::{check_resource_pattern, resource_uri};

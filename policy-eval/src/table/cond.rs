@@ -59,7 +59,8 @@ pub(crate) enum Class<'a> {
     See,
     /// The sending part of sending a secret to a destination.
     Send(&'a Dest<'a>),
-    /// An MCP tool call.
+    /// An MCP tool call, resource read or prompt get (rules without a
+    /// condition).
     Tool,
     /// An HTTP request with this method (its path is what the tables match).
     Method(Method),

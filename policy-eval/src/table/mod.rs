@@ -40,14 +40,14 @@ pub(crate) mod path;
 pub(crate) mod rules;
 
 /// Sets bit `i`.
-pub(crate) fn set_bit<const N: usize>(bits: &mut [u64; N], i: usize) {
+pub(crate) fn set_bit(bits: &mut [u64], i: usize) {
     if let Some(w) = bits.get_mut(i / 64) {
         *w |= 1 << (i % 64);
     }
 }
 
 /// Whether bit `i` is set.
-pub(crate) fn has_bit<const N: usize>(bits: &[u64; N], i: usize) -> bool {
+pub(crate) fn has_bit(bits: &[u64], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 

@@ -10,8 +10,45 @@ use crate::artifact::{Artifact, Effect, McpServer, NameTables, Surface, ToolPin}
 use crate::error::LoadError;
 use crate::glob::Glob;
 use crate::hash::{FxMap, Roll, RollMap};
-use crate::limits::{MAX_NAME_LEN, MAX_PINS_PER_RULE, MAX_SEND_GLOBS, MAX_SOURCE_LEN};
+use crate::limits::{
+    MAX_NAME_LEN, MAX_PINS_PER_RULE, MAX_RESOURCE_URI_LEN, MAX_SEND_GLOBS, MAX_SOURCE_LEN,
+};
 use crate::normalize::is_normalized_name;
+
+/// What the keys of a name table are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keys {
+    /// Names (secrets, tools, prompts): lower-cased, at most
+    /// [`MAX_NAME_LEN`] bytes.
+    Names,
+    /// MCP resource URIs: case kept, at most [`MAX_RESOURCE_URI_LEN`]
+    /// bytes, exact keys valid URIs ([`crate::normalize::resource_uri`]).
+    Uris,
+}
+
+impl Keys {
+    /// The longest key, and the longest subject probed.
+    pub(crate) fn max_len(self) -> usize {
+        match self {
+            Keys::Names => MAX_NAME_LEN,
+            Keys::Uris => MAX_RESOURCE_URI_LEN,
+        }
+    }
+
+    /// Whether `k` is a valid key: an exact key when `exact`, else a
+    /// prefix key (send globs are parsed when indexed).
+    fn valid(self, k: &str, exact: bool) -> bool {
+        let printable = k.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        match self {
+            Keys::Names => k.is_empty() || is_normalized_name(k),
+            Keys::Uris => {
+                printable
+                    && k.len() <= MAX_RESOURCE_URI_LEN
+                    && (!exact || crate::normalize::resource_uri(k).is_ok())
+            }
+        }
+    }
+}
 
 /// Indexed name tables.
 #[derive(Debug, Clone, Default)]
@@ -21,7 +58,7 @@ pub(crate) struct NameIndex {
     /// the hash of each of its prefixes.
     prefix: RollMap<u32>,
     /// Bit `n` set: some prefix key is `n` bytes long.
-    prefix_lens: [u64; MAX_NAME_LEN / 64 + 1],
+    prefix_lens: Box<[u64]>,
     /// One more than the longest prefix key (0: no prefix keys), so the
     /// probe stops there instead of hashing the whole name.
     prefix_end: usize,
@@ -38,6 +75,7 @@ impl NameIndex {
         t: &NameTables,
         art: &Artifact,
         surface: Surface,
+        keys: Keys,
         ck: &Checker,
     ) -> Result<NameIndex, LoadError> {
         let limit = if surface == Surface::Credential {
@@ -52,29 +90,30 @@ impl NameIndex {
             ));
         }
         let automata = DfaSet::load(table, &t.automata, &art.rules, surface, false)?;
-        for (k, c) in t.exact.iter().chain(&t.prefix).chain(&t.globs) {
+        for (_, c) in t.exact.iter().chain(&t.prefix).chain(&t.globs) {
             ck.list(table, *c, surface)?;
-            let bad = k
-                .bytes()
-                .any(|b| !(0x21..=0x7e).contains(&b) || b.is_ascii_uppercase());
-            if bad {
+        }
+        let glob_ok = |k: &str| {
+            k.bytes()
+                .all(|b| (0x21..=0x7e).contains(&b) && !b.is_ascii_uppercase())
+        };
+        if let Some((k, _)) = t.globs.iter().find(|(k, _)| !glob_ok(k)) {
+            return Err(LoadError::table(
+                table,
+                format!("name key `{k}` is not normalized"),
+            ));
+        }
+        for (exact, list) in [(true, &t.exact), (false, &t.prefix)] {
+            if let Some((k, _)) = list.iter().find(|(k, _)| !keys.valid(k, exact)) {
                 return Err(LoadError::table(
                     table,
                     format!("name key `{k}` is not normalized"),
                 ));
             }
         }
-        for (k, _) in t.exact.iter().chain(&t.prefix) {
-            if k.len() > MAX_NAME_LEN || (!k.is_empty() && !is_normalized_name(k)) {
-                return Err(LoadError::table(
-                    table,
-                    format!("exact name `{k}` is not normalized"),
-                ));
-            }
-        }
         let exact = map_of(table, "exact name", &t.exact)?;
         let mut prefix = RollMap::default();
-        let mut prefix_lens = [0u64; MAX_NAME_LEN / 64 + 1];
+        let mut prefix_lens = vec![0u64; keys.max_len() / 64 + 1].into_boxed_slice();
         let mut prefix_end = 0;
         for (k, c) in map_of(table, "name prefix", &t.prefix)? {
             set_bit(&mut prefix_lens, k.len());
@@ -143,6 +182,10 @@ pub(crate) struct McpIndex {
     servers: FxMap<Box<str>, u32>,
     /// Per server: tool tables.
     tools: Vec<NameIndex>,
+    /// Per server: resource URI tables.
+    resources: Vec<NameIndex>,
+    /// Per server: prompt tables.
+    prompts: Vec<NameIndex>,
     /// Per server: its tool rules with argument constraints.
     constrained: Vec<Vec<Constrained>>,
     /// Per server: pinned tool name → index into the server's `pins`.
@@ -157,6 +200,8 @@ impl McpIndex {
     pub(crate) fn build(art: &Artifact, ck: &Checker) -> Result<McpIndex, LoadError> {
         let mut servers = FxMap::default();
         let mut tools = Vec::with_capacity(art.mcp.servers.len());
+        let mut resources = Vec::with_capacity(art.mcp.servers.len());
+        let mut prompts = Vec::with_capacity(art.mcp.servers.len());
         let mut constrained = Vec::with_capacity(art.mcp.servers.len());
         let mut pins = Vec::with_capacity(art.mcp.servers.len());
         let mut pin_of_rule = FxMap::default();
@@ -188,7 +233,33 @@ impl McpIndex {
                     ))
                 }
             }
-            tools.push(NameIndex::build("mcp", &s.tools, art, Surface::Mcp, ck)?);
+            let m = Surface::Mcp;
+            tools.push(NameIndex::build("mcp", &s.tools, art, m, Keys::Names, ck)?);
+            resources.push(NameIndex::build(
+                "mcp",
+                &s.resources,
+                art,
+                m,
+                Keys::Uris,
+                ck,
+            )?);
+            prompts.push(NameIndex::build(
+                "mcp",
+                &s.prompts,
+                art,
+                m,
+                Keys::Names,
+                ck,
+            )?);
+            if !s.resources.globs.is_empty() || !s.prompts.globs.is_empty() {
+                return Err(LoadError::table(
+                    "mcp",
+                    format!(
+                        "server `{}`: send globs in a resource or prompt table",
+                        s.name
+                    ),
+                ));
+            }
             constrained.push(Constrained::build(&s.name, &s.constrained, art, &mut seen)?);
             let idx = u32::try_from(i).map_err(|_| LoadError::table("mcp", "too many"))?;
             pins.push(pin_index(s, art, idx, &mut pin_of_rule)?);
@@ -202,6 +273,8 @@ impl McpIndex {
         Ok(McpIndex {
             servers,
             tools,
+            resources,
+            prompts,
             constrained,
             pins,
             pin_of_rule,
@@ -248,6 +321,16 @@ impl McpIndex {
     /// The tool tables of server `si`.
     pub(crate) fn tools(&self, si: u32) -> Option<&NameIndex> {
         self.tools.get(si as usize)
+    }
+
+    /// The resource URI tables of server `si`.
+    pub(crate) fn resources(&self, si: u32) -> Option<&NameIndex> {
+        self.resources.get(si as usize)
+    }
+
+    /// The prompt tables of server `si`.
+    pub(crate) fn prompts(&self, si: u32) -> Option<&NameIndex> {
+        self.prompts.get(si as usize)
     }
 }
 

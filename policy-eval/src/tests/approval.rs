@@ -69,6 +69,8 @@ fn spellings_of_one_request_share_a_digest_and_differences_do_not() {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     assert_eq!(
         d(&mcp("GitHub", "Create_Issue")),
@@ -106,6 +108,8 @@ fn asking() -> Policy {
         },
         constrained: Vec::new(),
         pins: Vec::new(),
+        resources: Default::default(),
+        prompts: Default::default(),
     });
     b.policy()
 }
@@ -119,6 +123,8 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let ctx = Context::default();
     let approval = |t| {
@@ -138,6 +144,8 @@ fn only_ask_decisions_carry_an_approval_with_the_rule_reason() {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let d = p.decide(&other, &ctx);
     assert_eq!(p.approval(&other, &d).expect("default ask").reason, None);

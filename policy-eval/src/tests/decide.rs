@@ -880,6 +880,8 @@ pub(super) fn mcp_policy() -> B {
         },
         constrained: Vec::new(),
         pins: Vec::new(),
+        resources: Default::default(),
+        prompts: Default::default(),
     });
     b.art.mcp.servers.push(McpServer {
         name: "fs".into(),
@@ -888,6 +890,8 @@ pub(super) fn mcp_policy() -> B {
         tools: NameTables::default(),
         constrained: Vec::new(),
         pins: Vec::new(),
+        resources: Default::default(),
+        prompts: Default::default(),
     });
     b
 }
@@ -900,6 +904,8 @@ fn mcp(p: &Policy, server: &str, tool: Option<&str>, source: Option<&str>) -> De
             source,
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
         &NONE,
     )

@@ -73,6 +73,8 @@ fn mcp_request() {
                 source: Some("ghcr.io/github/mcp"),
                 arguments: None,
                 definition: None,
+                resource: None,
+                prompt: None,
             }))
             .as_str())
     );

@@ -17,6 +17,8 @@ fn call(p: &Policy, server: &str, source: Option<&str>, tool: &str) -> Decision 
             source,
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
         &Context::default(),
     )

@@ -481,7 +481,7 @@ fn decode_fs(r: &mut Reader) -> R<FsTables> {
 }
 
 /// The MCP servers; version 3 and 4 servers have no constrained rules, and
-/// version 3 to 5 servers no pins.
+/// version 3 to 5 servers no pins, resource or prompt rules.
 fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
     let n = r.count(25)?;
     let mut servers = Vec::with_capacity(n);
@@ -492,6 +492,7 @@ fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
         let tools = r.names()?;
         let mut constrained = Vec::new();
         let mut pins = Vec::new();
+        let (mut resources, mut prompts) = (NameTables::default(), NameTables::default());
         if version >= 5 {
             let k = r.count(8)?;
             constrained.reserve(k);
@@ -515,6 +516,8 @@ fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
                     digests,
                 });
             }
+            resources = r.names()?;
+            prompts = r.names()?;
         }
         servers.push(McpServer {
             name,
@@ -523,6 +526,8 @@ fn decode_mcp(r: &mut Reader, version: u32) -> R<McpTables> {
             tools,
             constrained,
             pins,
+            resources,
+            prompts,
         });
     }
     r.finish()?;

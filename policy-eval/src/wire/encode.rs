@@ -203,6 +203,8 @@ impl Artifact {
                         w.out.extend_from_slice(d);
                     }
                 }
+                w.names(&s.resources);
+                w.names(&s.prompts);
             }
         });
         w.section(9, |w| {

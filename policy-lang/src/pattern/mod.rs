@@ -12,6 +12,7 @@ mod lifetime;
 mod name;
 mod path;
 mod port;
+mod resource;
 mod server;
 mod target;
 
@@ -27,6 +28,7 @@ pub use lifetime::lifetime;
 pub use name::name_pattern;
 pub use path::path;
 pub use port::{merge_ranges, port_range};
+pub use resource::resource_pattern;
 pub use server::{server_name, source_pin};
 pub use target::net_target;
 

@@ -61,6 +61,8 @@ pub fn for_each_probe(mut f: impl FnMut(&Request<'static>, &Context<'static>)) {
                     source,
                     arguments: None,
                     definition: None,
+                    resource: None,
+                    prompt: None,
                 },
                 &full,
             );

@@ -177,6 +177,22 @@ pub fn policy(s: &mut impl Source) -> Generated {
             "    {label}{effect} {tool} pinned {digests}{clause}\n"
         ));
     }
+    // Resource and prompt rules, beside the tool rules of the same server
+    // (so a tool named like a prompt never picks up a prompt rule).
+    let mut earlier = Vec::new();
+    tools.push_str(&g.rules(3, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let uris = g.targets(&mut earlier, RESOURCES);
+        format!("    {label}{effect} resource {uris}\n")
+    }));
+    let mut earlier = Vec::new();
+    tools.push_str(&g.rules(2, |g| {
+        let label = g.label();
+        let effect = g.s.choose(EFFECTS);
+        let names = g.targets(&mut earlier, PROMPTS);
+        format!("    {label}{effect} prompt {names}\n")
+    }));
     let pin = if g.s.ratio(1, 2) {
         format!(" source \"{}\"", SOURCES[0])
     } else {
@@ -260,7 +276,18 @@ pub fn case(s: &mut impl Source) -> Case {
         }
         _ => {
             let server = field(s, SERVERS);
-            let tool = opt(s, REQ_TOOLS);
+            // A third of them read a resource or get a prompt instead of
+            // calling a tool (and 1 in 16 names two: invalid).
+            let (resource, prompt) = match s.below(6) {
+                0 => (Some(field(s, REQ_RESOURCES)), None),
+                1 => (None, Some(field(s, REQ_PROMPTS))),
+                _ => (None, None),
+            };
+            let tool = if resource.is_some() || prompt.is_some() {
+                opt(s, REQ_TOOLS).filter(|_| s.ratio(1, 8))
+            } else {
+                opt(s, REQ_TOOLS)
+            };
             let source = opt(s, SOURCES);
             // Most calls with arguments; some with a path from the
             // filesystem vocabulary, for the path constraints.
@@ -291,6 +318,8 @@ pub fn case(s: &mut impl Source) -> Case {
                 // Arguments without a tool are invalid: keep a few of those.
                 arguments: arguments.filter(|_| tool.is_some() || s.ratio(1, 8)),
                 definition,
+                resource,
+                prompt,
             }
         }
     };

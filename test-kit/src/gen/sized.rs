@@ -434,6 +434,8 @@ fn gen_mcp(n: usize, rng: &mut Rng) -> Block {
             source,
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         });
     }
     Block { body, requests }
@@ -483,6 +485,8 @@ fn gen_tool_globs(n: usize, rng: &mut Rng) -> Block {
                 source: None,
                 arguments: None,
                 definition: None,
+                resource: None,
+                prompt: None,
             }
         })
         .collect();
@@ -665,6 +669,8 @@ fn gen_infix_tool_globs(n: usize, rng: &mut Rng) -> Block {
         source: None,
         arguments: None,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let requests = vec![
         tool("delete_branch_x".into()),
@@ -772,6 +778,8 @@ fn gen_arg_rules(n: usize, rng: &mut Rng) -> Block {
         source: None,
         arguments: args,
         definition: None,
+        resource: None,
+        prompt: None,
     };
     let mut hit = serde_json::json!({ "q": format!("repo:{last}/x"), "limit": 5 });
     if last.is_multiple_of(3) {

@@ -249,6 +249,56 @@ pub const TOOLS: &[&str] = &[
     "*a*b*",
 ];
 
+/// Resource URI patterns: literal, `prefix*`, general globs and classes
+/// over a few schemes, case kept.
+pub const RESOURCES: &[&str] = &[
+    "file:///repo/*",
+    "file:///repo/secrets/*",
+    "file:///repo/README.md",
+    "file:///Repo/*",
+    "db://main/*?limit=*",
+    "db://main/t{1,2}",
+    "*",
+    "mem:note-[0-9]",
+    "file:///*/*.key",
+    "https://docs.example.com/*",
+];
+
+/// Request resource URIs: canonical, other case, hostile spellings
+/// (dot segments, empty segments, percent-encoding, upper-case scheme).
+pub const REQ_RESOURCES: &[&str] = &[
+    "file:///repo/src/a.rs",
+    "file:///repo/secrets/k",
+    "file:///repo/README.md",
+    "file:///Repo/x",
+    "file:///REPO/x",
+    "db://main/t1",
+    "db://main/t3?limit=5",
+    "mem:note-7",
+    "file:///home/u/.ssh/id.key",
+    "file:///repo/../etc/passwd",
+    "file:///repo//secrets/k",
+    "file:///repo/%2Fsecrets",
+    "file:///repo/secrets%2Fk",
+    "FILE:///repo/x",
+    "file:///repo/a b",
+    "https://docs.example.com/",
+    "",
+];
+
+/// Prompt name patterns.
+pub const PROMPTS: &[&str] = &["summarize", "review_*", "*", "deploy", "*_prod"];
+
+/// Request prompt names.
+pub const REQ_PROMPTS: &[&str] = &[
+    "summarize",
+    "Review_PR",
+    "deploy",
+    "deploy_prod",
+    "x",
+    "bad prompt",
+];
+
 /// Request tool names.
 pub const REQ_TOOLS: &[&str] = &[
     "get_me",

@@ -154,6 +154,8 @@ fn ours_request(w: Workload, r: &str) -> Request<'_> {
             source: None,
             arguments: None,
             definition: None,
+            resource: None,
+            prompt: None,
         },
         Workload::Secret => Request::Credential {
             name: r,
