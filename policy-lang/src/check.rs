@@ -672,46 +672,38 @@ impl<'s> Walker<'s> {
 
     /// Resource URI globs of a resource rule (E0607 for invalid ones).
     fn resource_patterns(&mut self, targets: &[Spanned<String>], effect: Effect) -> Vec<String> {
-        let mut out = Vec::new();
-        for t in targets {
-            if self.over_patterns(out.len()) {
-                break;
-            }
-            match resource_pattern(&t.value) {
-                Ok(mut v) => {
-                    if effect == Effect::Allow && v.iter().any(|n| n == "*") {
-                        self.report(
-                            t.span,
-                            err(
-                                Code::AllowsEverything,
-                                format!("`{}` allows every resource", t.value),
-                                Some("name the URIs the agent needs instead"),
-                            ),
-                        );
-                    }
-                    out.append(&mut v);
-                }
-                Err(e) => self.report(t.span, e),
-            }
-        }
-        out
+        self.globs(targets, effect, "resource", resource_pattern)
     }
 
+    /// Name globs (secrets, tools, prompts), lower-cased (E0301).
     fn names(&mut self, targets: &[Spanned<String>], effect: Effect, what: &str) -> Vec<String> {
+        self.globs(targets, effect, what, |t| name_pattern(t, what))
+    }
+
+    /// The globs `parse` makes of `targets`, reporting the invalid ones;
+    /// `*` in an allow warns (W0102).
+    fn globs(
+        &mut self,
+        targets: &[Spanned<String>],
+        effect: Effect,
+        what: &str,
+        parse: impl Fn(&str) -> Result<Vec<String>, PatternError>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         for t in targets {
             if self.over_patterns(out.len()) {
                 break;
             }
-            match name_pattern(&t.value, what) {
+            match parse(&t.value) {
                 Ok(mut v) => {
                     if effect == Effect::Allow && v.iter().any(|n| n == "*") {
+                        let help = format!("name the {what}s the agent needs instead");
                         self.report(
                             t.span,
                             err(
                                 Code::AllowsEverything,
                                 format!("`{}` allows every {what}", t.value),
-                                Some("name the secrets the agent needs instead"),
+                                Some(&help),
                             ),
                         );
                     }
