@@ -116,6 +116,10 @@ pub enum Kind {
     /// server (the per-server list is tried in turn, so its length, not
     /// `n`, bounds a call).
     ArgRules,
+    /// Shape (issue 14): `n` resource rules in one server: literal URIs,
+    /// `prefix*` URIs and eight general URI globs (more would only grow
+    /// the server's one automaton group, which E0008 bounds).
+    ResourceRules,
 }
 
 impl Kind {
@@ -124,7 +128,7 @@ impl Kind {
     /// The worst cases of the `hazard/*` benchmarks.
     pub const HAZARDS: [Kind; 3] = [Kind::AnchorGlobs, Kind::ToolGlobs, Kind::PathGlobs];
     /// The hard shapes of the `shape/*` benchmarks (issue 13).
-    pub const SHAPES: [Kind; 8] = [
+    pub const SHAPES: [Kind; 9] = [
         Kind::LabelGlobs,
         Kind::OneLabelGlobs,
         Kind::InfixPathGlobs,
@@ -133,6 +137,7 @@ impl Kind {
         Kind::LongGlobs,
         Kind::HttpRules,
         Kind::ArgRules,
+        Kind::ResourceRules,
     ];
 
     /// The ordinary kind of the same surface, whose 10-rule policy a shape
@@ -165,6 +170,7 @@ impl Kind {
             Kind::LongGlobs => "long-glob",
             Kind::HttpRules => "http-rules",
             Kind::ArgRules => "arg-rules",
+            Kind::ResourceRules => "resource-rules",
         }
     }
 
@@ -187,6 +193,7 @@ impl Kind {
             Kind::LongGlobs => 14,
             Kind::HttpRules => 15,
             Kind::ArgRules => 16,
+            Kind::ResourceRules => 17,
         }
     }
 }
@@ -730,6 +737,48 @@ fn gen_http_rules(n: usize, rng: &mut Rng) -> Block {
     Block { body, requests }
 }
 
+/// `n` resource rules in server `docs`: rule `i` is `EFFECT resource
+/// file:///d{i}/README.md` or `file:///d{i}/*` (alternately), the first
+/// eight also a general glob `file:///*/g{i}-*.md`. Requests: hits on the
+/// last literal and prefix rules and on a glob, and a miss (another case).
+fn gen_resource_rules(n: usize, rng: &mut Rng) -> Block {
+    let mut body = String::from("  server docs {\n");
+    for i in 0..n {
+        let effect = rng.effect();
+        if i % 2 == 0 {
+            let _ = writeln!(body, "    {effect} resource file:///d{i}/README.md");
+        } else {
+            let _ = writeln!(body, "    {effect} resource file:///d{i}/*");
+        }
+        if i < 8 {
+            let _ = writeln!(body, "    {effect} resource file:///*/g{i}-*.md");
+        }
+    }
+    body.push_str("  }\n");
+    let last = n - 1;
+    let (lit, pre) = if last % 2 == 0 {
+        (last, last.saturating_sub(1))
+    } else {
+        (last - 1, last)
+    };
+    let read = |uri: String| Req::Mcp {
+        server: "docs".into(),
+        tool: None,
+        source: None,
+        arguments: None,
+        definition: None,
+        resource: Some(uri),
+        prompt: None,
+    };
+    let requests = vec![
+        read(format!("file:///d{lit}/README.md")),
+        read(format!("file:///d{pre}/src/a/b/c.rs")),
+        read(format!("file:///x/y/g{}-notes.md", n.min(8) - 1)),
+        read(format!("file:///D{lit}/README.md")),
+    ];
+    Block { body, requests }
+}
+
 /// Constrained tool rules per server in [`Kind::ArgRules`].
 const ARG_RULES_PER_SERVER: usize = 16;
 
@@ -918,6 +967,7 @@ pub fn generate(kind: Kind, n: usize, rng: &mut Rng) -> Block {
         Kind::LongGlobs => gen_long_globs(n, rng),
         Kind::HttpRules => gen_http_rules(n, rng),
         Kind::ArgRules => gen_arg_rules(n, rng),
+        Kind::ResourceRules => gen_resource_rules(n, rng),
     }
 }
 
@@ -932,7 +982,11 @@ pub fn block(kind: Kind) -> &'static str {
         | Kind::HttpRules => "network",
         Kind::Path | Kind::PathGlobs | Kind::InfixPathGlobs | Kind::LongGlobs => "filesystem",
         Kind::Secret | Kind::NameGlobs => "credentials",
-        Kind::Mcp | Kind::ToolGlobs | Kind::InfixToolGlobs | Kind::ArgRules => "mcp",
+        Kind::Mcp
+        | Kind::ToolGlobs
+        | Kind::InfixToolGlobs
+        | Kind::ArgRules
+        | Kind::ResourceRules => "mcp",
     }
 }
 
