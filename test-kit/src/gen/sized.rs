@@ -756,7 +756,7 @@ fn gen_resource_rules(n: usize, rng: &mut Rng) -> Block {
     }
     body.push_str("  }\n");
     let last = n - 1;
-    let (lit, pre) = if last % 2 == 0 {
+    let (lit, pre) = if last.is_multiple_of(2) {
         (last, last.saturating_sub(1))
     } else {
         (last - 1, last)
