@@ -557,6 +557,10 @@ impl Destination {
 /// Whether a normalized domain matches a pattern: label by label from the
 /// right; `**` lets any number of labels (zero included) stand on the left.
 pub fn domain_matches(p: &DomainPattern, host: &str) -> bool {
+    // The anchor's labels must end the host (a cheap test first).
+    if !host.ends_with(p.anchor.as_str()) {
+        return false;
+    }
     let host: Vec<&str> = host.split('.').collect();
     let mut pat: Vec<&str> = p.prefix.iter().map(String::as_str).collect();
     if !p.anchor.is_empty() {
@@ -568,20 +572,50 @@ pub fn domain_matches(p: &DomainPattern, host: &str) -> bool {
     let tail = &host[host.len() - pat.len()..];
     pat.iter()
         .zip(tail)
-        .all(|(p, h)| *p == "*" || glob_matches(p, h))
+        .all(|(p, h)| *p == "*" || p == h || (p.contains(GLOB_CHARS) && glob_matches(p, h)))
 }
 
-fn glob(pattern: &str) -> Option<GlobMatcher> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
+thread_local! {
+    /// Compiled globs, by literal separator then pattern: the interpreter
+    /// stays a plain loop, but a policy of thousands of rules does not
+    /// recompile every glob for every request (`polc diff` checks its
+    /// witnesses with it). Cleared when it grows past [`GLOB_MEMO`].
+    static GLOBS: std::cell::RefCell<[std::collections::HashMap<String, Option<GlobMatcher>>; 2]> =
+        std::cell::RefCell::new([std::collections::HashMap::new(), std::collections::HashMap::new()]);
+}
+
+/// The characters that make a label or name a glob rather than a literal.
+const GLOB_CHARS: [char; 5] = ['*', '?', '[', '{', '\\'];
+
+/// Entries of the glob memo before it is cleared.
+const GLOB_MEMO: usize = 100_000;
+
+/// Whether `text` matches the glob `pattern` (globset, backslash escapes;
+/// `*` and `?` stop at `/` when `separator`).
+fn glob_is_match(pattern: &str, separator: bool, text: &str) -> bool {
+    GLOBS.with(|m| {
+        let mut m = m.borrow_mut();
+        let m = &mut m[usize::from(separator)];
+        if let Some(g) = m.get(pattern) {
+            return g.as_ref().is_some_and(|g| g.is_match(text));
+        }
+        if m.len() > GLOB_MEMO {
+            m.clear();
+        }
+        let g = GlobBuilder::new(pattern)
+            .literal_separator(separator)
+            .backslash_escape(true)
+            .build()
+            .ok()
+            .map(|g| g.compile_matcher());
+        let hit = g.as_ref().is_some_and(|g| g.is_match(text));
+        m.insert(pattern.to_string(), g);
+        hit
+    })
 }
 
 fn glob_matches(pattern: &str, text: &str) -> bool {
-    glob(pattern).is_some_and(|g| g.is_match(text))
+    glob_is_match(pattern, true, text)
 }
 
 /// Why a tool rule with argument constraints `args` does not apply to a
@@ -673,11 +707,12 @@ fn arg_holds(
 /// Names (secrets, tools) have no segments: `*` and `?` match any byte,
 /// `/` included, so `deny delete_*` also covers a tool named `delete_a/b`.
 fn name_matches(pattern: &str, name: &str) -> bool {
-    GlobBuilder::new(pattern)
-        .literal_separator(false)
-        .backslash_escape(true)
-        .build()
-        .is_ok_and(|g| g.compile_matcher().is_match(name))
+    let literal = pattern.find(GLOB_CHARS).map_or(pattern, |i| &pattern[..i]);
+    if literal.len() == pattern.len() {
+        return pattern == name;
+    }
+    // The literal start must start the name (a cheap test first).
+    name.starts_with(literal) && glob_is_match(pattern, false, name)
 }
 
 /// Root bindings from the context, normalized; at most
