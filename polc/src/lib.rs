@@ -1,12 +1,12 @@
 //! `polc`, the policy command-line tool: check, compile, eval, list-tools,
-//! explain, test, digest.
+//! explain, test, diff, digest.
 //!
 //! The library form exists so tests can run commands in-process; `main.rs`
 //! only forwards the process arguments and streams.
 //!
 //! Code map: this file parses arguments and dispatches; `cmd/` has one
 //! module per command (`check`, `compile`, `eval`, `list` for `list-tools`,
-//! `explain`, `test`, `digest`);
+//! `explain`, `test`, `diff`, `digest`);
 //! `input.rs` reads policy files (source or artifact by magic bytes, within
 //! the size limits) and builds them with `policy_lang::build`; `render.rs`
 //! renders diagnostics (human, JSON) and rule snippets.
@@ -118,6 +118,22 @@ enum Command {
         #[arg(required = true)]
         policies: Vec<PathBuf>,
     },
+    /// Show every class of requests two policies decide differently, each
+    /// with a witness request checked against both (spec/analysis.md).
+    /// Exit 0: no change; 3: only narrowing; 4: some widening or unknown part.
+    Diff {
+        /// The policy in force.
+        old: PathBuf,
+        /// The candidate.
+        new: PathBuf,
+        /// Bind a path root for filesystem witnesses (NAME=PATH; default
+        /// home=/home/user, other roots /home/user/NAME).
+        #[arg(long = "root", value_name = "NAME=PATH")]
+        roots: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Print the digest that pins a definition (spec/pins.md).
     Digest {
         #[command(subcommand)]
@@ -184,6 +200,12 @@ pub fn run(
         }
         Command::Explain { policy, request } => cmd::explain::explain(&policy, &request, out, err),
         Command::Test { policies } => cmd::test::test(&policies, out, err),
+        Command::Diff {
+            old,
+            new,
+            roots,
+            format,
+        } => cmd::diff::diff(&old, &new, &roots, format, out, err),
         Command::Digest {
             what: Digest::Tool { file, canonical },
         } => cmd::digest::tool(file.as_deref(), canonical, stdin, out, err),

@@ -9,6 +9,7 @@
 //! Architecture invariants: the front end does no I/O and never panics on
 //! any input; diagnostics are data ([`diag`]), rendering belongs to the CLI.
 
+pub mod analysis;
 pub mod ast;
 pub mod automaton;
 pub mod build;

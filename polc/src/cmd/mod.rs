@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 pub(crate) mod compile;
+pub(crate) mod diff;
 pub(crate) mod digest;
 pub(crate) mod eval;
 pub(crate) mod explain;
