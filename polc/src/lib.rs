@@ -1,12 +1,12 @@
 //! `polc`, the policy command-line tool: check, compile, eval, list-tools,
-//! explain, test, diff, digest.
+//! explain, test, diff, replay, digest.
 //!
 //! The library form exists so tests can run commands in-process; `main.rs`
 //! only forwards the process arguments and streams.
 //!
 //! Code map: this file parses arguments and dispatches; `cmd/` has one
 //! module per command (`check`, `compile`, `eval`, `list` for `list-tools`,
-//! `explain`, `test`, `diff`, `digest`);
+//! `explain`, `test`, `diff`, `replay`, `digest`);
 //! `input.rs` reads policy files (source or artifact by magic bytes, within
 //! the size limits) and builds them with `policy_lang::build`; `render.rs`
 //! renders diagnostics (human, JSON) and rule snippets.
@@ -117,6 +117,17 @@ enum Command {
         /// Policy source files.
         #[arg(required = true)]
         policies: Vec<PathBuf>,
+        /// After the results, report which rules no test case is decided
+        /// by, and what the tests that matched them decided.
+        #[arg(long)]
+        coverage: bool,
+        /// Format of the coverage report.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Exit 1 when fewer than PCT percent of the rules decide a test
+        /// (implies --coverage).
+        #[arg(long, value_name = "PCT")]
+        min_coverage: Option<f64>,
     },
     /// Show every class of requests two policies decide differently, each
     /// with a witness request checked against both (spec/analysis.md).
@@ -128,6 +139,23 @@ enum Command {
         new: PathBuf,
         /// Bind a path root for filesystem witnesses (NAME=PATH; default
         /// home=/home/user, other roots /home/user/NAME).
+        #[arg(long = "root", value_name = "NAME=PATH")]
+        roots: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Re-decide the requests of logged decision events with a candidate
+    /// policy: unchanged, newly allowed, denied or asked, per recorded rule
+    /// and in total, and what cannot be replayed (spec/analysis.md).
+    Replay {
+        /// Decision events, one JSON object per line (spec/events.md).
+        events: PathBuf,
+        /// The candidate policy (source or compiled artifact).
+        #[arg(long)]
+        policy: PathBuf,
+        /// Bind a path root for filesystem events (NAME=PATH): events do
+        /// not record root bindings.
         #[arg(long = "root", value_name = "NAME=PATH")]
         roots: Vec<String>,
         /// Output format.
@@ -199,13 +227,33 @@ pub fn run(
             cmd::list::list_tools(&policy, requests.as_deref(), stdin, out, err)
         }
         Command::Explain { policy, request } => cmd::explain::explain(&policy, &request, out, err),
-        Command::Test { policies } => cmd::test::test(&policies, out, err),
+        Command::Test {
+            policies,
+            coverage,
+            format,
+            min_coverage,
+        } => cmd::test::test(
+            &policies,
+            cmd::test::CoverageOptions {
+                report: coverage,
+                format,
+                min: min_coverage,
+            },
+            out,
+            err,
+        ),
         Command::Diff {
             old,
             new,
             roots,
             format,
         } => cmd::diff::diff(&old, &new, &roots, format, out, err),
+        Command::Replay {
+            events,
+            policy,
+            roots,
+            format,
+        } => cmd::replay::replay(&events, &policy, &roots, format, out, err),
         Command::Digest {
             what: Digest::Tool { file, canonical },
         } => cmd::digest::tool(file.as_deref(), canonical, stdin, out, err),

@@ -7,4 +7,5 @@ pub(crate) mod digest;
 pub(crate) mod eval;
 pub(crate) mod explain;
 pub(crate) mod list;
+pub(crate) mod replay;
 pub(crate) mod test;
