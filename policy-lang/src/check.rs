@@ -114,6 +114,7 @@ pub fn check_source(source: &str) -> CheckResult {
     let policy = walk.file(&file);
     if let Some(p) = &policy {
         walk.diags.extend(lint::combined_requests(p));
+        walk.diags.extend(lint::broad_grants(p));
     }
     let has_errors = walk.diags.iter().any(|d| d.severity() == Severity::Error);
     finish(if has_errors { None } else { policy }, walk.diags)

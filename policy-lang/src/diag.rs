@@ -124,6 +124,7 @@ codes! {
     EmptyBlock = "W0106", Warning, "block without rules";
     Truncated = "W0108", Warning, "more diagnostics than are reported";
     CombinedReach = "W0109", Warning, "rule reaches further on combined requests";
+    BroadGrant = "W0110", Warning, "rule grants a whole top-level domain, home, or a user-content host";
 }
 
 impl fmt::Display for Code {

@@ -1,6 +1,7 @@
 //! Lints over a checked policy: rules whose reach depends on a reading of the
 //! semantics that has changed (W0109, `spec/language.md` section 6,
-//! "Combined requests").
+//! "Combined requests"), and grants broader than a policy usually means
+//! (W0110).
 //!
 //! The overlap tests here are conservative and cheap ("may match a common
 //! request"): they compare the literal heads of patterns, never the glob
@@ -8,8 +9,121 @@
 //! never missed when the heads differ only past a wildcard.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Access, CheckedPolicy, Effect, PathPattern, RuleDef, RuleKind};
+use crate::model::{
+    Access, CheckedPolicy, DomainPattern, DomainText, Effect, NetTarget, PathPattern, RuleDef,
+    RuleKind,
+};
+use crate::{reference, sets};
 use policy_eval::Surface;
+
+/// Every W0110 of the policy: an `allow` or `ask` that grants every host of
+/// a top-level domain (`**.com`, `*.com`), write access to all of home
+/// (`~/**`), or sending a secret to a host where what is sent can be read
+/// by others ([`sets::USER_CONTENT_HOSTS`]). (`**`, `0.0.0.0/0` and `/**`
+/// are W0102.)
+pub fn broad_grants(policy: &CheckedPolicy) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // Special-use names (RFC 6761, RFC 6762, RFC 2606): not the public
+    // Internet.
+    const LOCAL: [&str; 6] = [
+        "localhost",
+        "local",
+        "internal",
+        "test",
+        "example",
+        "invalid",
+    ];
+    let whole_tld = |d: &DomainPattern| {
+        !d.anchor.is_empty()
+            && !d.anchor.contains('.')
+            && !LOCAL.contains(&d.anchor.as_str())
+            && (d.any_depth || !d.prefix.is_empty())
+            && d.prefix.iter().all(|l| l == "*")
+    };
+    for r in policy.rules.iter().filter(|r| r.effect != Effect::Deny) {
+        let grant = r.effect.as_str();
+        match &r.kind {
+            RuleKind::Network { targets, .. } => {
+                for t in targets {
+                    if let NetTarget::Domain(d) = t {
+                        if whole_tld(d) {
+                            out.push(broad(
+                                r,
+                                format!("this `{grant}` covers every host under the top-level domain `.{}` (`{}`)", d.anchor, d.text()),
+                                "name the hosts or the domains you mean, such as `**.example.com`",
+                            ));
+                        }
+                    }
+                }
+            }
+            RuleKind::Filesystem { access, paths }
+                if access.0 & Access::WRITE.0 != 0
+                    && paths.iter().any(|p| p.root == "home" && p.glob == "**") =>
+            {
+                out.push(broad(
+                    r,
+                    format!("this `{grant}` lets the agent write anywhere in home (`~/**`): shell profiles, keys, other projects"),
+                    "grant write on the directories the agent works in, such as `$workspace/**`",
+                ));
+            }
+            RuleKind::Credential {
+                names,
+                destinations: Some(ds),
+                ..
+            } => {
+                let name = names.first().map(String::as_str).unwrap_or_default();
+                for d in ds {
+                    let NetTarget::Domain(d) = d else { continue };
+                    if whole_tld(d) {
+                        out.push(broad(
+                            r,
+                            format!(
+                                "this `{grant}` may send `{name}` to every host under `.{}` (`{}`)",
+                                d.anchor,
+                                d.text()
+                            ),
+                            "list the hosts the secret is for",
+                        ));
+                        continue;
+                    }
+                    // A deny with `to` naming the host carves it out.
+                    let carved = |h: &str| {
+                        policy.rules.iter().any(|o| match &o.kind {
+                            RuleKind::Credential {
+                                names: on,
+                                destinations: Some(od),
+                                ..
+                            } => {
+                                o.effect == Effect::Deny
+                                    && names_may_overlap(names, on)
+                                    && od.iter().any(|t| {
+                                        matches!(t, NetTarget::Domain(x) if reference::domain_matches(x, h))
+                                    })
+                            }
+                            _ => false,
+                        })
+                    };
+                    if let Some(host) = sets::USER_CONTENT_HOSTS
+                        .iter()
+                        .find(|h| reference::domain_matches(d, h) && !carved(h))
+                    {
+                        out.push(broad(
+                            r,
+                            format!("this `{grant}` may send `{name}` to `{host}` (through `{}`), where what is sent can be stored and read by others", d.text()),
+                            "list the API hosts the secret is for, or carve the host out with `deny NAME to HOST`",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn broad(r: &RuleDef, message: String, help: &str) -> Diagnostic {
+    Diagnostic::new(Code::BroadGrant, r.span, message).with_help(help.to_string())
+}
 
 /// Every W0109 of the policy: a rule that applies to more combined requests
 /// (read+write, a send, a request without a port) than it did when an `ask`

@@ -42,6 +42,29 @@ pub fn members(name: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Hosts where anything sent can be stored and read by others (pastes,
+/// gists, public buckets, webhooks, tunnels): a secret sendable to one of
+/// them warns (W0110). One host per service, as a request would name it.
+pub const USER_CONTENT_HOSTS: &[&str] = &[
+    "gist.github.com",
+    "gist.githubusercontent.com",
+    "raw.githubusercontent.com",
+    "pastebin.com",
+    "paste.ee",
+    "hastebin.com",
+    "transfer.sh",
+    "webhook.site",
+    "hooks.slack.com",
+    "discord.com",
+    "storage.googleapis.com",
+    "example-bucket.s3.amazonaws.com",
+    "drive.google.com",
+    "docs.google.com",
+    "dropbox.com",
+    "example.ngrok.io",
+    "example.ngrok-free.app",
+];
+
 #[cfg(test)]
 mod tests {
     use ipnet::IpNet;
