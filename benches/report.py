@@ -213,6 +213,27 @@ def shapes_section(root):
         L.append("")
     return L
 
+def analysis_section(root):
+    """The section on `polc diff` (issue 15), from `cargo bench -p test-kit
+    --bench analysis` (criterion medians in the root workspace's
+    `target/criterion`, group `diff`)."""
+    med = load_root_criterion(root)
+    rows = sorted((f, v, ns) for (g, f, v), ns in med.items() if g == "diff")
+    if not rows:
+        return []
+    L = ["## Analysis: `polc diff` (this engine)", ""]
+    L.append("From `cargo bench -p test-kit --bench analysis`: `policy_lang::analysis::diff` between a benchmark "
+             "policy and the same policy with every 100th rule given another effect (both built before timing). "
+             "Target (issue 15): under 2 s at 10,000 rules.")
+    L.append("")
+    L.append("| Policy | Rules | `diff` | Target 2 s |")
+    L.append("| --- | ---: | ---: | --- |")
+    for f, v, ns in rows:
+        L.append(f"| {f} | {int(v):,} | {fmt(ns)} | {'met' if ns < 2e9 else '**missed**'} |")
+    L.append("")
+    return L
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
@@ -333,6 +354,7 @@ def main():
     # Boundaries
     if a.shapes and os.path.isdir(a.shapes):
         L.extend(shapes_section(a.shapes))
+        L.extend(analysis_section(a.shapes))
     L.append("## Language boundaries")
     L.append("")
     L.append("C ABI: `policy_ffi::apol_decide_network` / `_filesystem` / `_mcp` / `_credential` called from Rust exactly as C calls "

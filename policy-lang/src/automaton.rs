@@ -292,18 +292,26 @@ pub const GROWTH_FLOOR: usize = 256 * 1024;
 
 /// One DFA of `pats`, or `None` when its NFA exceeds `nfa_limit` bytes or
 /// determinization or the DFA exceeds `limit` bytes.
-fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Dfa> {
-    let regexes: Vec<String> = pats.iter().map(|p| format!("\\A{}\\z", p.regex)).collect();
-    let nfa = thompson::Compiler::new()
+/// The Thompson NFA of `regexes` in byte mode (no Unicode, no UTF-8
+/// requirement, no captures), within `limit` bytes: the one configuration
+/// of every automaton the crate builds (groups here, analysis cells in
+/// `analysis::strings`).
+pub fn byte_nfa(regexes: &[String], limit: usize) -> Option<thompson::NFA> {
+    thompson::Compiler::new()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
             thompson::Config::new()
                 .utf8(false)
                 .which_captures(thompson::WhichCaptures::None)
-                .nfa_size_limit(Some(nfa_limit)),
+                .nfa_size_limit(Some(limit)),
         )
-        .build_many(&regexes)
-        .ok()?;
+        .build_many(regexes)
+        .ok()
+}
+
+fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Dfa> {
+    let regexes: Vec<String> = pats.iter().map(|p| format!("\\A{}\\z", p.regex)).collect();
+    let nfa = byte_nfa(&regexes, nfa_limit)?;
     let dfa = dense::Builder::new()
         .configure(
             dense::Config::new()

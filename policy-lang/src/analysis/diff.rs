@@ -446,6 +446,15 @@ impl Dim {
     }
 }
 
+/// The cells [`Analysis::collect`] found so far, by their matching
+/// patterns, and the neighbours standing as one pattern.
+#[derive(Default)]
+struct Found {
+    cells: Vec<StrCell>,
+    seen: HashSet<Vec<usize>>,
+    union: Vec<usize>,
+}
+
 /// A cell of a string dimension: its witness and its description.
 struct StrCell {
     witness: String,
@@ -774,91 +783,88 @@ impl Analysis<'_> {
             group_of.insert(i, g);
             stack.push(i);
         }
-        let mut seen: HashSet<Vec<usize>> = HashSet::new();
-        let mut out: Vec<StrCell> = Vec::new();
-        let mut run = |this: &mut Self,
-                       members: &[usize],
-                       focus: &[bool],
-                       keep: &dyn Fn(&[usize]) -> bool|
-         -> bool {
-            let regexes: Vec<String> = members.iter().map(|&i| dim.regexes[i].clone()).collect();
-            match strings::cells(&regexes, Focus::Some(focus), validity, this.opts.dfa_budget) {
-                Ok(cells) => {
-                    for c in cells {
-                        let mut global: Vec<usize> =
-                            c.matched.iter().map(|&l| members[l]).collect();
-                        global.sort_unstable();
-                        if !keep(&c.matched) || !seen.insert(global.clone()) {
-                            continue;
-                        }
-                        let Ok(witness) = String::from_utf8(c.witness) else {
-                            continue;
-                        };
-                        let names: Vec<String> =
-                            global.iter().map(|&i| dim.texts[i].clone()).collect();
-                        out.push(StrCell {
-                            witness,
-                            what: listed(what, &names),
-                            matched: global,
-                        });
-                    }
-                    true
-                }
-                Err(strings::TooLarge) => {
-                    let shown: Vec<&String> =
-                        members.iter().take(3).map(|&i| &dim.texts[i]).collect();
-                    this.unknown(
-                        surface,
-                        format!(
-                            "{what}s near {shown:?}: their automaton exceeds {} bytes",
-                            this.opts.dfa_budget
-                        ),
-                    );
-                    false
-                }
-            }
-        };
+        let mut found = Found::default();
         for g in &groups {
             let fs: Vec<usize> = focused
                 .iter()
                 .copied()
                 .filter(|&f| g.iter().any(|&i| dim.meet(i, f)))
                 .collect();
-            let members: Vec<usize> = fs.iter().chain(g).copied().collect();
-            let mask: Vec<bool> = members.iter().map(|&i| dim.focus[i]).collect();
             let first = fs.len();
-            run(self, &members, &mask, &|m: &[usize]| {
+            let members: Vec<Option<usize>> = fs.iter().chain(g).map(|&i| Some(i)).collect();
+            // Only cells with a neighbour of this group: the others come
+            // from the pass below.
+            self.collect(surface, what, dim, &members, validity, &mut found, &|m| {
                 m.iter().any(|&l| l >= first)
             });
         }
         // Strings no neighbour matches: the neighbours as one pattern.
-        let mut members = focused.clone();
-        let mut regexes: Vec<String> = focused.iter().map(|&i| dim.regexes[i].clone()).collect();
+        let mut members: Vec<Option<usize>> = focused.iter().map(|&i| Some(i)).collect();
         if !near.is_empty() {
-            let union: Vec<String> = near
-                .iter()
-                .map(|&i| format!("(?:{})", dim.regexes[i]))
-                .collect();
-            regexes.push(union.join("|"));
+            members.push(None);
         }
-        let mask: Vec<bool> = (0..regexes.len()).map(|l| l < focused.len()).collect();
+        let union: Vec<usize> = near;
+        found.union = union;
         let union_at = focused.len();
-        match strings::cells(&regexes, Focus::Some(&mask), validity, self.opts.dfa_budget) {
+        self.collect(surface, what, dim, &members, validity, &mut found, &|m| {
+            !m.contains(&union_at)
+        });
+        Some(found.cells)
+    }
+
+    /// Adds to `found` the cells of the patterns `members` (indices into
+    /// `dim`; `None` stands for the union of `found.union`) that match a
+    /// focused pattern and pass `keep` (on local indices); records an
+    /// unknown past the budget.
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        &mut self,
+        surface: Surface,
+        what: &str,
+        dim: &Dim,
+        members: &[Option<usize>],
+        validity: &str,
+        found: &mut Found,
+        keep: &dyn Fn(&[usize]) -> bool,
+    ) {
+        let regexes: Vec<String> = members
+            .iter()
+            .map(|m| match m {
+                Some(i) => dim.regexes[*i].clone(),
+                None => found
+                    .union
+                    .iter()
+                    .map(|&i| format!("(?:{})", dim.regexes[i]))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            })
+            .collect();
+        let focus: Vec<bool> = members
+            .iter()
+            .map(|m| m.is_some_and(|i| dim.focus[i]))
+            .collect();
+        match strings::cells(
+            &regexes,
+            Focus::Some(&focus),
+            validity,
+            self.opts.dfa_budget,
+        ) {
             Ok(cells) => {
                 for c in cells {
-                    if c.matched.contains(&union_at) {
+                    if !keep(&c.matched) {
                         continue;
                     }
-                    let mut global: Vec<usize> = c.matched.iter().map(|&l| focused[l]).collect();
+                    let mut global: Vec<usize> =
+                        c.matched.iter().filter_map(|&l| members[l]).collect();
                     global.sort_unstable();
-                    if !seen.insert(global.clone()) {
-                        continue;
-                    }
                     let Ok(witness) = String::from_utf8(c.witness) else {
                         continue;
                     };
+                    if !found.seen.insert(global.clone()) {
+                        continue;
+                    }
                     let names: Vec<String> = global.iter().map(|&i| dim.texts[i].clone()).collect();
-                    out.push(StrCell {
+                    found.cells.push(StrCell {
                         witness,
                         what: listed(what, &names),
                         matched: global,
@@ -866,8 +872,12 @@ impl Analysis<'_> {
                 }
             }
             Err(strings::TooLarge) => {
-                members.truncate(3);
-                let shown: Vec<&String> = members.iter().map(|&i| &dim.texts[i]).collect();
+                let shown: Vec<&String> = members
+                    .iter()
+                    .flatten()
+                    .take(3)
+                    .map(|&i| &dim.texts[i])
+                    .collect();
                 self.unknown(
                     surface,
                     format!(
@@ -877,7 +887,6 @@ impl Analysis<'_> {
                 );
             }
         }
-        Some(out)
     }
 
     fn network(&mut self) {

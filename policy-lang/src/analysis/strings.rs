@@ -13,9 +13,10 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use regex_automata::dfa::{dense, Automaton, StartKind};
-use regex_automata::nfa::thompson;
-use regex_automata::util::{primitives::StateID, start, syntax};
+use regex_automata::util::{primitives::StateID, start};
 use regex_automata::{Anchored, MatchKind};
+
+use crate::automaton::byte_nfa;
 
 /// One class of strings: the patterns (indices into the input) that match
 /// each of its strings, sorted, and the shortest such string.
@@ -74,16 +75,7 @@ pub fn cells(
     let mut regexes: Vec<String> = Vec::with_capacity(patterns.len() + 1);
     regexes.push(format!("\\A(?:{validity})\\z"));
     regexes.extend(patterns.iter().map(|p| format!("\\A(?:{p})\\z")));
-    let nfa = thompson::Compiler::new()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(
-            thompson::Config::new()
-                .utf8(false)
-                .which_captures(thompson::WhichCaptures::None)
-                .nfa_size_limit(Some(budget)),
-        )
-        .build_many(&regexes)
-        .map_err(|_| TooLarge)?;
+    let nfa = byte_nfa(&regexes, budget).ok_or(TooLarge)?;
     let dfa = dense::Builder::new()
         .configure(
             dense::Config::new()
