@@ -9,23 +9,24 @@ mod common;
 use common::polc;
 use serde_json::{json, Value};
 
-/// Writes the two policies and runs `polc diff --format json` on them.
-fn diff(name: &str, old: &str, new: &str) -> (u8, Value) {
+/// Writes the two policies (bodies after a `policy` line) to a fresh
+/// directory; their paths.
+fn write_pair(name: &str, old: &str, new: &str) -> (String, String) {
     let dir = std::env::temp_dir().join(format!("polc-diff-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (a, b) = (dir.join("old.policy"), dir.join("new.policy"));
     std::fs::write(&a, format!("policy old\n{old}")).unwrap();
     std::fs::write(&b, format!("policy new\n{new}")).unwrap();
-    let (code, out, err) = polc(
-        &[
-            "diff",
-            a.to_str().unwrap(),
-            b.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        "",
-    );
+    (
+        a.to_str().unwrap().to_string(),
+        b.to_str().unwrap().to_string(),
+    )
+}
+
+/// Writes the two policies and runs `polc diff --format json` on them.
+fn diff(name: &str, old: &str, new: &str) -> (u8, Value) {
+    let (a, b) = write_pair(name, old, new);
+    let (code, out, err) = polc(&["diff", &a, &b, "--format", "json"], "");
     assert!(err.is_empty(), "{err}");
     (code, serde_json::from_str(&out).expect("one JSON object"))
 }
@@ -187,20 +188,12 @@ fn a_changed_default_reaches_every_request_no_rule_matches() {
 
 #[test]
 fn human_output_names_each_class_and_its_witness() {
-    let dir = std::env::temp_dir().join(format!("polc-diff-{}-human", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (a, b) = (dir.join("a.policy"), dir.join("b.policy"));
-    std::fs::write(
-        &a,
-        "policy a\nnetwork {\n  allow a.example.com port 443\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        &b,
-        "policy b\nnetwork {\n  allow *.example.com port 443\n}\n",
-    )
-    .unwrap();
-    let (code, out, _) = polc(&["diff", a.to_str().unwrap(), b.to_str().unwrap()], "");
+    let (a, b) = write_pair(
+        "human",
+        "network {\n  allow a.example.com port 443\n}\n",
+        "network {\n  allow *.example.com port 443\n}\n",
+    );
+    let (code, out, _) = polc(&["diff", &a, &b], "");
     assert_eq!(code, 4);
     assert!(
         out.contains("  widening: deny (default) -> allow (`network.allow.*.example.com`)\n    host matching `*.example.com`, port 443\n      e.g. {\"host\":\"b.example.com\",\"port\":443,\"surface\":\"network\"}\n"),

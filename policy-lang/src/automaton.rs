@@ -309,13 +309,21 @@ pub fn byte_nfa(regexes: &[String], limit: usize) -> Option<thompson::NFA> {
         .ok()
 }
 
-fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Dfa> {
-    let regexes: Vec<String> = pats.iter().map(|p| format!("\\A{}\\z", p.regex)).collect();
-    let nfa = byte_nfa(&regexes, nfa_limit)?;
-    let dfa = dense::Builder::new()
+/// The anchored dense DFA of `regexes` (each already `\\A...\\z`) with
+/// `kind`, within `nfa_limit` bytes of NFA and `limit` bytes of DFA and
+/// determinization: groups here (leftmost-first), analysis cells in
+/// `analysis::strings` (all matches).
+pub fn anchored_dfa(
+    regexes: &[String],
+    kind: MatchKind,
+    nfa_limit: usize,
+    limit: usize,
+) -> Option<dense::DFA<Vec<u32>>> {
+    let nfa = byte_nfa(regexes, nfa_limit)?;
+    dense::Builder::new()
         .configure(
             dense::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
+                .match_kind(kind)
                 .start_kind(StartKind::Anchored)
                 .accelerate(false)
                 .minimize(false)
@@ -323,7 +331,12 @@ fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Df
                 .determinize_size_limit(Some(limit)),
         )
         .build_from_nfa(&nfa)
-        .ok()?;
+        .ok()
+}
+
+fn build_one(pats: &[GroupPattern], nfa_limit: usize, limit: usize) -> Option<Dfa> {
+    let regexes: Vec<String> = pats.iter().map(|p| format!("\\A{}\\z", p.regex)).collect();
+    let dfa = anchored_dfa(&regexes, MatchKind::LeftmostFirst, nfa_limit, limit)?;
     let (bytes, pad) = dfa.to_bytes_little_endian();
     let bytes = bytes.get(pad..)?.to_vec();
     if bytes.len() > limit {

@@ -12,11 +12,11 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::dfa::Automaton;
 use regex_automata::util::{primitives::StateID, start};
 use regex_automata::{Anchored, MatchKind};
 
-use crate::automaton::byte_nfa;
+use crate::automaton::anchored_dfa;
 
 /// One class of strings: the patterns (indices into the input) that match
 /// each of its strings, sorted, and the shortest such string.
@@ -75,19 +75,7 @@ pub fn cells(
     let mut regexes: Vec<String> = Vec::with_capacity(patterns.len() + 1);
     regexes.push(format!("\\A(?:{validity})\\z"));
     regexes.extend(patterns.iter().map(|p| format!("\\A(?:{p})\\z")));
-    let nfa = byte_nfa(&regexes, budget).ok_or(TooLarge)?;
-    let dfa = dense::Builder::new()
-        .configure(
-            dense::Config::new()
-                .match_kind(MatchKind::All)
-                .start_kind(StartKind::Anchored)
-                .accelerate(false)
-                .minimize(false)
-                .dfa_size_limit(Some(budget))
-                .determinize_size_limit(Some(budget)),
-        )
-        .build_from_nfa(&nfa)
-        .map_err(|_| TooLarge)?;
+    let dfa = anchored_dfa(&regexes, MatchKind::All, budget, budget).ok_or(TooLarge)?;
     let start = dfa
         .start_state(&start::Config::new().anchored(Anchored::Yes))
         .map_err(|_| TooLarge)?;
