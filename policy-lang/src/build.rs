@@ -130,6 +130,37 @@ fn from_check(result: CheckResult, source: &str, budget: usize, artifact_limit: 
     build
 }
 
+/// [`build`] with the shadowed and redundant rule lints (W0111, W0112,
+/// `spec/analysis.md`), as `polc check` and the console report them. They
+/// run on a policy that compiled, within the diagnostics limit: past it
+/// they are not run, as W0108 already says.
+pub fn build_checked(source: &str) -> Build {
+    let mut b = build(source);
+    add_rule_lints(&mut b);
+    b
+}
+
+/// Adds the rule lints to a build that compiled (see [`build_checked`]).
+pub fn add_rule_lints(b: &mut Build) {
+    let (Some(checked), Some(policy)) = (&b.checked, &b.policy) else {
+        return;
+    };
+    let Some(room) = limits::MAX_DIAGNOSTICS
+        .checked_sub(b.diagnostics.len())
+        .filter(|&r| r > 0)
+    else {
+        return;
+    };
+    let mut lints = crate::analysis::cover::lint(checked, policy);
+    if lints.len() > room {
+        let dropped = lints.len() - room;
+        lints.truncate(room);
+        let at = lints.last().map_or(Span::default(), |d| d.span);
+        lints.push(crate::check::truncated(at, dropped));
+    }
+    b.diagnostics.extend(lints);
+}
+
 /// The message for a compiled artifact over `limit` bytes
 /// (`MAX_ARTIFACT_BYTES`: the most a runtime loads).
 pub fn artifact_too_large(size: usize, limit: usize) -> String {

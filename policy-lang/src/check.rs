@@ -120,6 +120,16 @@ pub fn check_source(source: &str) -> CheckResult {
     finish(if has_errors { None } else { policy }, walk.diags)
 }
 
+/// W0108: `dropped` more diagnostics than are reported, after `at`.
+pub(crate) fn truncated(at: Span, dropped: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::Truncated,
+        at,
+        format!("{dropped} more diagnostics not shown"),
+    )
+    .with_help("fix the problems above and check again")
+}
+
 fn finish(policy: Option<CheckedPolicy>, mut diags: Vec<Diagnostic>) -> CheckResult {
     diags.sort_by_key(|d| (d.span.start, d.span.end, d.code));
     diags.dedup();
@@ -127,14 +137,7 @@ fn finish(policy: Option<CheckedPolicy>, mut diags: Vec<Diagnostic>) -> CheckRes
         let dropped = diags.len() - limits::MAX_DIAGNOSTICS;
         diags.truncate(limits::MAX_DIAGNOSTICS);
         let at = diags.last().map_or(Span::default(), |d| d.span);
-        diags.push(
-            Diagnostic::new(
-                Code::Truncated,
-                at,
-                format!("{dropped} more diagnostics not shown"),
-            )
-            .with_help("fix the problems above and check again"),
-        );
+        diags.push(truncated(at, dropped));
     }
     CheckResult {
         policy,

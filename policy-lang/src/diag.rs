@@ -125,6 +125,8 @@ codes! {
     Truncated = "W0108", Warning, "more diagnostics than are reported";
     CombinedReach = "W0109", Warning, "rule reaches further on combined requests";
     BroadGrant = "W0110", Warning, "rule grants a whole top-level domain, home, or a user-content host";
+    Shadowed = "W0111", Warning, "rule never decides a request";
+    Redundant = "W0112", Warning, "rule's removal changes no decision";
 }
 
 impl fmt::Display for Code {

@@ -24,4 +24,4 @@ pub mod reference;
 pub mod sets;
 pub mod syntax;
 
-pub use build::{build, build_bytes, Build};
+pub use build::{add_rule_lints, build, build_bytes, build_checked, Build};

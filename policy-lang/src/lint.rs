@@ -259,18 +259,21 @@ fn literal_segments(glob: &str) -> (Vec<&str>, bool) {
 /// Whether two lists of name patterns may match a common name (ASCII case
 /// folded): one literal head is a prefix of the other.
 fn names_may_overlap(a: &[String], b: &[String]) -> bool {
-    let head = |n: &String| {
+    // The literal head, and whether it is the whole pattern.
+    fn head(n: &str) -> (&[u8], bool) {
         let end = n.find(['*', '?', '[', '{', '\\']).unwrap_or(n.len());
-        (n[..end].to_ascii_lowercase(), end == n.len())
-    };
+        (&n.as_bytes()[..end], end == n.len())
+    }
+    let starts = |x: &[u8], y: &[u8]| x.len() >= y.len() && x[..y.len()].eq_ignore_ascii_case(y);
     a.iter().any(|x| {
+        let (hx, fx) = head(x);
         b.iter().any(|y| {
-            let ((hx, fx), (hy, fy)) = (head(x), head(y));
+            let (hy, fy) = head(y);
             match (fx, fy) {
-                (true, true) => hx == hy,
-                (true, false) => hx.starts_with(&hy),
-                (false, true) => hy.starts_with(&hx),
-                (false, false) => hx.starts_with(&hy) || hy.starts_with(&hx),
+                (true, true) => hx.eq_ignore_ascii_case(hy),
+                (true, false) => starts(hx, hy),
+                (false, true) => starts(hy, hx),
+                (false, false) => starts(hx, hy) || starts(hy, hx),
             }
         })
     })

@@ -7,6 +7,7 @@
 //! tables check the tables, not a copy of themselves. It is slow on purpose:
 //! clarity over speed. [`crate::explain`] uses it to list every matching rule.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -73,7 +74,7 @@ pub fn matches(
 ) -> Result<Vec<Match>, Invalid> {
     let mut all: Vec<Match> = Vec::new();
     for &part in parts(req) {
-        for m in part_matches(policy, req, ctx, part)?.0 {
+        for m in part_matches(policy, req, ctx, part, None)?.0 {
             match all.iter_mut().find(|a| a.rule == m.rule) {
                 Some(a) if m.not_applied.is_none() => a.not_applied = None,
                 Some(_) => {}
@@ -85,13 +86,15 @@ pub fn matches(
     Ok(all)
 }
 
-/// The rules matching one part of a request, and whether the part's default
-/// is replaced by deny (a send to a local address).
+/// The rules matching one part of a request (among the rules `scope`
+/// lists, every rule when `None`), and whether the part's default is
+/// replaced by deny (a send to a local address).
 fn part_matches(
     policy: &CheckedPolicy,
     req: &Request<'_>,
     ctx: &Context<'_>,
     part: Part,
+    scope: Option<&Scope<'_>>,
 ) -> Result<(Vec<Match>, bool), Invalid> {
     match *req {
         Request::Network {
@@ -115,7 +118,7 @@ fn part_matches(
                 };
                 let blocks = covering_blocks(policy, domain);
                 let relative = path.strip_prefix('/').unwrap_or(path);
-                let found = matching(policy, |r| match &r.kind {
+                let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                     RuleKind::Http {
                         block,
                         methods,
@@ -132,7 +135,7 @@ fn part_matches(
                 });
                 return Ok((found, false));
             }
-            let found = matching(policy, |r| match &r.kind {
+            let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                 RuleKind::Network { targets, ports } => match (dest.hits(targets), ports, port) {
                     (Hit::None, _, _) => None,
                     (Hit::Embedded, _, _) if r.effect == Effect::Allow => {
@@ -162,7 +165,7 @@ fn part_matches(
             let path = normalize::path(path, &mut buf)?.to_string();
             let roots = bind_roots(policy, ctx)?;
             let bit = if part == Part::Write { 2 } else { 1 };
-            let found = matching(policy, |r| match &r.kind {
+            let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                 RuleKind::Filesystem {
                     access: scope,
                     paths,
@@ -187,7 +190,7 @@ fn part_matches(
             };
             let send = part == Part::Send;
             let local = send && dest.as_ref().is_some_and(Destination::reaches_local);
-            let found = matching(policy, |r| match &r.kind {
+            let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                 RuleKind::Credential {
                     names,
                     destinations,
@@ -254,9 +257,20 @@ fn part_matches(
                 Some(d) => Some(parse_digest(d).ok_or(Invalid::DefinitionDigest)?),
                 None => None,
             };
-            let Some((index, def)) = policy.servers.iter().enumerate().find(|(_, s)| {
+            let fits = |s: &crate::model::ServerDef| {
                 s.name == server && (s.source.is_none() || s.source.as_deref() == source)
-            }) else {
+            };
+            let found = match scope {
+                Some(sc) => sc
+                    .servers
+                    .get(&server)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&i| policy.servers.get(i).map(|s| (i, s)))
+                    .find(|(_, s)| fits(s)),
+                None => policy.servers.iter().enumerate().find(|(_, s)| fits(s)),
+            };
+            let Some((index, def)) = found else {
                 return Ok((Vec::new(), false));
             };
             // A resource read or prompt get: the rules of that kind naming
@@ -267,7 +281,7 @@ fn part_matches(
                 _ => None,
             };
             if let Some((want, subject)) = other {
-                let found = matching(policy, |r| match &r.kind {
+                let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                     RuleKind::Tool {
                         server,
                         kind,
@@ -294,7 +308,7 @@ fn part_matches(
             };
             // A pinned tool of another (or an unknown) definition is an
             // unapproved tool: its allow and ask rules do not apply.
-            let unpinned = policy.rules.iter().any(|r| match &r.kind {
+            let unpinned = scope_rules(policy, scope.map(|sc| sc.rules)).any(|r| match &r.kind {
                 RuleKind::Tool {
                     server,
                     kind: McpKind::Tool,
@@ -309,7 +323,7 @@ fn part_matches(
                 }
                 _ => false,
             });
-            let found = matching(policy, |r| match &r.kind {
+            let found = matching(policy, scope.map(|sc| sc.rules), |r| match &r.kind {
                 RuleKind::Tool {
                     server,
                     kind: McpKind::Tool,
@@ -329,19 +343,101 @@ fn part_matches(
     }
 }
 
-/// The rules whose pattern matches, in source order: `hit` gives `None`
-/// when no pattern of the rule matches, else why the rule does not apply
-/// (`Some(None)`: it applies).
+/// The rules whose pattern matches, in source order, among `among` (every
+/// rule when `None`; ascending indices): `hit` gives `None` when no pattern
+/// of the rule matches, else why the rule does not apply (`Some(None)`: it
+/// applies).
 fn matching(
     policy: &CheckedPolicy,
+    among: Option<&[usize]>,
     hit: impl Fn(&RuleDef) -> Option<Option<&'static str>>,
 ) -> Vec<Match> {
-    policy
-        .rules
-        .iter()
-        .enumerate()
-        .filter_map(|(rule, r)| hit(r).map(|not_applied| Match { rule, not_applied }))
-        .collect()
+    let test = |rule: usize| {
+        let r = policy.rules.get(rule)?;
+        hit(r).map(|not_applied| Match { rule, not_applied })
+    };
+    match among {
+        Some(list) => list.iter().filter_map(|&i| test(i)).collect(),
+        None => (0..policy.rules.len()).filter_map(test).collect(),
+    }
+}
+
+/// The rules [`part_outcomes`] decides over, and the server definitions
+/// by name (so a lookup does not walk them all).
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    /// Rule indices, ascending: every rule that may match the request.
+    pub rules: &'a [usize],
+    /// Server name -> indices of its definitions, ascending.
+    pub servers: &'a HashMap<String, Vec<usize>>,
+}
+
+/// Server name -> indices of its definitions in `policy`, ascending.
+pub fn servers_by_name(policy: &CheckedPolicy) -> HashMap<String, Vec<usize>> {
+    let mut out: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, s) in policy.servers.iter().enumerate() {
+        out.entry(s.name.clone()).or_default().push(i);
+    }
+    out
+}
+
+/// The rules `among` lists, every rule when `None`.
+fn scope_rules<'p>(
+    policy: &'p CheckedPolicy,
+    among: Option<&'p [usize]>,
+) -> Box<dyn Iterator<Item = &'p RuleDef> + 'p> {
+    match among {
+        Some(list) => Box::new(list.iter().filter_map(|&i| policy.rules.get(i))),
+        None => Box::new(policy.rules.iter()),
+    }
+}
+
+/// One part of a request as [`part_outcomes`] decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartOutcome {
+    /// The rules that apply to the part, ascending.
+    pub applied: Vec<usize>,
+    /// The part's decision.
+    pub decision: Decision,
+    /// The part's decision without its deciding rule (the same as
+    /// `decision` when the default decided).
+    pub without: Decision,
+}
+
+/// Each part of `req` in tie-break order, decided over the rules of
+/// `scope` (they must hold every rule that may match `req`): the rules that
+/// apply, the decision, and the decision if the deciding rule were
+/// removed. The shadowed and redundant lints are built on it.
+pub fn part_outcomes(
+    policy: &CheckedPolicy,
+    req: &Request<'_>,
+    ctx: &Context<'_>,
+    scope: &Scope<'_>,
+) -> Result<Vec<PartOutcome>, Invalid> {
+    let mut out = Vec::new();
+    for &part in parts(req) {
+        if part == Part::Http {
+            continue;
+        }
+        let (found, local) = part_matches(policy, req, ctx, part, Some(scope))?;
+        let decision = decide_part(policy, req, &found, local);
+        let rest: Vec<Match> = found
+            .iter()
+            .copied()
+            .filter(|m| decision.rule.is_none_or(|w| m.rule != w as usize))
+            .collect();
+        let without = decide_part(policy, req, &rest, local);
+        out.push(PartOutcome {
+            applied: found
+                .iter()
+                .filter(|m| m.not_applied.is_none())
+                .map(|m| m.rule)
+                .collect(),
+            decision,
+            without,
+        });
+    }
+    Ok(out)
 }
 
 const EMBEDDED_ONLY_RESTRICTS: &str =
@@ -356,7 +452,7 @@ pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> D
     }
     let mut out: Option<Decision> = None;
     for &part in parts(req) {
-        let d = match part_matches(policy, req, ctx, part) {
+        let d = match part_matches(policy, req, ctx, part, None) {
             Ok((found, local)) => decide_part(policy, req, &found, local),
             Err(why) => return Decision::invalid(why),
         };
@@ -375,7 +471,7 @@ pub fn decide(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> D
 /// of the first covering block when none matches; the stricter of the two
 /// decisions wins, the HTTP one on a tie.
 fn decide_http(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> Decision {
-    let conn = match part_matches(policy, req, ctx, Part::Whole) {
+    let conn = match part_matches(policy, req, ctx, Part::Whole, None) {
         Ok((found, local)) => decide_part(policy, req, &found, local),
         Err(why) => return Decision::invalid(why),
     };
@@ -394,7 +490,7 @@ fn decide_http(policy: &CheckedPolicy, req: &Request<'_>, ctx: &Context<'_>) -> 
     let Some(&first) = covering_blocks(policy, &domain).first() else {
         return conn;
     };
-    let found = match part_matches(policy, req, ctx, Part::Http) {
+    let found = match part_matches(policy, req, ctx, Part::Http, None) {
         Ok((found, _)) => found,
         Err(why) => return Decision::invalid(why),
     };
@@ -706,7 +802,7 @@ fn arg_holds(
 
 /// Names (secrets, tools) have no segments: `*` and `?` match any byte,
 /// `/` included, so `deny delete_*` also covers a tool named `delete_a/b`.
-fn name_matches(pattern: &str, name: &str) -> bool {
+pub(crate) fn name_matches(pattern: &str, name: &str) -> bool {
     let literal = pattern.find(GLOB_CHARS).map_or(pattern, |i| &pattern[..i]);
     if literal.len() == pattern.len() {
         return pattern == name;
@@ -741,7 +837,7 @@ fn bind_roots(policy: &CheckedPolicy, ctx: &Context<'_>) -> Result<Vec<(String, 
 }
 
 /// Whether a normalized absolute path matches a pattern under its root.
-fn path_matches(p: &PathPattern, path: &str, roots: &[(String, String)]) -> bool {
+pub(crate) fn path_matches(p: &PathPattern, path: &str, roots: &[(String, String)]) -> bool {
     let Some((_, root)) = roots.iter().find(|(n, _)| *n == p.root) else {
         return false;
     };

@@ -66,10 +66,11 @@ fn summary(checked: Option<&CheckedPolicy>) -> Option<Summary> {
 }
 
 /// Checks a source: every diagnostic, positioned. Compiles it too
-/// ([`policy_lang::build()`]), so that the table budget (E0006) and compile
-/// warnings are reported as `polc check` reports them.
+/// ([`policy_lang::build_checked()`]), so that the table budget (E0006),
+/// compile warnings and the rule lints are reported as `polc check`
+/// reports them.
 pub fn check(source: &str) -> CheckOutput {
-    let build = policy_lang::build(source);
+    let build = policy_lang::build_checked(source);
     let lines = LineIndex::new(source);
     let errors = build
         .diagnostics

@@ -4,6 +4,9 @@
 //!
 //! * `diff/<kind>/<rules>`: the analysis alone; both policies are built
 //!   before timing, as `polc diff` builds them before it compares.
+//! * `lint/<kind>/<rules>`: the shadowed and redundant rule lints
+//!   (`policy_lang::analysis::cover`) on the first version, which
+//!   `polc check` adds to building it.
 //!
 //! `ANALYSIS_DUMP=DIR` also writes each pair of policies to `DIR`
 //! (`KIND-N.policy`, `KIND-N-next.policy`), to time `polc diff` on them.
@@ -20,7 +23,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use policy_lang::analysis::{diff, Options, Side};
+use policy_lang::analysis::{cover, diff, Options, Side};
 use policy_lang::Build;
 use test_kit::gen::sized::{fixture_source, Kind};
 
@@ -78,6 +81,7 @@ fn built(src: &str) -> Build {
 
 fn bench(c: &mut Criterion) {
     let n = if quick() { 1_000 } else { 10_000 };
+    let mut lints = Vec::new();
     let mut g = c.benchmark_group("diff");
     g.sampling_mode(SamplingMode::Flat).sample_size(10);
     for kind in KINDS {
@@ -120,6 +124,25 @@ fn bench(c: &mut Criterion) {
         assert!(!d.classes.is_empty() || !d.unknown.is_empty());
         g.bench_with_input(BenchmarkId::new(kind.name(), n), &(), |bch, _| {
             bch.iter(|| black_box(diff(old, new, &opts)))
+        });
+        lints.push((kind, a));
+    }
+    g.finish();
+    let mut g = c.benchmark_group("lint");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for (kind, a) in &lints {
+        let (Some(ca), Some(pa)) = (&a.checked, &a.policy) else {
+            continue;
+        };
+        let found = cover::findings(ca, pa);
+        let shadowed = found.iter().filter(|f| f.shadowed).count();
+        eprintln!(
+            "lint/{}/{n}: {shadowed} shadowed, {} redundant rules",
+            kind.name(),
+            found.len() - shadowed
+        );
+        g.bench_with_input(BenchmarkId::new(kind.name(), n), &(), |bch, _| {
+            bch.iter(|| black_box(cover::findings(ca, pa)))
         });
     }
     g.finish();

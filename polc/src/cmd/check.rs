@@ -27,7 +27,8 @@ pub(crate) fn check(
             code = EXIT_USAGE;
             continue;
         };
-        let build = build_file(&file);
+        let mut build = build_file(&file);
+        policy_lang::add_rule_lints(&mut build);
         let name = path.display().to_string();
         print_diagnostics(&name, &file.bytes, &build.diagnostics, format, color, out);
         for d in &build.diagnostics {

@@ -191,13 +191,7 @@ pub struct DiffError {
 /// Compares two policies: every change class with a witness, and the parts
 /// not decided exactly.
 pub fn diff(old: Side<'_>, new: Side<'_>, opts: &Options) -> Result<Diff, DiffError> {
-    let mut a = Analysis {
-        old,
-        new,
-        opts,
-        probes: Vec::new(),
-        unknown: Vec::new(),
-    };
+    let mut a = Analysis::new(old, new, opts);
     a.network();
     a.filesystem();
     a.credentials();
@@ -238,12 +232,12 @@ impl Probe {
     }
 }
 
-struct Analysis<'a> {
-    old: Side<'a>,
-    new: Side<'a>,
-    opts: &'a Options,
+pub(super) struct Analysis<'a> {
+    pub(super) old: Side<'a>,
+    pub(super) new: Side<'a>,
+    pub(super) opts: &'a Options,
     probes: Vec<Probe>,
-    unknown: Vec<Unknown>,
+    pub(super) unknown: Vec<Unknown>,
 }
 
 /// Which rules of each side differ from every rule of the other side.
@@ -339,21 +333,21 @@ fn changed(old: &CheckedPolicy, new: &CheckedPolicy, surface: Surface) -> Option
 const EMBEDDED: &str = "IPv6 addresses that embed an IPv4 address are also decided by the IPv4 address: each IPv4 cell is witnessed in its NAT64, 6to4 and ISATAP forms only (not Teredo, the local-use NAT64 prefix, or IPv6 ranges a rule writes inside those prefixes)";
 
 /// Deduplicated patterns with a focus flag each.
-struct Pats<T> {
-    items: Vec<T>,
-    focus: Vec<bool>,
-    at: HashMap<T, usize>,
+pub(super) struct Pats<T> {
+    pub(super) items: Vec<T>,
+    pub(super) focus: Vec<bool>,
+    pub(super) at: HashMap<T, usize>,
 }
 
 impl<T: Clone + Eq + std::hash::Hash> Pats<T> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Pats {
             items: Vec::new(),
             focus: Vec::new(),
             at: HashMap::new(),
         }
     }
-    fn add(&mut self, t: &T, focused: bool) -> usize {
+    pub(super) fn add(&mut self, t: &T, focused: bool) -> usize {
         if let Some(&i) = self.at.get(t) {
             if let Some(f) = self.focus.get_mut(i) {
                 *f |= focused;
@@ -422,25 +416,25 @@ impl Server {
 /// The patterns of a string dimension: text, regex, focus flag and the
 /// literal prefix and suffix their meeting is tested on.
 #[derive(Default)]
-struct Dim {
-    texts: Vec<String>,
-    regexes: Vec<String>,
-    focus: Vec<bool>,
-    keys: Vec<(String, String)>,
+pub(super) struct Dim {
+    pub(super) texts: Vec<String>,
+    pub(super) regexes: Vec<String>,
+    pub(super) focus: Vec<bool>,
+    pub(super) keys: Vec<(String, String)>,
 }
 
 impl Dim {
-    fn push(&mut self, text: String, regex: String, focus: bool, key: (String, String)) {
+    pub(super) fn push(&mut self, text: String, regex: String, focus: bool, key: (String, String)) {
         self.texts.push(text);
         self.regexes.push(regex);
         self.focus.push(focus);
         self.keys.push(key);
     }
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.texts.len()
     }
     /// Whether patterns `a` and `b` may match a common string.
-    fn meet(&self, a: usize, b: usize) -> bool {
+    pub(super) fn meet(&self, a: usize, b: usize) -> bool {
         let (x, y) = (&self.keys[a], &self.keys[b]);
         space::prefixes_meet(&x.0, &y.0) && space::suffixes_meet(&x.1, &y.1)
     }
@@ -456,11 +450,11 @@ struct Found {
 }
 
 /// A cell of a string dimension: its witness and its description.
-struct StrCell {
-    witness: String,
+pub(super) struct StrCell {
+    pub(super) witness: String,
     what: String,
     /// The matching patterns (indices into the dimension's patterns).
-    matched: Vec<usize>,
+    pub(super) matched: Vec<usize>,
 }
 
 /// A witness address of the cell `s..=e`: one not read as or embedding
@@ -485,14 +479,14 @@ fn pick(f: Family, s: u128, e: u128) -> u128 {
 
 /// An address cell: its witness, its description, and whether a focused
 /// range holds it.
-struct IpCell {
-    witness: String,
+pub(super) struct IpCell {
+    pub(super) witness: String,
     what: String,
-    focused: bool,
+    pub(super) focused: bool,
 }
 
 /// The cells of both address families cut by `nets`.
-fn ip_cells(nets: &Pats<IpNet>, all: bool, extra: &[IpNet]) -> Vec<IpCell> {
+pub(super) fn ip_cells(nets: &Pats<IpNet>, all: bool, extra: &[IpNet]) -> Vec<IpCell> {
     let mut out = Vec::new();
     for f in [Family::V4, Family::V6] {
         let ranges: Vec<(u128, u128)> = nets
@@ -545,7 +539,7 @@ fn ip_cells(nets: &Pats<IpNet>, all: bool, extra: &[IpNet]) -> Vec<IpCell> {
 
 /// Port cells: no port, then the intervals cut by `ranges`; each with the
 /// port of its witness.
-fn port_cells(ranges: &[(u128, u128)]) -> Vec<(Option<u32>, PortCell)> {
+pub(super) fn port_cells(ranges: &[(u128, u128)]) -> Vec<(Option<u32>, PortCell)> {
     let mut out = vec![(None, PortCell::None)];
     for (s, e) in space::intervals(1, 65535, ranges) {
         let (s, e) = (u32::try_from(s).unwrap_or(1), u32::try_from(e).unwrap_or(1));
@@ -556,7 +550,7 @@ fn port_cells(ranges: &[(u128, u128)]) -> Vec<(Option<u32>, PortCell)> {
 
 /// The port cell of a network witness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum PortCell {
+pub(super) enum PortCell {
     /// Not a network request.
     Any,
     /// A request without a port.
@@ -606,7 +600,7 @@ fn ports_text(cells: &[PortCell]) -> String {
 }
 
 /// The nets of the local-address sets a send is checked against.
-fn local_nets() -> Vec<IpNet> {
+pub(super) fn local_nets() -> Vec<IpNet> {
     ["loopback", "link-local", "metadata"]
         .iter()
         .flat_map(|s| sets::members(s).unwrap_or(&[]).iter())
@@ -618,7 +612,18 @@ fn local_nets() -> Vec<IpNet> {
         .collect()
 }
 
-impl Analysis<'_> {
+impl<'a> Analysis<'a> {
+    /// An analysis of `old` against `new`, with nothing found yet.
+    pub(super) fn new(old: Side<'a>, new: Side<'a>, opts: &'a Options) -> Analysis<'a> {
+        Analysis {
+            old,
+            new,
+            opts,
+            probes: Vec::new(),
+            unknown: Vec::new(),
+        }
+    }
+
     fn sides(&self) -> [Side<'_>; 2] {
         [self.old, self.new]
     }
@@ -705,7 +710,7 @@ impl Analysis<'_> {
 
     /// Host cells of `doms`: every cell when `all`, else the cells of the
     /// focused patterns.
-    fn host_cells(
+    pub(super) fn host_cells(
         &mut self,
         surface: Surface,
         doms: &Pats<DomainPattern>,
@@ -735,7 +740,7 @@ impl Analysis<'_> {
     /// automaton per group with the focused patterns that meet it, and one
     /// for the strings no such pattern matches, so a thousand disjoint
     /// neighbours cost a thousand small automata, not their product.
-    fn region_cells(
+    pub(super) fn region_cells(
         &mut self,
         surface: Surface,
         what: &str,
@@ -1500,7 +1505,7 @@ impl Analysis<'_> {
 }
 
 /// The literal start and end of a name glob.
-fn name_ends(x: &str) -> (&str, &str) {
+pub(super) fn name_ends(x: &str) -> (&str, &str) {
     (space::name_literal_prefix(x), space::literal_suffix(x))
 }
 

@@ -10,6 +10,7 @@
 //! Parts that a budget or the model does not cover are reported as
 //! unknown, never guessed.
 
+pub mod cover;
 pub mod diff;
 pub mod request;
 pub mod space;

@@ -79,7 +79,17 @@ pub fn cells(
     let start = dfa
         .start_state(&start::Config::new().anchored(Anchored::Yes))
         .map_err(|_| TooLarge)?;
-    let order = byte_order();
+    // One byte of each equivalence class (all its bytes lead to the same
+    // states), the most readable one.
+    let classes = dfa.byte_classes();
+    let mut class_seen = vec![false; classes.alphabet_len()];
+    let order: Vec<u8> = byte_order()
+        .into_iter()
+        .filter(|&b| {
+            let c = usize::from(classes.get(b));
+            !std::mem::replace(&mut class_seen[c], true)
+        })
+        .collect();
     // Parent pointers: state -> (previous state, byte).
     let mut parent: HashMap<StateID, (StateID, u8)> = HashMap::new();
     let mut seen: HashSet<StateID> = HashSet::from([start]);
