@@ -43,8 +43,6 @@ const MAX_LITERAL_NEIGHBOURS: usize = 4096;
 /// Patterns (one and its neighbours) cut by a single automaton rather
 /// than by groups.
 const MAX_ONE_AUTOMATON: usize = 16;
-/// Patterns of one small space (a server's tools) cut by one automaton.
-const MAX_WHOLE: usize = 64;
 /// Cell automata one policy's lints may build (about a millisecond each);
 /// the rules past it are left alone, so `polc check` stays fast.
 const MAX_AUTOMATA: usize = 1000;
@@ -537,27 +535,6 @@ impl Cover<'_> {
         Some(cells)
     }
 
-    /// Every cell of a space of at most [`MAX_WHOLE`] patterns, from one
-    /// automaton; `None` when larger or past the budget.
-    fn whole(&self, sp: &Space, validity: &str) -> Option<Cells> {
-        if sp.dim.len() > MAX_WHOLE {
-            return None;
-        }
-        let cells = strings::cells(
-            &sp.dim.regexes,
-            Focus::All,
-            validity,
-            self.an.opts.dfa_budget,
-        )
-        .ok()?;
-        Some(
-            cells
-                .into_iter()
-                .filter_map(|c| Some((String::from_utf8(c.witness).ok()?, c.matched)))
-                .collect(),
-        )
-    }
-
     /// Decides `req` over `among` and records what it shows. `foreign`
     /// rules make the witness one the analysis does not model; `default_ok`
     /// says whether the default may stand for a rule (by index, and
@@ -992,12 +969,7 @@ impl Cover<'_> {
         self.give_up(&dropped);
         let locals = super::diff::local_nets();
         let mut host_memo: HashMap<Vec<String>, Option<Vec<String>>> = HashMap::new();
-        for (ks, cells) in self.units(s, "secret", &sp, space::NAME_VALIDITY, &|k, w| {
-            sp.dim
-                .texts
-                .get(k)
-                .is_some_and(|x| reference::name_matches(x, w))
-        }) {
+        for (ks, cells) in self.units(s, "secret", &sp, space::NAME_VALIDITY, &name_fits(&sp)) {
             let Some(cells) = cells else {
                 continue;
             };
@@ -1165,24 +1137,7 @@ impl Cover<'_> {
             }
             let (sp, dropped) = names_space(&names, &of);
             self.give_up(&dropped);
-            // A server's few patterns: one automaton for all their cells.
-            if let Some(cells) = self.whole(&sp, validity) {
-                let mut complete = true;
-                for (name, matched) in cells {
-                    let among = rules_of(&sp.rules, &matched);
-                    let req =
-                        super::request::mcp(&def.name, def.source.as_deref(), Some(&(kind, name)));
-                    complete &= self.witness(&req, &among, &|_| false, &|_, _| true);
-                }
-                self.finish(&all, complete);
-                continue;
-            }
-            for (ks, cells) in self.units(s, word, &sp, validity, &|k, w| {
-                sp.dim
-                    .texts
-                    .get(k)
-                    .is_some_and(|x| reference::name_matches(x, w))
-            }) {
+            for (ks, cells) in self.units(s, word, &sp, validity, &name_fits(&sp)) {
                 let Some(cells) = cells else {
                     continue;
                 };
@@ -1240,6 +1195,16 @@ impl Cover<'_> {
             });
         }
         out
+    }
+}
+
+/// Whether name glob `k` of `sp` matches a string.
+fn name_fits(sp: &Space) -> impl Fn(usize, &str) -> bool + '_ {
+    |k, w| {
+        sp.dim
+            .texts
+            .get(k)
+            .is_some_and(|x| reference::name_matches(x, w))
     }
 }
 
