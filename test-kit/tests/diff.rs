@@ -8,11 +8,9 @@
 // Test helpers fail loudly: a panic here is a test failure, not a crash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::Ipv6Addr;
-
 use policy_eval::json::OwnedRequest;
 use policy_eval::{Context, Policy, Reason, Surface};
-use policy_lang::analysis::{self, space, Diff, Options, Outcome, Scope, Side};
+use policy_lang::analysis::{self, Diff, Options, Outcome, Side};
 use policy_lang::build;
 use test_kit::gen::sized::Rng;
 use test_kit::gen::{random, Source};
@@ -65,40 +63,9 @@ fn outcome(
     }
 }
 
-fn v6_embedding(text: &str) -> bool {
-    let t = text.trim_start_matches('[').trim_end_matches(']');
-    t.parse::<Ipv6Addr>()
-        .is_ok_and(|a| space::embeds_ipv4(u128::from(a)))
-}
-
 /// Whether a part reported unknown covers `req`.
 fn unknown_covers(d: &Diff, req: &OwnedRequest) -> bool {
-    let surface = req.as_request().surface();
-    d.unknown
-        .iter()
-        .filter(|u| u.surface == surface)
-        .any(|u| match &u.scope {
-            Scope::Surface => true,
-            Scope::Http => matches!(req, OwnedRequest::Network { http: Some(_), .. }),
-            Scope::EmbeddedIpv4 => match req {
-                OwnedRequest::Network { host, ip, .. }
-                | OwnedRequest::Credential { host, ip, .. } => {
-                    host.iter().chain(ip).any(|a| v6_embedding(a))
-                }
-                _ => false,
-            },
-            Scope::ToolInputs(server) => match req {
-                OwnedRequest::Mcp {
-                    server: s,
-                    arguments,
-                    definition,
-                    ..
-                } => {
-                    s.eq_ignore_ascii_case(server) && (arguments.is_some() || definition.is_some())
-                }
-                _ => false,
-            },
-        })
+    d.unknown.iter().any(|u| u.covers(req))
 }
 
 #[test]

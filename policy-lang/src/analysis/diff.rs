@@ -142,6 +142,40 @@ pub struct Unknown {
     pub what: String,
 }
 
+impl Unknown {
+    /// Whether `req` is one of the requests this part concerns.
+    pub fn covers(&self, req: &Req) -> bool {
+        let v6_embedding = |text: &String| {
+            let t = text.trim_start_matches('[').trim_end_matches(']');
+            t.parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|a| space::embeds_ipv4(u128::from(a)))
+        };
+        req.as_request().surface() == self.surface
+            && match &self.scope {
+                Scope::Surface => true,
+                Scope::Http => matches!(req, Req::Network { http: Some(_), .. }),
+                Scope::EmbeddedIpv4 => match req {
+                    Req::Network { host, ip, .. } | Req::Credential { host, ip, .. } => {
+                        host.iter().chain(ip).any(v6_embedding)
+                    }
+                    _ => false,
+                },
+                Scope::ToolInputs(server) => match req {
+                    Req::Mcp {
+                        server: s,
+                        arguments,
+                        definition,
+                        ..
+                    } => {
+                        s.eq_ignore_ascii_case(server)
+                            && (arguments.is_some() || definition.is_some())
+                    }
+                    _ => false,
+                },
+            }
+    }
+}
+
 /// The requests an [`Unknown`] concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -1257,6 +1291,37 @@ impl<'a> Analysis<'a> {
                         ip: Some(c.witness.clone()),
                     },
                 );
+            }
+            // An IP-literal host is an address too: a send naming one and an
+            // ip is decided by both addresses, so each address cell meets a
+            // literal host of every kind the address cells decide alike.
+            if ips.is_empty() {
+                continue;
+            }
+            let literal = |w: &str, _: Option<u32>| Req::Credential {
+                name: name.clone(),
+                host: Some(w.to_string()),
+                ip: None,
+            };
+            let reps = self.reps(
+                ips.iter().map(|c| (c.what.clone(), c.witness.clone())),
+                &[(None, PortCell::Any)],
+                literal,
+            );
+            if !self.room(s, ips.len() * reps.len(), "credential requests") {
+                return;
+            }
+            for c in &ips {
+                for (rw, rwit) in &reps {
+                    let part = format!("send {what} to an {}", c.what);
+                    let req = Req::Credential {
+                        name: name.clone(),
+                        host: Some(rwit.clone()),
+                        ip: Some(c.witness.clone()),
+                    };
+                    let what = format!("{part} and an IP-literal host, {rw}");
+                    self.probes.push(Probe::new(s, what, req).part(&part));
+                }
             }
         }
     }
