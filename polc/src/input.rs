@@ -9,6 +9,7 @@ use policy_eval::limits::{MAX_ARTIFACT_BYTES, MAX_POLICY_SOURCE_BYTES};
 use policy_eval::wire::MAGIC;
 use policy_eval::{LoadError, Policy};
 use policy_lang::check::source_too_large;
+use policy_lang::diag::Diagnostic;
 use policy_lang::model::CheckedPolicy;
 use policy_lang::{build_bytes, Build};
 
@@ -103,6 +104,9 @@ pub(crate) struct FromSource {
     pub policy: Policy,
     /// The artifact bytes.
     pub bytes: Vec<u8>,
+    /// The build's diagnostics (warnings only: a build with errors is not
+    /// a `FromSource`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads and builds a policy source; diagnostics go to `err`.
@@ -134,6 +138,7 @@ fn build_source(path: &Path, file: &PolicyFile, err: &mut dyn Write) -> Result<F
         checked,
         policy,
         bytes,
+        diagnostics: build.diagnostics,
     })
 }
 

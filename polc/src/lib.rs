@@ -1,12 +1,12 @@
 //! `polc`, the policy command-line tool: check, compile, eval, list-tools,
-//! explain, test, diff, replay, digest.
+//! explain, test, diff, replay, stack, digest.
 //!
 //! The library form exists so tests can run commands in-process; `main.rs`
 //! only forwards the process arguments and streams.
 //!
 //! Code map: this file parses arguments and dispatches; `cmd/` has one
 //! module per command (`check`, `compile`, `eval`, `list` for `list-tools`,
-//! `explain`, `test`, `diff`, `replay`, `digest`);
+//! `explain`, `test`, `diff`, `replay`, `stack`, `digest`);
 //! `input.rs` reads policy files (source or artifact by magic bytes, within
 //! the size limits) and builds them with `policy_lang::build`; `render.rs`
 //! renders diagnostics (human, JSON) and rule snippets.
@@ -162,10 +162,51 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Layered policies from several authorities (spec/layers.md): each
+    /// LEVEL is a comma-separated list of policy files, top level first.
+    Stack {
+        #[command(subcommand)]
+        what: StackCommand,
+    },
     /// Print the digest that pins a definition (spec/pins.md).
     Digest {
         #[command(subcommand)]
         what: Digest,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StackCommand {
+    /// Check every layer, then report each rule of a lower layer that is
+    /// looser than a layer above it (W0113), with a witness request, and
+    /// each part that could not be checked exactly (W0114).
+    Check {
+        /// Levels, top first; each a comma-separated list of policy files
+        /// (a layer is named by its file's stem).
+        #[arg(required = true, value_name = "LEVEL")]
+        levels: Vec<String>,
+        /// Mark the layer NAME as audit-only (repeatable).
+        #[arg(long = "audit", value_name = "NAME")]
+        audit: Vec<String>,
+        /// Fail (exit 1) on any inactive or unproven part.
+        #[arg(long)]
+        deny_inactive: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Decide JSON requests, one per line, with the stack: each decision
+    /// names its `layer`, and `would` when audit layers decide otherwise.
+    Eval {
+        /// Levels, top first; each a comma-separated list of policy files.
+        #[arg(required = true, value_name = "LEVEL")]
+        levels: Vec<String>,
+        /// JSON lines file of requests; standard input when absent.
+        #[arg(long)]
+        requests: Option<PathBuf>,
+        /// Mark the layer NAME as audit-only (repeatable).
+        #[arg(long = "audit", value_name = "NAME")]
+        audit: Vec<String>,
     },
 }
 
@@ -254,6 +295,23 @@ pub fn run(
             roots,
             format,
         } => cmd::replay::replay(&events, &policy, &roots, format, out, err),
+        Command::Stack {
+            what:
+                StackCommand::Check {
+                    levels,
+                    audit,
+                    deny_inactive,
+                    format,
+                },
+        } => cmd::stack::check(&levels, &audit, deny_inactive, format, out, err),
+        Command::Stack {
+            what:
+                StackCommand::Eval {
+                    levels,
+                    requests,
+                    audit,
+                },
+        } => cmd::stack::eval(&levels, &audit, requests.as_deref(), stdin, out, err),
         Command::Digest {
             what: Digest::Tool { file, canonical },
         } => cmd::digest::tool(file.as_deref(), canonical, stdin, out, err),

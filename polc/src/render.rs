@@ -96,10 +96,16 @@ pub fn rule(file: &str, source: &str, span: policy_lang::diag::Span, title: &str
 /// The worst-case work per decision of each surface (`policy_eval::cost`),
 /// as lines for `polc compile`.
 pub(crate) fn cost(c: &policy_eval::cost::Cost) -> String {
-    let mut s = format!(
-        "worst case per decision (limit {} automaton steps):\n",
+    let header = format!(
+        "worst case per decision (limit {} automaton steps):",
         policy_eval::limits::MAX_DECISION_STEPS
     );
+    cost_with(&header, c)
+}
+
+/// [`cost`] under another first line.
+pub(crate) fn cost_with(header: &str, c: &policy_eval::cost::Cost) -> String {
+    let mut s = format!("{header}\n");
     for surface in policy_eval::artifact::Surface::ALL {
         let sc = c.surfaces[surface as usize];
         s.push_str(&format!(

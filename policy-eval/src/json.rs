@@ -18,6 +18,7 @@ use crate::decide::Unmet;
 use crate::decision::{Context, Decision, Http, Invalid, Request};
 use crate::limits::{MAX_JSON_DEPTH, MAX_JSON_LIST_BYTES, MAX_JSON_REQUEST_BYTES};
 use crate::load::Policy;
+use crate::stack::{Stack, StackDecision};
 use crate::table::args::Held;
 use crate::Surface;
 
@@ -537,7 +538,29 @@ struct DecisionJson<'a> {
     constraints: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unmet: Option<UnmetJson<'a>>,
+    /// The deciding layer of a stack's decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a str>,
+    /// What a stack would decide with its audit layers enforced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would: Option<WouldJson<'a>>,
 }
+
+/// A stack's would-be decision (`spec/layers.md`, "Audit layers"), members
+/// in key order.
+#[derive(Serialize)]
+struct WouldJson<'a> {
+    decision: &'static str,
+    layer: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lifetime: Option<LifetimeJson>,
+    reason: &'static str,
+    rule: Option<&'a str>,
+}
+
+/// The stack parts of a decision's JSON: the deciding layer's name and the
+/// would-be decision.
+type Layered<'a> = (&'a str, Option<WouldJson<'a>>);
 
 /// The constraint that kept an allow or ask rule from deciding a tool call.
 /// Members in key order, as every nested object of a decision (so a
@@ -576,7 +599,7 @@ impl Policy {
             }),
             None => (None, None),
         };
-        self.render_decision(&out.decision, approval, unmet)
+        self.render_decision(&out.decision, approval, unmet, None)
     }
 
     /// Like [`Policy::decide_json`], but returns the parsed request and the
@@ -603,16 +626,12 @@ impl Policy {
     /// and invalid UTF-8 is not well-formed JSON, never replaced by U+FFFD
     /// and decided.
     pub fn decide_json_bytes_detailed(&self, input: &[u8]) -> JsonOutcome {
-        let invalid = |why| JsonOutcome {
-            request: None,
-            decision: Decision::invalid(why),
-        };
-        if input.len() > MAX_JSON_REQUEST_BYTES {
-            return invalid(Invalid::JsonTooLarge);
-        }
-        match std::str::from_utf8(input) {
+        match json_text(input) {
             Ok(text) => self.decide_json_detailed(text),
-            Err(_) => invalid(Invalid::JsonSyntax),
+            Err(why) => JsonOutcome {
+                request: None,
+                decision: Decision::invalid(why),
+            },
         }
     }
 
@@ -620,7 +639,7 @@ impl Policy {
     /// without the `approval` of an `ask` (it needs the request:
     /// [`Policy::outcome_json`]).
     pub fn decision_json(&self, d: &Decision) -> String {
-        self.render_decision(d, None, None)
+        self.render_decision(d, None, None, None)
     }
 
     fn render_decision(
@@ -628,6 +647,7 @@ impl Policy {
         d: &Decision,
         approval: Option<Approval>,
         unmet: Option<Unmet>,
+        layered: Option<Layered<'_>>,
     ) -> String {
         let rule = d.rule.and_then(|i| self.rule(i));
         let pin_text = |ri: u32| {
@@ -669,6 +689,8 @@ impl Policy {
             approval,
             constraints,
             unmet,
+            layer: layered.as_ref().map(|l| l.0),
+            would: layered.and_then(|l| l.1),
         };
         serde_json::to_string(&v).unwrap_or_else(|_| FALLBACK.to_string())
     }
@@ -688,6 +710,76 @@ impl Policy {
                 None => "a rule decided".to_string(),
             },
         }
+    }
+}
+
+/// The text of a JSON request given as bytes: over
+/// [`MAX_JSON_REQUEST_BYTES`] is too large (checked first, since a cut line
+/// may end inside a character), and invalid UTF-8 is not well-formed JSON,
+/// never replaced by U+FFFD and decided.
+fn json_text(input: &[u8]) -> Result<&str, Invalid> {
+    if input.len() > MAX_JSON_REQUEST_BYTES {
+        return Err(Invalid::JsonTooLarge);
+    }
+    std::str::from_utf8(input).map_err(|_| Invalid::JsonSyntax)
+}
+
+impl Stack {
+    /// [`Stack::decide_json`] on raw bytes, checked as
+    /// [`Policy::decide_json_bytes_detailed`] checks them.
+    pub fn decide_json_bytes(&self, input: &[u8]) -> String {
+        match json_text(input) {
+            Ok(text) => self.decide_json(text),
+            Err(why) => self.decision_json(None, &self.invalid(why)),
+        }
+    }
+
+    /// Decides one JSON request with the stack and returns the decision JSON
+    /// of its deciding layer (as [`Policy::outcome_json`]) with that layer's
+    /// `layer` name and, when audit layers would decide otherwise, `would`
+    /// (`spec/layers.md`). Never fails.
+    pub fn decide_json(&self, input: &str) -> String {
+        let (request, sd) = match parse_request(input) {
+            Ok(req) => {
+                let sd = req.with(|r, c| self.decide(r, c));
+                (Some(req), sd)
+            }
+            Err(why) => (None, self.invalid(why)),
+        };
+        self.decision_json(request.as_ref(), &sd)
+    }
+
+    /// The decision JSON of `sd`, a decision of `request` (`None`: the
+    /// request could not be parsed).
+    pub fn decision_json(&self, request: Option<&ParsedRequest>, sd: &StackDecision) -> String {
+        let layers = self.layers();
+        let Some(layer) = layers.get(sd.layer) else {
+            return FALLBACK.to_string();
+        };
+        let policy = &layer.policy;
+        let (approval, unmet) = match request {
+            Some(req) => req.with(|r, c| {
+                (
+                    policy.approval(r, &sd.decision),
+                    policy.unmet_constraint(r, c, &sd.decision),
+                )
+            }),
+            None => (None, None),
+        };
+        let would = sd.would.and_then(|(d, i)| {
+            let l = layers.get(i)?;
+            Some(WouldJson {
+                decision: d.effect.as_str(),
+                layer: l.name.as_str(),
+                lifetime: d.lifetime.map(LifetimeJson::from),
+                reason: d.reason.as_str(),
+                rule: d
+                    .rule
+                    .and_then(|ri| l.policy.rule(ri))
+                    .map(|r| r.id.as_str()),
+            })
+        });
+        policy.render_decision(&sd.decision, approval, unmet, Some((&layer.name, would)))
     }
 }
 

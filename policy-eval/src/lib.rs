@@ -53,6 +53,8 @@
 //! * [`glob`]: the glob matcher (globset semantics, no regex).
 //! * [`json`]: the JSON request / decision layer shared by every runtime.
 //! * [`event`]: structured decision events (JSON lines).
+//! * [`Stack`] (`stack.rs`): layered policies from several authorities,
+//!   decided as the strictest of their layers (`spec/layers.md`).
 //! * [`pin`]: canonical JSON (RFC 8785) and digests of MCP tool definitions.
 //! * `words.rs`: the one spelling of each effect, surface, access scope and
 //!   lifetime ([`Effect::as_str`], [`Surface::from_word`], ...).
@@ -78,6 +80,7 @@ mod list;
 mod load;
 pub mod normalize;
 pub mod pin;
+mod stack;
 mod table;
 pub mod wire;
 mod words;
@@ -87,6 +90,7 @@ pub use decision::{Context, Decision, Http, Invalid, Reason, Request};
 pub use error::LoadError;
 pub use list::{ListError, Listed};
 pub use load::Policy;
+pub use stack::{strictness, valid_layer_name, Layer, Stack, StackDecision, StackError};
 pub use table::args::pointer_tokens;
 
 #[cfg(test)]

@@ -199,3 +199,11 @@ pub const MAX_SEND_GLOBS: usize = 64;
 /// the limits allow (`cost::Cost`): about 100 to 250 µs at worst. Typical
 /// policies need a few hundred; the compiler refuses more (E0009).
 pub const MAX_DECISION_STEPS: u64 = 1 << 17;
+
+/// Layers in one [`crate::Stack`] (`spec/layers.md`): a stack decides each
+/// enforcing layer once, so this bounds a stacked decision's cost to this
+/// many single decisions.
+pub const MAX_LAYERS: usize = 8;
+
+/// Bytes of a layer's name (printable ASCII without space).
+pub const MAX_LAYER_NAME_LEN: usize = 64;

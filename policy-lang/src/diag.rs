@@ -127,6 +127,8 @@ codes! {
     BroadGrant = "W0110", Warning, "rule grants a whole top-level domain, home, or a user-content host";
     Shadowed = "W0111", Warning, "rule never decides a request";
     Redundant = "W0112", Warning, "rule's removal changes no decision";
+    Inactive = "W0113", Warning, "a lower layer's rule is looser than a layer above it";
+    Unproven = "W0114", Warning, "a part of a layer could not be checked against a layer above it";
 }
 
 impl fmt::Display for Code {

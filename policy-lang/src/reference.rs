@@ -443,6 +443,37 @@ pub fn part_outcomes(
 const EMBEDDED_ONLY_RESTRICTS: &str =
     "matched only an IPv4 address embedded in the IPv6 address, which can deny or ask, not allow";
 
+/// A stack's decision by `spec/layers.md`: every layer decides alone; the
+/// enforced decision is the strictest of the enforcing layers'
+/// ([`policy_eval::strictness`]), the first from the top on a tie; the
+/// would-be decision is the same over every layer, returned when audit
+/// layers make it stricter. Layers are `(policy, audit)`, top first; the
+/// result is `(decision, deciding layer, would-be decision and layer)`.
+pub fn decide_stack(
+    layers: &[(&CheckedPolicy, bool)],
+    req: &Request<'_>,
+    ctx: &Context<'_>,
+) -> (Decision, usize, Option<(Decision, usize)>) {
+    let decisions: Vec<Decision> = layers.iter().map(|(p, _)| decide(p, req, ctx)).collect();
+    let rank = |d: &Decision| policy_eval::strictness(d.effect, d.lifetime);
+    let strictest = |among: &dyn Fn(usize) -> bool| {
+        let mut best: Option<usize> = None;
+        for i in (0..decisions.len()).filter(|&i| among(i)) {
+            if best.is_none_or(|b| rank(&decisions[i]) < rank(&decisions[b])) {
+                best = Some(i);
+            }
+        }
+        best
+    };
+    let Some(e) = strictest(&|i| !layers[i].1) else {
+        return (Decision::default_effect(Effect::Deny), 0, None);
+    };
+    let would = strictest(&|_| true)
+        .filter(|&w| rank(&decisions[w]) != rank(&decisions[e]))
+        .map(|w| (decisions[w], w));
+    (decisions[e], e, would)
+}
+
 /// Decides a request by the semantics in `spec/language.md`: each part by
 /// precedence over the rules that apply to it, then the strictest part, the
 /// first listed on a tie.

@@ -20,8 +20,10 @@ use std::cell::OnceCell;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use policy_eval::{Access, Context, Policy, Request};
-use test_kit::gen::sized::{fixture_source, mixed_source, policy_source, Kind, REQUESTS};
+use policy_eval::{Access, Context, Layer, Policy, Request, Stack};
+use test_kit::gen::sized::{
+    block, fixture_source, generate, mixed_source, policy_source, Kind, Rng, REQUESTS,
+};
 use test_kit::gen::Req;
 
 /// Rule counts of the `decide/*` benchmarks.
@@ -405,9 +407,98 @@ fn bench_cond(c: &mut Criterion) {
     }
 }
 
+/// Rules in each layer of the `stack/*` benchmarks (1,000 in quick mode).
+const STACK_RULES: usize = 10_000;
+
+/// Layer `layer` of a stack of `kind` with `n` rules and surface default
+/// `default`; layer 0 has the rules of the `decide/<kind>/<n>` fixture, the
+/// others rules of their own (another seed).
+fn layer_source(kind: Kind, n: usize, layer: u64, default: &str) -> String {
+    let mut rng = Rng::new(kind.seed() * 1_000_003 + n as u64 + layer * 7_919);
+    let g = generate(kind, n, &mut rng);
+    policy_source(&format!("layer{layer}"), &[(block(kind), g.body)])
+        .replace("default deny", default)
+}
+
+/// `stack/<kind>/single/<n>` beside `stack/<kind>/three-layers/<n>`
+/// (`spec/layers.md`): the same requests decided by the fixture policy
+/// alone and by a stack of three `n`-rule layers whose upper two default
+/// to allow, so no request is settled by an upper default: every request
+/// not denied by a rule is decided by all three layers (the stack's worst
+/// case; a deny ends the walk).
+fn bench_stack(c: &mut Criterion) {
+    let n = if quick() { 1_000 } else { STACK_RULES };
+    let ctx = Context {
+        roots: ROOTS,
+        ..Default::default()
+    };
+    for kind in Kind::ALL {
+        let mut group = c.benchmark_group(format!("stack/{}", kind.name()));
+        let cell: OnceCell<(Policy, Stack, Vec<Req>)> = OnceCell::new();
+        let stacked = || {
+            cell.get_or_init(|| {
+                let (single, requests) = fixture(kind, n);
+                let layers = (0..3u64)
+                    .map(|i| Layer {
+                        name: format!("layer{i}"),
+                        level: i as u8,
+                        audit: false,
+                        policy: built(&layer_source(
+                            kind,
+                            n,
+                            i,
+                            if i < 2 {
+                                "default allow"
+                            } else {
+                                "default deny"
+                            },
+                        ))
+                        .0,
+                    })
+                    .collect();
+                let stack = Stack::new(layers).expect("three layers");
+                let all = requests
+                    .iter()
+                    .filter(|r| {
+                        let r = r.as_request();
+                        stack.decide(&r, &ctx).layer == 2
+                    })
+                    .count();
+                eprintln!(
+                    "stack/{}/{n}: {all} of {REQUESTS} requests reach the third layer",
+                    kind.name()
+                );
+                (single, stack, requests)
+            })
+        };
+        group.bench_function(BenchmarkId::new("single", n), |b| {
+            let (single, _, owned) = stacked();
+            let reqs: Vec<Request<'_>> = owned.iter().map(Req::as_request).collect();
+            let mut i = 0usize;
+            b.iter(|| {
+                let r = &reqs[i & (REQUESTS - 1)];
+                i = i.wrapping_add(1);
+                single.decide(black_box(r), black_box(&ctx))
+            });
+        });
+        group.bench_function(BenchmarkId::new("three-layers", n), |b| {
+            let (_, stack, owned) = stacked();
+            let reqs: Vec<Request<'_>> = owned.iter().map(Req::as_request).collect();
+            let mut i = 0usize;
+            b.iter(|| {
+                let r = &reqs[i & (REQUESTS - 1)];
+                i = i.wrapping_add(1);
+                stack.decide(black_box(r), black_box(&ctx))
+            });
+        });
+        group.finish();
+    }
+}
+
 criterion_group! {
     name = benches;
     config = common::config(quick());
-    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost, bench_cond
+    targets = bench_decide, bench_compile_load, bench_json, bench_hazards, bench_cost, bench_cond,
+        bench_stack
 }
 criterion_main!(benches);

@@ -5,9 +5,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use policy_eval::event::Event;
-use policy_eval::json::JsonOutcome;
 use policy_eval::limits::MAX_JSON_REQUEST_BYTES;
-use policy_eval::Policy;
 
 use crate::input::load_any;
 use crate::{EXIT_OK, EXIT_USAGE};
@@ -27,6 +25,34 @@ pub(crate) fn eval(
         Ok(p) => p,
         Err(code) => return code,
     };
+    each_request(requests, stdin, out, err, |line| {
+        let outcome = policy.decide_json_bytes_detailed(line);
+        if events {
+            let event = match &outcome.request {
+                Some(req) => req.with(|r, c| Event::new(&policy, r, c, &outcome.decision)),
+                None => Event::unparsed(&policy, &outcome.decision, SystemTime::now()),
+            };
+            event.to_json_line()
+        } else {
+            policy.outcome_json(&outcome) + "\n"
+        }
+    })
+}
+
+/// Answers each line of `requests` (standard input when `None`) with
+/// `answer`, in order, blank lines included, so that a caller can pair
+/// answers with requests by position. A request is its line without the
+/// ending (`\n` or `\r\n`), nothing else trimmed, decided as the C ABI's
+/// `apol_decide_json` decides its argument: an empty or blank line is not
+/// well-formed JSON either (JSON allows only ASCII spaces, tabs and line
+/// breaks around the object).
+pub(crate) fn each_request(
+    requests: Option<&Path>,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    mut answer: impl FnMut(&[u8]) -> String,
+) -> u8 {
     let mut file_reader;
     let input: &mut dyn BufRead = match requests {
         Some(r) => match std::fs::File::open(r) {
@@ -53,32 +79,13 @@ pub(crate) fn eval(
                 return EXIT_USAGE;
             }
         }
-        let outcome = decide_line(&policy, &line);
-        let printed = if events {
-            let event = match &outcome.request {
-                Some(req) => req.with(|r, c| Event::new(&policy, r, c, &outcome.decision)),
-                None => Event::unparsed(&policy, &outcome.decision, SystemTime::now()),
-            };
-            event.to_json_line()
-        } else {
-            policy.outcome_json(&outcome) + "\n"
-        };
-        if out.write_all(printed.as_bytes()).is_err() {
+        let request = line.strip_suffix(b"\n").unwrap_or(&line);
+        let request = request.strip_suffix(b"\r").unwrap_or(request);
+        if out.write_all(answer(request).as_bytes()).is_err() {
             return EXIT_USAGE;
         }
     }
     EXIT_OK
-}
-
-/// Decides one input line of `polc eval` as the C ABI's `apol_decide_json`
-/// decides its argument (`Policy::decide_json_bytes_detailed`): the request
-/// is the line without its ending (`\n` or `\r\n`), nothing else is trimmed,
-/// so an empty or blank line is not well-formed JSON either (JSON allows
-/// only ASCII spaces, tabs and line breaks around the object).
-fn decide_line(policy: &Policy, line: &[u8]) -> JsonOutcome {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    policy.decide_json_bytes_detailed(line)
 }
 
 /// Reads one line (up to and including `\n`) into `line`, keeping at most

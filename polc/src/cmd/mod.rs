@@ -8,4 +8,5 @@ pub(crate) mod eval;
 pub(crate) mod explain;
 pub(crate) mod list;
 pub(crate) mod replay;
+pub(crate) mod stack;
 pub(crate) mod test;

@@ -485,3 +485,46 @@ fn limit_messages_name_the_limits() {
         .message()
         .contains(&format!(" {} KiB", MAX_JSON_REQUEST_BYTES / 1024)));
 }
+
+// ---------------------------------------------------------------------------
+// Stacks
+// ---------------------------------------------------------------------------
+
+fn layer(name: &str, level: u8) -> crate::Layer {
+    crate::Layer {
+        name: name.to_string(),
+        level,
+        audit: false,
+        policy: B::new().policy(),
+    }
+}
+
+#[test]
+fn layers_per_stack_limit() {
+    use crate::{Stack, StackError};
+    let at: Vec<_> = (0..MAX_LAYERS)
+        .map(|i| layer(&format!("l{i}"), i as u8))
+        .collect();
+    assert!(Stack::new(at).is_ok());
+    let over: Vec<_> = (0..=MAX_LAYERS)
+        .map(|i| layer(&format!("l{i}"), i as u8))
+        .collect();
+    let err = Stack::new(over).expect_err("too many");
+    assert_eq!(err, StackError::TooManyLayers(MAX_LAYERS + 1));
+    assert_eq!(
+        err.to_string(),
+        "a stack has 9 layers, more than the limit of 8"
+    );
+}
+
+#[test]
+fn layer_name_limit() {
+    use crate::{Stack, StackError};
+    let at = "n".repeat(MAX_LAYER_NAME_LEN);
+    assert!(Stack::new(vec![layer(&at, 0)]).is_ok());
+    let over = "n".repeat(MAX_LAYER_NAME_LEN + 1);
+    assert_eq!(
+        Stack::new(vec![layer(&over, 0)]).err(),
+        Some(StackError::Name(over))
+    );
+}

@@ -9,6 +9,7 @@ mod limits;
 mod list;
 mod normalize;
 mod pin;
+mod stack;
 mod wire;
 
 use crate::artifact::{Automata, Dfa};

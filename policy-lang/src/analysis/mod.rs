@@ -12,6 +12,7 @@
 
 pub mod cover;
 pub mod diff;
+pub mod layers;
 pub mod request;
 pub mod space;
 pub mod strings;

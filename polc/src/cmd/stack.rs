@@ -1,0 +1,205 @@
+//! `polc stack check LEVEL...` and `polc stack eval LEVEL... [REQUESTS]`:
+//! layered policies (`spec/layers.md`). Each LEVEL is a comma-separated
+//! list of policy files, top level first; a layer is named by its file's
+//! stem (`org.policy` is layer `org`).
+//!
+//! `check` builds every file (its diagnostics as `polc check` gives them,
+//! without the rule lints W0111 and W0112), then compares each layer
+//! with every layer of a higher level (`policy_lang::analysis::layers`):
+//! W0113 for each class of requests a lower rule tries to widen, with a
+//! witness, and W0114 for a part not decided exactly. Exit 1 on errors, or
+//! with `--deny-inactive` on any W0113 or W0114.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use policy_eval::limits::MAX_LAYERS;
+use policy_eval::{Layer, Stack};
+use policy_lang::analysis::{layers, Options, Side};
+use policy_lang::diag::{Code, Severity};
+
+use crate::cmd::eval::each_request;
+use crate::input::{from_source, FromSource};
+use crate::render::print_diagnostics;
+use crate::{Format, EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+
+/// One layer as given on the command line.
+struct Given {
+    name: String,
+    level: u8,
+    audit: bool,
+    path: PathBuf,
+}
+
+/// The layers of `levels` (each a comma-separated list of files), with the
+/// audit flag of the layers named in `audit`.
+fn layers_of(levels: &[String], audit: &[String], err: &mut dyn Write) -> Result<Vec<Given>, u8> {
+    let mut out = Vec::new();
+    for (level, files) in levels.iter().enumerate() {
+        for f in files.split(',') {
+            let path = PathBuf::from(f);
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            out.push(Given {
+                audit: audit.contains(&name),
+                name,
+                level: u8::try_from(level).unwrap_or(u8::MAX),
+                path,
+            });
+        }
+    }
+    if out.len() > MAX_LAYERS {
+        let _ = writeln!(
+            err,
+            "error: {} layers, more than the limit of {MAX_LAYERS}",
+            out.len()
+        );
+        return Err(EXIT_USAGE);
+    }
+    for a in audit {
+        if !out.iter().any(|g| &g.name == a) {
+            let _ = writeln!(err, "error: --audit {a}: no layer is named `{a}`");
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds every layer from source; `None` (and the diagnostics on `err`)
+/// when one has errors or cannot be read.
+fn build_all(given: &[Given], err: &mut dyn Write) -> Result<Vec<FromSource>, u8> {
+    given.iter().map(|g| from_source(&g.path, err)).collect()
+}
+
+/// Composes built layers into a [`Stack`].
+fn stack_of(given: &[Given], built: &[FromSource], err: &mut dyn Write) -> Result<Stack, u8> {
+    let layers = given
+        .iter()
+        .zip(built)
+        .map(|(g, b)| Layer {
+            name: g.name.clone(),
+            level: g.level,
+            audit: g.audit,
+            policy: b.policy.clone(),
+        })
+        .collect();
+    Stack::new(layers).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        EXIT_USAGE
+    })
+}
+
+/// The analysis side of a built layer.
+fn side(b: &FromSource) -> Side<'_> {
+    Side {
+        checked: &b.checked,
+        policy: &b.policy,
+    }
+}
+
+/// `polc stack check`.
+pub(crate) fn check(
+    levels: &[String],
+    audit: &[String],
+    deny_inactive: bool,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let given = match layers_of(levels, audit, err) {
+        Ok(g) => g,
+        Err(c) => return c,
+    };
+    let built = match build_all(&given, err) {
+        Ok(b) => b,
+        Err(c) => return c,
+    };
+    let stack = match stack_of(&given, &built, err) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let (mut errors, mut warnings, mut inactive) = (0usize, 0usize, 0usize);
+    for (li, (g, lower)) in given.iter().zip(&built).enumerate() {
+        // Below the top, `default allow` defers to the layers above (W0103
+        // is for a policy on its own).
+        let mut diags: Vec<_> = lower
+            .diagnostics
+            .iter()
+            .filter(|d| g.level == 0 || d.code != Code::DefaultAllow)
+            .cloned()
+            .collect();
+        for (h, higher) in given[..li]
+            .iter()
+            .zip(&built)
+            .filter(|(h, _)| h.level < g.level)
+        {
+            let opts = Options::for_policies(&higher.checked, &lower.checked);
+            match layers::inactive(side(higher), side(lower), &opts) {
+                Ok(report) => diags.extend(layers::diagnostics(&h.name, &lower.checked, &report)),
+                Err(e) => {
+                    let _ = writeln!(
+                        err,
+                        "internal error: {e}; the layer check is not trusted, please report this"
+                    );
+                    return EXIT_FAIL;
+                }
+            }
+        }
+        let name = g.path.display().to_string();
+        print_diagnostics(&name, lower.source.as_bytes(), &diags, format, false, out);
+        for d in &diags {
+            match d.severity() {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            inactive += usize::from(matches!(d.code, Code::Inactive | Code::Unproven));
+        }
+    }
+    if format == Format::Human {
+        let _ = writeln!(
+            err,
+            "checked a stack of {} layer(s): {errors} error(s), {warnings} warning(s), {inactive} inactive or unproven",
+            given.len()
+        );
+        let header = format!(
+            "worst case per stacked decision (the sum of its layers'; each layer within the limit of {} automaton steps):",
+            policy_eval::limits::MAX_DECISION_STEPS
+        );
+        let _ = write!(err, "{}", crate::render::cost_with(&header, &stack.cost()));
+    }
+    if errors > 0 || (deny_inactive && inactive > 0) {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `polc stack eval`: one stack decision per input line, as `polc eval`
+/// prints them, with the deciding `layer` and any `would`.
+pub(crate) fn eval(
+    levels: &[String],
+    audit: &[String],
+    requests: Option<&Path>,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let given = match layers_of(levels, audit, err) {
+        Ok(g) => g,
+        Err(c) => return c,
+    };
+    let built = match build_all(&given, err) {
+        Ok(b) => b,
+        Err(c) => return c,
+    };
+    let stack = match stack_of(&given, &built, err) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    each_request(requests, stdin, out, err, |line| {
+        stack.decide_json_bytes(line) + "\n"
+    })
+}

@@ -1,0 +1,198 @@
+//! `polc stack` on the bundled example (`examples/stack/`, `spec/layers.md`):
+//! the local rule that tries to widen is reported with its witness, the
+//! others are not; the stack decides as the layers' strictest, naming the
+//! layer; audit layers report what they would decide.
+
+// Test helpers fail loudly: a panic here is a test failure, not a crash.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{polc, root};
+use serde_json::{json, Value};
+
+fn example(name: &str) -> String {
+    root()
+        .join("examples/stack")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_local_rule_that_tries_to_widen_is_reported_with_its_witness() {
+    let (org, team, local) = (
+        example("org.policy"),
+        example("team.policy"),
+        example("local.policy"),
+    );
+    let (code, out, err) = polc(
+        &["stack", "check", &org, &team, &local, "--format", "json"],
+        "",
+    );
+    assert_eq!(code, 0, "warnings by default\n{out}\n{err}");
+    let diags: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let inactive: Vec<(&str, &str, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "W0113")
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().rsplit('/').next().unwrap(),
+                d["message"].as_str().unwrap(),
+                d["help"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Only `pastebin`, once against each layer above it.
+    assert_eq!(inactive.len(), 2, "{inactive:#?}");
+    for (file, message, help) in &inactive {
+        assert_eq!(*file, "local.policy");
+        assert!(
+            message.starts_with(
+                "rule `pastebin` is inactive on host matching `pastebin.com`, port 443"
+            ),
+            "{message}"
+        );
+        assert!(
+            help.contains(r#"{"host":"pastebin.com","port":443,"surface":"network"}"#),
+            "{help}"
+        );
+    }
+    assert!(inactive[0]
+        .1
+        .contains("layer `org`, which decides deny (its default)"));
+    assert!(inactive[1]
+        .1
+        .contains("layer `team`, which decides deny (its default)"));
+    assert!(!diags.iter().any(|d| d["code"] == "W0114"), "{diags:#?}");
+
+    let (code, _, err) = polc(
+        &["stack", "check", &org, &team, &local, "--deny-inactive"],
+        "",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("2 inactive or unproven"), "{err}");
+
+    // The team layer on its own under the organisation: nothing widens.
+    let (code, out, err) = polc(&["stack", "check", &org, &team, "--deny-inactive"], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+/// Runs `polc stack eval` on the example with `requests`; the decisions.
+fn eval(extra: &[&str], requests: &[Value]) -> Vec<Value> {
+    let (org, team, local) = (
+        example("org.policy"),
+        example("team.policy"),
+        example("local.policy"),
+    );
+    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
+    let mut args = vec!["stack", "eval", &org, &team, &local];
+    args.extend_from_slice(extra);
+    let (code, out, err) = polc(&args, &input);
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_stack_decides_as_the_strictest_layer_and_names_it() {
+    let net = |host: &str| json!({"surface": "network", "host": host, "port": 443});
+    let got = eval(
+        &[],
+        &[
+            net("pastebin.com"),
+            net("api.payments.corp.example"),
+            net("prod.payments.corp.example"),
+            net("gist.github.com"),
+            net("api.github.com"),
+            json!({"surface": "credential", "name": "GITHUB_TOKEN", "host": "api.github.com"}),
+            json!("not a request"),
+        ],
+    );
+    let brief: Vec<Value> = got
+        .iter()
+        .map(|d| json!([d["decision"], d["layer"], d["rule"], d.get("lifetime")]))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            json!(["deny", "org", null, null]),
+            json!(["allow", "org", "internal", null]),
+            json!(["ask", "team", "payments-prod", null]),
+            // The team does not allow gists (its default), before local's deny.
+            json!(["deny", "team", null, null]),
+            json!(["allow", "org", "code", null]),
+            // The team's 30 minutes beat the organisation's hour.
+            json!(["allow", "team", "github-token", 1800]),
+            json!(["deny", "org", null, null]),
+        ]
+    );
+    // An ask carries the deciding layer's approval.
+    assert_eq!(got[2]["approval"]["reason"], "production payments API");
+}
+
+#[test]
+fn an_audit_layer_reports_what_it_would_decide_and_changes_nothing() {
+    let fs = |path: &str| {
+        json!({"surface": "filesystem", "path": path, "access": "write",
+               "context": {"roots": {"home": "/home/u", "workspace": "/w"}}})
+    };
+    let requests = [
+        fs("/w/.env"),
+        json!({"surface": "network", "host": "api.github.com", "port": 443}),
+    ];
+    let enforced = eval(&[], &requests);
+    assert_eq!(enforced[0]["decision"], "deny", "{:?}", enforced[0]);
+    assert_eq!(enforced[0]["layer"], "local");
+    let got = eval(&["--audit", "local"], &requests);
+    assert_eq!(got[0]["decision"], "allow", "{:?}", got[0]);
+    assert_eq!(got[0]["layer"], "org");
+    assert_eq!(got[0]["rule"], "workspace");
+    assert_eq!(
+        got[0]["would"],
+        json!({"decision": "deny", "layer": "local", "reason": "rule", "rule": "secrets"})
+    );
+    assert_eq!(got[1]["decision"], "allow");
+    assert_eq!(got[1].get("would"), None, "{:?}", got[1]);
+
+    let (code, _, err) = polc(
+        &["stack", "eval", &example("org.policy"), "--audit", "org"],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("not an audit layer"), "{err}");
+}
+
+#[test]
+fn a_part_the_analysis_cannot_decide_is_reported_unproven_and_fails_when_denied() {
+    let dir = std::env::temp_dir().join(format!("polc-stack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (top, below) = (dir.join("top.policy"), dir.join("below.policy"));
+    std::fs::write(
+        &top,
+        "policy top\nnetwork {\n  allow api.github.com port 443\n}\n",
+    )
+    .unwrap();
+    // HTTP rules are analysed as connections only (spec/analysis.md).
+    std::fs::write(
+        &below,
+        "policy below\nnetwork {\n  allow api.github.com port 443\n  http api.github.com {\n    allow GET \"/repos/**\"\n  }\n}\n",
+    )
+    .unwrap();
+    let (top, below) = (top.to_str().unwrap(), below.to_str().unwrap());
+    let (code, out, err) = polc(&["stack", "check", top, below], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("warning[W0114]: could not prove that this layer stays within layer `top` on the network surface: requests with a method and path"), "{out}");
+    assert!(!out.contains("W0113"), "{out}");
+    let (code, _, _) = polc(&["stack", "check", top, below, "--deny-inactive"], "");
+    assert_eq!(code, 1);
+    // Peers at one level are not compared.
+    let peers = format!("{top},{below}");
+    let (code, out, err) = polc(&["stack", "check", &peers, "--deny-inactive"], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+}
