@@ -425,7 +425,9 @@ fn layer_source(kind: Kind, n: usize, layer: u64, default: &str) -> String {
 /// alone and by a stack of three `n`-rule layers whose upper two default
 /// to allow, so no request is settled by an upper default: every request
 /// not denied by a rule is decided by all three layers (the stack's worst
-/// case; a deny ends the walk).
+/// case; a deny ends the walk). `stack/<kind>/no-rules/<n>`: the same
+/// requests against a policy without rules, the part of a decision that
+/// does not depend on the policy (normalization, dispatch).
 fn bench_stack(c: &mut Criterion) {
     let n = if quick() { 1_000 } else { STACK_RULES };
     let ctx = Context {
@@ -479,6 +481,17 @@ fn bench_stack(c: &mut Criterion) {
                 let r = &reqs[i & (REQUESTS - 1)];
                 i = i.wrapping_add(1);
                 single.decide(black_box(r), black_box(&ctx))
+            });
+        });
+        group.bench_function(BenchmarkId::new("no-rules", n), |b| {
+            let (_, _, owned) = stacked();
+            let empty = built(&layer_source(kind, 0, 0, "default allow")).0;
+            let reqs: Vec<Request<'_>> = owned.iter().map(Req::as_request).collect();
+            let mut i = 0usize;
+            b.iter(|| {
+                let r = &reqs[i & (REQUESTS - 1)];
+                i = i.wrapping_add(1);
+                empty.decide(black_box(r), black_box(&ctx))
             });
         });
         group.bench_function(BenchmarkId::new("three-layers", n), |b| {
