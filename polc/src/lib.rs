@@ -182,7 +182,8 @@ enum StackCommand {
     /// each part that could not be checked exactly (W0114).
     Check {
         /// Levels, top first; each a comma-separated list of policy files
-        /// (a layer is named by its file's stem).
+        /// (a layer is named by its file's stem); or one stack file
+        /// `NAME.stack`.
         #[arg(required = true, value_name = "LEVEL")]
         levels: Vec<String>,
         /// Mark the layer NAME as audit-only (repeatable).
@@ -194,6 +195,13 @@ enum StackCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+    },
+    /// Run the tests of each stack file (`NAME.tests.jsonl` beside
+    /// `NAME.stack`; spec/tests.md, "Stack vectors").
+    Test {
+        /// Stack files: one layer per line, `LEVEL NAME POLICY [audit]`.
+        #[arg(required = true)]
+        stacks: Vec<PathBuf>,
     },
     /// Decide JSON requests, one per line, with the stack: each decision
     /// names its `layer`, and `would` when audit layers decide otherwise.
@@ -304,6 +312,9 @@ pub fn run(
                     format,
                 },
         } => cmd::stack::check(&levels, &audit, deny_inactive, format, out, err),
+        Command::Stack {
+            what: StackCommand::Test { stacks },
+        } => cmd::stack::test(&stacks, out, err),
         Command::Stack {
             what:
                 StackCommand::Eval {

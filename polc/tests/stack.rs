@@ -196,3 +196,133 @@ fn a_part_the_analysis_cannot_decide_is_reported_unproven_and_fails_when_denied(
     let (code, out, err) = polc(&["stack", "check", &peers, "--deny-inactive"], "");
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+/// The stack files of `dir` (under the repository root), sorted.
+fn stack_files(dir: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "stack"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn stack_vectors_pass_and_the_reference_composition_agrees() {
+    use policy_eval::cases::stacks::StackFile;
+    use policy_eval::cases::TestsFile;
+    let mut files = stack_files("tests/stacks");
+    assert!(files.len() >= 4, "{files:?}");
+    files.extend(stack_files("examples/stack"));
+    let args: Vec<&str> = std::iter::once("stack")
+        .chain(std::iter::once("test"))
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let (code, out, err) = polc(&args, "");
+    assert_eq!(code, 0, "{out}\n{err}");
+    // Every case ran: the count is the number of non-blank lines.
+    let mut cases = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f.replace(".stack", ".tests.jsonl")).unwrap();
+        let tests = TestsFile::parse(f.as_str(), &text);
+        cases += tests.cases.len();
+        // The reference composition decides every vector alike.
+        let stack_text = std::fs::read_to_string(f).unwrap();
+        let sf = StackFile::parse(f, &stack_text).unwrap();
+        let dir = std::path::Path::new(f).parent().unwrap();
+        let built: Vec<_> = sf
+            .layers
+            .iter()
+            .map(|l| policy_lang::build(&std::fs::read_to_string(dir.join(&l.policy)).unwrap()))
+            .collect();
+        let stack = policy_eval::Stack::new(
+            sf.layers
+                .iter()
+                .zip(&built)
+                .map(|(l, b)| policy_eval::Layer {
+                    name: l.name.clone(),
+                    level: l.level,
+                    audit: l.audit,
+                    policy: b.policy.clone().unwrap(),
+                })
+                .collect(),
+        )
+        .unwrap();
+        let refs: Vec<_> = sf
+            .layers
+            .iter()
+            .zip(&built)
+            .map(|(l, b)| (b.checked.as_ref().unwrap(), l.audit))
+            .collect();
+        for case in &tests.cases {
+            let v = case.vector.as_ref().unwrap();
+            let Ok(parsed) = policy_eval::json::parse_request(&v.request) else {
+                continue;
+            };
+            parsed.with(|r, c| {
+                let got = stack.decide(r, c);
+                let (want, layer, would) = policy_lang::reference::decide_stack(&refs, r, c);
+                assert_eq!(
+                    (got.decision.effect, got.decision.rule, got.layer),
+                    (want.effect, want.rule, layer),
+                    "{}",
+                    tests.place(case)
+                );
+                assert_eq!(got.would.map(|w| w.1), would.map(|w| w.1));
+            });
+        }
+    }
+    assert_eq!(out.trim_end(), format!("tests: {cases} passed, 0 failed"));
+}
+
+#[test]
+fn a_failing_stack_case_is_reported_with_its_layer() {
+    let dir = std::env::temp_dir().join(format!("polc-stack-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.policy"),
+        "policy a\nnetwork {\n  allow x.example\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.policy"),
+        "policy b\nnetwork {\n  default allow\n  nope: deny x.example\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("s.stack"), "0 top a.policy\n1 below b.policy\n").unwrap();
+    std::fs::write(
+        dir.join("s.tests.jsonl"),
+        "{\"name\":\"wrong on purpose\",\"request\":{\"surface\":\"network\",\"host\":\"x.example\"},\"expect\":{\"decision\":\"allow\"}}\n",
+    )
+    .unwrap();
+    let (code, out, _) = polc(
+        &["stack", "test", dir.join("s.stack").to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("s.tests.jsonl:1\n  wrong on purpose\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            r#"actual:   {"decision":"deny","rule":"nope","reason":"rule","layer":"below"}"#
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("deciding rule: `nope` at line 4 of layer `below`"),
+        "{out}"
+    );
+    assert!(out.ends_with("tests: 0 passed, 1 failed\n"), "{out}");
+    // A stack file's own errors name their line.
+    std::fs::write(dir.join("bad.stack"), "0 top a.policy\nzero x b.policy\n").unwrap();
+    let (code, _, err) = polc(
+        &["stack", "test", dir.join("bad.stack").to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.stack:2: LEVEL must be 0 to 255"), "{err}");
+}

@@ -23,6 +23,8 @@
 //!   flattened the same way.
 //! * [`pins`]: the tool-digest vectors (`tests/pins/`), loaded and flattened
 //!   the same way.
+//! * [`stacks`]: the stack vectors (`tests/stacks/`): a stack file naming the
+//!   layers, and cases in this format decided by the [`crate::Stack`].
 //!
 //! Rendering results is the caller's job (`polc test`, the WASM console).
 
@@ -34,6 +36,7 @@ use crate::{Decision, Policy};
 
 pub mod listing;
 pub mod pins;
+pub mod stacks;
 
 /// A parsed tests file: every non-blank line, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,8 +176,11 @@ impl Vector {
     /// Decides the request with `policy` and compares with `expect`.
     pub fn run(&self, policy: &Policy) -> Outcome {
         let out = policy.decide_json_detailed(&self.request);
-        let json = policy.outcome_json(&out);
-        let decision = out.decision;
+        self.compare(out.decision, policy.outcome_json(&out))
+    }
+
+    /// The outcome of `decision`, whose decision JSON is `json`.
+    pub fn compare(&self, decision: Decision, json: String) -> Outcome {
         let actual: Value = serde_json::from_str(&json).unwrap_or_default();
         let wrong = wrong_keys(&self.expect, &actual);
         Outcome {
@@ -264,6 +270,17 @@ pub fn flatten(
     policy: &Policy,
     out: &mut String,
 ) -> Result<usize, FlattenError> {
+    flatten_with(tests, artifact, |request| policy.decide_json(request), out)
+}
+
+/// [`flatten`] with `decide` giving the decision JSON of a request and
+/// `artifact` the second field.
+pub(crate) fn flatten_with(
+    tests: &TestsFile,
+    artifact: &str,
+    decide: impl Fn(&str) -> String,
+    out: &mut String,
+) -> Result<usize, FlattenError> {
     let plain = |s: &str| !s.contains(['\t', '\n', '\r']);
     if !plain(&tests.file) || !plain(artifact) {
         return Err(FlattenError {
@@ -282,7 +299,7 @@ pub fn flatten(
             "{}\t{artifact}\t{}\t{}",
             tests.place(case),
             hex(vector.request.as_bytes()),
-            policy.decide_json(&vector.request)
+            decide(&vector.request)
         );
         for (k, v) in &vector.expect {
             let _ = write!(lines, "\t{}:{v}", Value::String(k.clone()));

@@ -739,6 +739,11 @@ impl Stack {
     /// `layer` name and, when audit layers would decide otherwise, `would`
     /// (`spec/layers.md`). Never fails.
     pub fn decide_json(&self, input: &str) -> String {
+        self.decide_json_detailed(input).1
+    }
+
+    /// [`Stack::decide_json`] with the structured decision.
+    pub fn decide_json_detailed(&self, input: &str) -> (StackDecision, String) {
         let (request, sd) = match parse_request(input) {
             Ok(req) => {
                 let sd = req.with(|r, c| self.decide(r, c));
@@ -746,7 +751,8 @@ impl Stack {
             }
             Err(why) => (None, self.invalid(why)),
         };
-        self.decision_json(request.as_ref(), &sd)
+        let json = self.decision_json(request.as_ref(), &sd);
+        (sd, json)
     }
 
     /// The decision JSON of `sd`, a decision of `request` (`None`: the

@@ -13,12 +13,15 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
+use policy_eval::cases::stacks::StackFile;
+use policy_eval::cases::TestsFile;
 use policy_eval::limits::MAX_LAYERS;
 use policy_eval::{Layer, Stack};
 use policy_lang::analysis::{layers, Options, Side};
 use policy_lang::diag::{Code, Severity};
 
 use crate::cmd::eval::each_request;
+use crate::cmd::test::{case_report, tests_path};
 use crate::input::{from_source, FromSource};
 use crate::render::print_diagnostics;
 use crate::{Format, EXIT_FAIL, EXIT_OK, EXIT_USAGE};
@@ -31,9 +34,43 @@ struct Given {
     path: PathBuf,
 }
 
-/// The layers of `levels` (each a comma-separated list of files), with the
-/// audit flag of the layers named in `audit`.
+/// The layers of a stack file (`policy_eval::cases::stacks`; policy paths
+/// relative to its directory).
+fn layers_of_file(path: &Path, err: &mut dyn Write) -> Result<Vec<Given>, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
+        EXIT_USAGE
+    })?;
+    let file = StackFile::parse(&path.display().to_string(), &text).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        EXIT_USAGE
+    })?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    Ok(file
+        .layers
+        .into_iter()
+        .map(|l| Given {
+            path: dir.join(&l.policy),
+            name: l.name,
+            level: l.level,
+            audit: l.audit,
+        })
+        .collect())
+}
+
+/// The layers of `levels` (each a comma-separated list of files, or one
+/// stack file `NAME.stack`), with the audit flag of the layers named in
+/// `audit`.
 fn layers_of(levels: &[String], audit: &[String], err: &mut dyn Write) -> Result<Vec<Given>, u8> {
+    if let [one] = levels {
+        if one.ends_with(".stack") {
+            let mut out = layers_of_file(Path::new(one), err)?;
+            for g in &mut out {
+                g.audit |= audit.contains(&g.name);
+            }
+            return checked(out, audit, err);
+        }
+    }
     let mut out = Vec::new();
     for (level, files) in levels.iter().enumerate() {
         for f in files.split(',') {
@@ -51,6 +88,12 @@ fn layers_of(levels: &[String], audit: &[String], err: &mut dyn Write) -> Result
             });
         }
     }
+    checked(out, audit, err)
+}
+
+/// `out` when it has at most `MAX_LAYERS` layers and every `--audit` name
+/// is one of them.
+fn checked(out: Vec<Given>, audit: &[String], err: &mut dyn Write) -> Result<Vec<Given>, u8> {
     if out.len() > MAX_LAYERS {
         let _ = writeln!(
             err,
@@ -202,4 +245,63 @@ pub(crate) fn eval(
     each_request(requests, stdin, out, err, |line| {
         stack.decide_json_bytes(line) + "\n"
     })
+}
+
+/// `polc stack test STACK...`: the tests of each stack file
+/// (`NAME.tests.jsonl` beside `NAME.stack`), reported as `polc test`
+/// reports a policy's.
+pub(crate) fn test(stacks: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut code = EXIT_OK;
+    for path in stacks {
+        let mut run = || -> Result<(Vec<Given>, Vec<FromSource>, Stack), u8> {
+            let given = checked(layers_of_file(path, err)?, &[], err)?;
+            let built = build_all(&given, err)?;
+            let stack = stack_of(&given, &built, err)?;
+            Ok((given, built, stack))
+        };
+        let (given, built, stack) = match run() {
+            Ok(s) => s,
+            Err(c) => {
+                code = code.max(c);
+                failed += 1;
+                continue;
+            }
+        };
+        let tests = tests_path(path);
+        let text = match std::fs::read_to_string(&tests) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read tests `{}`: {e}", tests.display());
+                code = code.max(EXIT_FAIL);
+                failed += 1;
+                continue;
+            }
+        };
+        let file = TestsFile::parse(tests.display().to_string(), &text);
+        for case in &file.cases {
+            let report = case_report(case, |v| {
+                let (sd, json) = stack.decide_json_detailed(&v.request);
+                let outcome = v.compare(sd.decision, json);
+                let layer = given.get(sd.layer).map_or("?", |g| g.name.as_str());
+                let rule = built
+                    .get(sd.layer)
+                    .map(|b| crate::cmd::test::rule_text(&b.policy, sd.decision.rule))
+                    .unwrap_or_default();
+                (outcome, format!("{rule} of layer `{layer}`"))
+            });
+            match report {
+                None => passed += 1,
+                Some(report) => {
+                    failed += 1;
+                    let _ = writeln!(out, "FAIL {}\n{report}", file.place(case));
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", policy_eval::cases::summary(passed, failed));
+    if failed > 0 {
+        code = code.max(EXIT_FAIL);
+    }
+    code
 }

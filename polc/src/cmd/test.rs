@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use policy_eval::cases::{Case, CaseError, TestsFile};
+use policy_eval::cases::{Case, CaseError, Outcome, TestsFile, Vector};
 use policy_eval::{Policy, Reason};
 use policy_lang::explain::explain_json;
 use policy_lang::model::CheckedPolicy;
@@ -214,7 +214,11 @@ pub(crate) fn test(
                     .map(|p| p.with(|r, _| r.surface()));
                 coverage.record(&loaded.policy, &v.request, surface);
             }
-            match case_report(&loaded.policy, case) {
+            match case_report(case, |v| {
+                let outcome = v.run(&loaded.policy);
+                let rule = rule_text(&loaded.policy, outcome.decision.rule);
+                (outcome, rule)
+            }) {
                 None => passed += 1,
                 Some(report) => {
                     failed += 1;
@@ -244,25 +248,31 @@ pub(crate) fn test(
     code
 }
 
-/// Runs one case of a tests file (`policy_eval::cases`); `None` when it
+/// How a failure report names the deciding rule `index` of `policy`.
+pub(crate) fn rule_text(policy: &Policy, index: Option<u32>) -> String {
+    index
+        .and_then(|i| policy.rule(i))
+        .map(|r| format!("`{}` at line {}", r.id, r.line))
+        .unwrap_or_else(|| "none".to_string())
+}
+
+/// Runs one case of a tests file (`policy_eval::cases`) with `run`, which
+/// gives its outcome and how to name the deciding rule; `None` when it
 /// passed, else the failure report (spec/tests.md, "Output and exit code").
-fn case_report(policy: &Policy, case: &Case) -> Option<String> {
+pub(crate) fn case_report(
+    case: &Case,
+    run: impl FnOnce(&Vector) -> (Outcome, String),
+) -> Option<String> {
     let name = &case.name;
     let vector = match &case.vector {
         Ok(v) => v,
         Err(e @ CaseError::Json(_)) => return Some(format!("  {e}")),
         Err(e) => return Some(format!("  {name}: {e}")),
     };
-    let outcome = vector.run(policy);
+    let (outcome, rule) = run(vector);
     if outcome.passed() {
         return None;
     }
-    let rule = outcome
-        .decision
-        .rule
-        .and_then(|i| policy.rule(i))
-        .map(|r| format!("`{}` at line {}", r.id, r.line))
-        .unwrap_or_else(|| "none".to_string());
     Some(format!(
         "  {name}\n  request:  {}\n  expected: {}\n  actual:   {}\n  deciding rule: {rule}",
         vector.request,
