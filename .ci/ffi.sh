@@ -2,7 +2,8 @@
 # The C ABI and Go binding in CI: header drift check, the C example, the C
 # suite (plain, AddressSanitizer + UBSan, valgrind), 8-thread C concurrency,
 # and the Go module's tests (conformance vectors, 64 goroutines, benchmark).
-# The vectors are those of tests/conformance, tests/bypass and examples.
+# The vectors are those of tests/conformance, tests/bypass, examples and
+# tests/stacks (with the example stack).
 # Installs what it needs, idempotently (cbindgen, golang-go, valgrind:
 # .ci/tools.sh); works from a clean clone.
 #
@@ -84,6 +85,20 @@ for tests in tests/conformance/*.tests.jsonl tests/bypass/*.tests.jsonl examples
     compile_ok=
     echo "cannot compile $policy"
   fi
+done
+# Stack vectors: each layer's policy compiled, the stack as the artifact
+# field (LEVEL:NAME:AUDIT:ARTIFACT joined by `;`; spec/tests.md).
+mkdir -p "$OUT/stacks"
+for stackfile in tests/stacks/*.stack examples/stack/*.stack; do
+  [ -e "$stackfile" ] || continue
+  dir=$(dirname "$stackfile") field=
+  while read -r level name policy audit; do
+    case "$level" in ''|'#'*) continue ;; esac
+    artifact=$OUT/stacks/$(basename "$dir")-$name.apol
+    target/release/polc compile "$dir/$policy" -o "$artifact" >/dev/null || compile_ok=
+    field=$field${field:+;}$level:$name:$([ "$audit" = audit ] && echo 1 || echo 0):$artifact
+  done <"$stackfile"
+  printf '%s\t%s\n' "${stackfile%.stack}.tests.jsonl" "$field" >>"$manifest"
 done
 # Requests are hex in vectors.tsv, so NUL bytes, tabs and newlines inside
 # them survive; the C suite checks the shape of every other field.

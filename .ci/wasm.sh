@@ -68,11 +68,11 @@ step "native: polc (for the comparisons) and the timing helper"
 cargo build --locked -p polc
 cargo build --locked --release -p policy-wasm --no-default-features --example native_bench
 
-step "node --test: conformance vectors, requests from JS values, tool pins, tool listings, end-to-end in Chromium"
+step "node --test: conformance and stack vectors, requests from JS values, tool pins, tool listings, end-to-end in Chromium"
 TAP="$OUT/node-tests.tap"
 set +e
 (cd console && POLC="$PWD/../target/debug/polc" node --test --test-reporter=tap \
-  test/conformance.test.mjs test/requests.test.mjs test/pins.test.mjs test/listing.test.mjs test/e2e.test.mjs) >"$TAP" 2>&1
+  test/conformance.test.mjs test/stacks.test.mjs test/requests.test.mjs test/pins.test.mjs test/listing.test.mjs test/e2e.test.mjs) >"$TAP" 2>&1
 status=$?
 set -e
 passed=$(awk '/^# pass /{print $3}' "$TAP")

@@ -215,6 +215,10 @@ enum StackCommand {
         /// Mark the layer NAME as audit-only (repeatable).
         #[arg(long = "audit", value_name = "NAME")]
         audit: Vec<String>,
+        /// Print decision events (with `layer` and `would`) instead of
+        /// decisions.
+        #[arg(long)]
+        events: bool,
     },
 }
 
@@ -321,8 +325,17 @@ pub fn run(
                     levels,
                     requests,
                     audit,
+                    events,
                 },
-        } => cmd::stack::eval(&levels, &audit, requests.as_deref(), stdin, out, err),
+        } => cmd::stack::eval(
+            &levels,
+            &audit,
+            requests.as_deref(),
+            events,
+            stdin,
+            out,
+            err,
+        ),
         Command::Digest {
             what: Digest::Tool { file, canonical },
         } => cmd::digest::tool(file.as_deref(), canonical, stdin, out, err),

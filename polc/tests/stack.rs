@@ -326,3 +326,30 @@ fn a_failing_stack_case_is_reported_with_its_layer() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.stack:2: LEVEL must be 0 to 255"), "{err}");
 }
+
+#[test]
+fn stack_events_name_the_layer_and_what_audit_layers_would_do() {
+    let stack = root().join("tests/stacks/audit.stack");
+    let input = "{\"surface\":\"network\",\"host\":\"pypi.org\",\"port\":443}\nnope\n";
+    let (code, out, err) = polc(
+        &["stack", "eval", stack.to_str().unwrap(), "--events"],
+        input,
+    );
+    assert_eq!(code, 0, "{err}");
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["layer"], "org");
+    assert_eq!(events[0]["policy"]["name"], "org");
+    assert_eq!(events[0]["rule"]["id"], "pypi");
+    assert_eq!(
+        events[0]["would"],
+        json!({"decision": "deny", "layer": "local", "reason": "rule",
+               "rule": {"id": "no-pypi", "index": 1, "line": 7}})
+    );
+    assert_eq!(events[1]["surface"], Value::Null);
+    assert_eq!(events[1]["layer"], "org");
+    assert_eq!(events[1]["reason"], "invalid");
+}

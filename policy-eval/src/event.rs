@@ -13,6 +13,7 @@ use crate::json::LifetimeJson;
 use crate::limits::{MAX_HOST_LEN, MAX_NAME_LEN, MAX_PATH_LEN};
 use crate::load::Policy;
 use crate::normalize::{self, Host};
+use crate::stack::{Stack, StackDecision};
 
 /// Version of the event schema.
 pub const EVENT_SCHEMA: u32 = 1;
@@ -74,9 +75,58 @@ pub struct Event {
     pub session: Option<String>,
     /// Agent from the context.
     pub agent: Option<String>,
+    /// A stack's decision (`spec/layers.md`): the deciding layer; `policy`
+    /// and `rule` are that layer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// A stack's decision with its audit layers enforced, when stricter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would: Option<Would>,
+}
+
+/// What a stack's audit layers would have decided (`spec/events.md`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Would {
+    /// `allow`, `ask` or `deny`.
+    pub decision: &'static str,
+    /// The layer that would decide.
+    pub layer: String,
+    /// Its deciding rule, null for its default.
+    pub rule: Option<RuleRef>,
+    /// `rule`, `default` or `invalid`.
+    pub reason: &'static str,
+    /// For credential grants: `"session"` or seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<LifetimeJson>,
 }
 
 impl Event {
+    /// An event for a stack's decision `sd` on `req` (`spec/events.md`):
+    /// the deciding layer's policy and rule, the layer's name, and `would`.
+    pub fn for_stack(
+        stack: &Stack,
+        req: &Request<'_>,
+        ctx: &Context<'_>,
+        sd: &StackDecision,
+        time: SystemTime,
+    ) -> Option<Event> {
+        let layers = stack.layers();
+        let layer = layers.get(sd.layer)?;
+        let mut e = Event::at(&layer.policy, req, ctx, &sd.decision, time);
+        e.layer = Some(layer.name.clone());
+        e.would = sd.would.and_then(|(d, i)| {
+            let l = layers.get(i)?;
+            Some(Would {
+                decision: d.effect.as_str(),
+                layer: l.name.clone(),
+                rule: rule_ref(&l.policy, &d),
+                reason: d.reason.as_str(),
+                lifetime: d.lifetime.map(LifetimeJson::from),
+            })
+        });
+        Some(e)
+    }
+
     /// An event for `decision` on `req`, stamped with the current time.
     pub fn new(
         policy: &Policy,
@@ -113,13 +163,7 @@ impl Event {
 
     fn base(policy: &Policy, d: &Decision, time: SystemTime) -> Event {
         let meta = &policy.artifact().meta;
-        let rule = d.rule.and_then(|i| {
-            policy.rule(i).map(|r| RuleRef {
-                id: r.id.clone(),
-                index: i,
-                line: r.line,
-            })
-        });
+        let rule = rule_ref(policy, d);
         Event {
             schema: EVENT_SCHEMA,
             time: format_time(time),
@@ -146,6 +190,8 @@ impl Event {
             user: None,
             session: None,
             agent: None,
+            layer: None,
+            would: None,
         }
     }
 
@@ -155,6 +201,17 @@ impl Event {
         s.push('\n');
         s
     }
+}
+
+/// The deciding rule of `d` in `policy`.
+fn rule_ref(policy: &Policy, d: &Decision) -> Option<RuleRef> {
+    d.rule.and_then(|i| {
+        policy.rule(i).map(|r| RuleRef {
+            id: r.id.clone(),
+            index: i,
+            line: r.line,
+        })
+    })
 }
 
 fn put(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {

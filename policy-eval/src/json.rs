@@ -728,9 +728,27 @@ impl Stack {
     /// [`Stack::decide_json`] on raw bytes, checked as
     /// [`Policy::decide_json_bytes_detailed`] checks them.
     pub fn decide_json_bytes(&self, input: &[u8]) -> String {
+        let (request, sd) = self.decide_request_bytes(input);
+        self.decision_json(request.as_ref(), &sd)
+    }
+
+    /// The parsed request of raw JSON bytes (`None` when it could not be
+    /// parsed: too large, not UTF-8, not a request) and the stack's
+    /// decision of it, for building events.
+    pub fn decide_request_bytes(&self, input: &[u8]) -> (Option<ParsedRequest>, StackDecision) {
         match json_text(input) {
-            Ok(text) => self.decide_json(text),
-            Err(why) => self.decision_json(None, &self.invalid(why)),
+            Ok(text) => self.decide_request(text),
+            Err(why) => (None, self.invalid(why)),
+        }
+    }
+
+    fn decide_request(&self, input: &str) -> (Option<ParsedRequest>, StackDecision) {
+        match parse_request(input) {
+            Ok(req) => {
+                let sd = req.with(|r, c| self.decide(r, c));
+                (Some(req), sd)
+            }
+            Err(why) => (None, self.invalid(why)),
         }
     }
 
@@ -744,13 +762,7 @@ impl Stack {
 
     /// [`Stack::decide_json`] with the structured decision.
     pub fn decide_json_detailed(&self, input: &str) -> (StackDecision, String) {
-        let (request, sd) = match parse_request(input) {
-            Ok(req) => {
-                let sd = req.with(|r, c| self.decide(r, c));
-                (Some(req), sd)
-            }
-            Err(why) => (None, self.invalid(why)),
-        };
+        let (request, sd) = self.decide_request(input);
         let json = self.decision_json(request.as_ref(), &sd);
         (sd, json)
     }

@@ -7,9 +7,11 @@
 //! cargo run -p policy-ffi --example ffi_vectors -- MANIFEST OUT [PINS.jsonl PINS_OUT [LISTING.jsonl LISTING.apol LISTING_OUT]]
 //! ```
 //!
-//! `MANIFEST` has one line per tests file: `TESTS.jsonl<TAB>ARTIFACT`. Each
-//! tests file is parsed by `policy_eval::cases` and its cases are decided
-//! with the artifact loaded by `Policy::from_bytes`; `OUT` gets one line per
+//! `MANIFEST` has one line per tests file: `TESTS.jsonl<TAB>ARTIFACT`, or
+//! for stack vectors `TESTS.jsonl<TAB>STACK` (`LEVEL:NAME:AUDIT:ARTIFACT`
+//! per layer, joined by `;`). Each tests file is parsed by
+//! `policy_eval::cases` and its cases are decided with the artifact loaded
+//! by `Policy::from_bytes` (or the stack of such artifacts); `OUT` gets one line per
 //! case, in the format of `policy_eval::cases::flatten`. With `PINS.jsonl`
 //! (`tests/pins/tool-digest.jsonl`), `PINS_OUT` gets its tool-digest vectors
 //! as `policy_eval::cases::pins::flatten` writes them. With `LISTING.jsonl`
@@ -22,8 +24,8 @@
 
 use policy_eval::cases::listing::{self, ListingFile};
 use policy_eval::cases::pins::{self, PinFile};
-use policy_eval::cases::{flatten, TestsFile};
-use policy_eval::Policy;
+use policy_eval::cases::{flatten, stacks, TestsFile};
+use policy_eval::{Layer, Policy, Stack};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -40,13 +42,37 @@ fn main() {
     let manifest = std::fs::read_to_string(manifest).expect("read manifest");
     let mut lines = String::new();
     let mut cases = 0usize;
+    let load = |artifact: &str| {
+        let bytes = std::fs::read(artifact).unwrap_or_else(|e| panic!("{artifact}: {e}"));
+        Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{artifact}: {e}"))
+    };
     for entry in manifest.lines().filter(|l| !l.is_empty()) {
         let (tests, artifact) = entry.split_once('\t').expect("TESTS<TAB>ARTIFACT");
-        let bytes = std::fs::read(artifact).unwrap_or_else(|e| panic!("{artifact}: {e}"));
-        let policy = Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{artifact}: {e}"));
         let text = std::fs::read_to_string(tests).unwrap_or_else(|e| panic!("{tests}: {e}"));
         let file = TestsFile::parse(tests, &text);
-        cases += flatten(&file, artifact, &policy, &mut lines).unwrap_or_else(|e| panic!("{e}"));
+        cases += if artifact.contains(':') {
+            // A stack: LEVEL:NAME:AUDIT:ARTIFACT, joined by `;`.
+            let layers = artifact
+                .split(';')
+                .map(|l| {
+                    let f: Vec<&str> = l.splitn(4, ':').collect();
+                    let [level, name, audit, path] = f[..] else {
+                        panic!("{tests}: bad layer `{l}`");
+                    };
+                    Layer {
+                        name: name.to_string(),
+                        level: level.parse().expect("level"),
+                        audit: audit == "1",
+                        policy: load(path),
+                    }
+                })
+                .collect();
+            let stack = Stack::new(layers).unwrap_or_else(|e| panic!("{tests}: {e}"));
+            stacks::flatten(&file, artifact, &stack, &mut lines)
+        } else {
+            flatten(&file, artifact, &load(artifact), &mut lines)
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
     }
     std::fs::write(out, lines).expect("write vectors");
     println!("ffi_vectors: {cases} cases written to {out}");

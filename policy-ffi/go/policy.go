@@ -92,6 +92,10 @@ const (
 	// canonical form (not UTF-8, malformed, a duplicate key, not an object,
 	// too large or too deep).
 	ErrToolDefinition Code = C.APOL_ERR_TOOL_DEFINITION
+	// ErrStack: NewStack was given layers that do not form a stack (none,
+	// more than 8, only audit layers, a bad or repeated name, levels that
+	// do not start at 0 and go down one at a time).
+	ErrStack Code = C.APOL_ERR_STACK
 )
 
 // String is the C name of the code ("APOL_ERR_UTF8").
@@ -662,4 +666,105 @@ func portArg(port *uint32) C.int64_t {
 		return C.int64_t(C.APOL_PORT_NONE)
 	}
 	return C.int64_t(*port)
+}
+
+// Layer is one layer of a stack (spec/layers.md): its name in decisions,
+// its level (0 at the top; each next layer the same level, a peer, or one
+// more), whether it is an audit layer, and its policy.
+type Layer struct {
+	Name   string
+	Level  uint8
+	Audit  bool
+	Policy *Policy
+}
+
+// Stack is layered policies from several authorities, decided as the
+// strictest of its enforcing layers (spec/layers.md); immutable and safe
+// for concurrent use. Close it when done (a finalizer frees it otherwise).
+type Stack struct {
+	mu sync.RWMutex // guards h against Close during a call
+	h  *C.apol_stack
+}
+
+// NewStack composes layers, top first. Each layer's policy is copied into
+// the stack: the policies may be closed afterwards. Layers that do not
+// form a stack give an *Error with code ErrStack.
+func NewStack(layers []Layer) (*Stack, error) {
+	n := len(layers)
+	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
+	defer C.free(unsafe.Pointer(e))
+	// The layer array holds pointers, so it lives in C memory; names are
+	// copied there too.
+	arr := (*C.apol_layer)(C.malloc(C.size_t(n+1) * C.sizeof_apol_layer))
+	defer C.free(unsafe.Pointer(arr))
+	cl := unsafe.Slice(arr, n+1)
+	for _, l := range layers {
+		if l.Policy == nil {
+			return nil, &Error{Code: ErrNull, Message: "a layer has no policy"}
+		}
+		l.Policy.mu.RLock()
+		defer l.Policy.mu.RUnlock()
+		if l.Policy.h == nil {
+			return nil, ErrClosed
+		}
+	}
+	for i, l := range layers {
+		name := C.CString(l.Name)
+		defer C.free(unsafe.Pointer(name))
+		cl[i] = C.apol_layer{
+			name:   C.apol_str{ptr: name, len: C.size_t(len(l.Name))},
+			level:  C.uint8_t(l.Level),
+			audit:  C.bool(l.Audit),
+			policy: l.Policy.h,
+		}
+	}
+	var h *C.apol_stack
+	rc := C.apol_stack_new(arr, C.size_t(n), &h, e)
+	for _, l := range layers {
+		runtime.KeepAlive(l.Policy)
+	}
+	if err := cerr(rc, e); err != nil {
+		return nil, err
+	}
+	s := &Stack{h: h}
+	runtime.SetFinalizer(s, (*Stack).Close)
+	return s, nil
+}
+
+// Close frees the stack. Calls after Close return ErrClosed; Close is
+// idempotent and waits for calls in progress.
+func (s *Stack) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h == nil {
+		return nil
+	}
+	rc := C.apol_stack_free(s.h)
+	s.h = nil
+	runtime.SetFinalizer(s, nil)
+	return cerr(rc, nil)
+}
+
+// DecideJSON decides one JSON request with the stack and returns the
+// decision JSON exactly as the Rust runtime: the deciding layer's decision
+// with its "layer", and "would" when audit layers decide more strictly.
+// Malformed requests give an invalid decision, not an error.
+func (s *Stack) DecideJSON(request string) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.h == nil {
+		return "", ErrClosed
+	}
+	rp, rl := cstr(request)
+	e := (*C.apol_error)(C.malloc(C.sizeof_apol_error))
+	defer C.free(unsafe.Pointer(e))
+	var out *C.apol_string
+	rc := C.apol_stack_decide_json_alloc(s.h, rp, rl, &out, e)
+	runtime.KeepAlive(request)
+	runtime.KeepAlive(s)
+	if err := cerr(rc, e); err != nil {
+		return "", err
+	}
+	defer C.apol_string_free(out)
+	return C.GoStringN(C.apol_string_ptr(out), C.int(C.apol_string_len(out))), nil
 }

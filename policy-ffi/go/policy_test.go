@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,56 @@ type vector struct {
 type suite struct {
 	vectors  []vector
 	policies map[string]*Policy
+	// Stack vectors (spec/tests.md, "Stack vectors"): their artifact field
+	// is the stack, LEVEL:NAME:AUDIT:ARTIFACT per layer joined by `;`.
+	stackVectors []vector
+	stacks       map[string]*Stack
+}
+
+// loadPolicy loads an artifact once.
+func (s *suite) loadPolicy(artifact string) (*Policy, error) {
+	if p := s.policies[artifact]; p != nil {
+		return p, nil
+	}
+	bytes_, err := os.ReadFile(filepath.Join(repo(), artifact))
+	if err != nil {
+		return nil, err
+	}
+	p, err := Load(bytes_)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", artifact, err)
+	}
+	s.policies[artifact] = p
+	return p, nil
+}
+
+// loadStack builds the stack of a stack vector's field once.
+func (s *suite) loadStack(field string) (*Stack, error) {
+	if st := s.stacks[field]; st != nil {
+		return st, nil
+	}
+	var layers []Layer
+	for _, l := range strings.Split(field, ";") {
+		f := strings.SplitN(l, ":", 4)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("bad stack layer %q", l)
+		}
+		level, err := strconv.ParseUint(f[0], 10, 8)
+		if err != nil {
+			return nil, fmt.Errorf("bad level in %q", l)
+		}
+		p, err := s.loadPolicy(f[3])
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, Layer{Name: f[1], Level: uint8(level), Audit: f[2] == "1", Policy: p})
+	}
+	st, err := NewStack(layers)
+	if err != nil {
+		return nil, err
+	}
+	s.stacks[field] = st
+	return st, nil
 }
 
 var (
@@ -62,7 +113,7 @@ func vectors(t testing.TB) suite {
 // readVectors reads the flattened vectors: FILE:LINE, artifact, request in
 // hex, Rust decision JSON, then one `"key":VALUE` fragment per expected key.
 func readVectors() (suite, error) {
-	s := suite{policies: map[string]*Policy{}}
+	s := suite{policies: map[string]*Policy{}, stacks: map[string]*Stack{}}
 	path := os.Getenv("APOL_VECTORS")
 	if path == "" {
 		path = filepath.Join(repo(), "target", "ffi", "vectors.tsv")
@@ -96,16 +147,15 @@ func readVectors() (suite, error) {
 				v.expect[k] = want
 			}
 		}
-		if s.policies[artifact] == nil {
-			bytes_, err := os.ReadFile(filepath.Join(repo(), artifact))
-			if err != nil {
-				return s, err
+		if strings.Contains(artifact, ":") {
+			if _, err := s.loadStack(artifact); err != nil {
+				return s, fmt.Errorf("%s: %w", where, err)
 			}
-			p, err := Load(bytes_)
-			if err != nil {
-				return s, fmt.Errorf("%s: %w", artifact, err)
-			}
-			s.policies[artifact] = p
+			s.stackVectors = append(s.stackVectors, v)
+			continue
+		}
+		if _, err := s.loadPolicy(artifact); err != nil {
+			return s, err
 		}
 		s.vectors = append(s.vectors, v)
 	}
@@ -127,8 +177,13 @@ func sameJSON(a, b json.RawMessage) bool {
 	return err1 == nil && err2 == nil && reflect.DeepEqual(x, y)
 }
 
+// decider is what decides a vector: a *Policy or a *Stack.
+type decider interface {
+	DecideJSON(request string) (string, error)
+}
+
 // check returns "" when the decision matches every expected key.
-func (v *vector) check(p *Policy) string {
+func (v *vector) check(p decider) string {
 	got, err := p.DecideJSON(v.input)
 	if err != nil {
 		return fmt.Sprintf("%s: %v", v.where, err)
@@ -182,6 +237,61 @@ func TestConformanceVectors(t *testing.T) {
 		}
 	}
 	t.Logf("conformance: %d vectors, %d failed", len(s.vectors), failed)
+}
+
+func TestStackVectors(t *testing.T) {
+	s := vectors(t)
+	total := map[string]int{}
+	for i := range s.stackVectors {
+		v := &s.stackVectors[i]
+		total[v.dir]++
+		if msg := v.check(s.stacks[v.artifact]); msg != "" {
+			t.Error(msg)
+		}
+	}
+	for _, d := range []string{filepath.Join("tests", "stacks"), filepath.Join("examples", "stack")} {
+		if total[d] == 0 {
+			t.Errorf("no stack vectors from %s in the vectors file", d)
+		}
+	}
+	t.Logf("stacks: %d vectors", len(s.stackVectors))
+}
+
+func TestStackRefusesBadLayers(t *testing.T) {
+	s := vectors(t)
+	p := s.policies[filepath.Join("target", "ffi", "examples", "coding-agent.apol")]
+	if p == nil {
+		t.Fatal("no example policy")
+	}
+	var perr *Error
+	for _, bad := range [][]Layer{
+		nil,
+		{{Name: "a", Level: 1, Policy: p}},
+		{{Name: "a", Policy: p}, {Name: "a", Level: 1, Policy: p}},
+		{{Name: "a b", Policy: p}},
+		{{Name: "a", Audit: true, Policy: p}},
+	} {
+		if _, err := NewStack(bad); !errors.As(err, &perr) || perr.Code != ErrStack {
+			t.Errorf("NewStack(%v): %v, want ErrStack", bad, err)
+		}
+	}
+	if _, err := NewStack([]Layer{{Name: "a"}}); err == nil {
+		t.Error("a layer without a policy")
+	}
+	st, err := NewStack([]Layer{{Name: "org", Policy: p}, {Name: "team", Level: 1, Policy: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.DecideJSON(`{"surface":"network","host":"api.github.com","port":443}`)
+	if err != nil || !strings.Contains(got, `"layer":"org"`) {
+		t.Errorf("DecideJSON: %s, %v", got, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Error(err)
+	}
+	if _, err := st.DecideJSON("{}"); err != ErrClosed {
+		t.Errorf("after Close: %v", err)
+	}
 }
 
 // typedRequest is a JSON request as the typed API sees it: optional fields

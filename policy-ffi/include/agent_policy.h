@@ -9,8 +9,9 @@
  * apol_decide_http, _filesystem, _credential, _mcp, apol_decide,
  * apol_decide_json), build decision events (apol_event, apol_event_json),
  * list the MCP tools an agent may see (apol_list_tools_json), digest MCP
- * tool definitions (apol_tool_digest), free what you own
- * (apol_policy_free, apol_string_free).
+ * tool definitions (apol_tool_digest), compose layered policies
+ * (apol_stack_new, apol_stack_decide_json_alloc), free what you own
+ * (apol_policy_free, apol_stack_free, apol_string_free).
  *
  * Ownership, in one paragraph: every pointer argument is borrowed for the
  * duration of the call only (the library keeps no reference to it; artifact
@@ -123,6 +124,13 @@ enum apol_result
    * an object, too large or too deep. The message says which.
    */
   APOL_ERR_TOOL_DEFINITION = 9,
+  /**
+   * The layers do not form a stack (`apol_stack_new`): none, more than 8,
+   * all audit layers, a name that is empty, too long, not printable ASCII
+   * or repeated, or levels that do not start at 0 and go down one at a
+   * time. The message says which.
+   */
+  APOL_ERR_STACK = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -257,6 +265,12 @@ typedef uint32_t apol_lifetime;
  * A loaded policy. Immutable after loading, shared freely between threads.
  */
 typedef struct apol_policy apol_policy;
+
+/**
+ * A stack of layered policies (`spec/layers.md`). Immutable, shared freely
+ * between threads.
+ */
+typedef struct apol_stack apol_stack;
 
 /**
  * A string allocated by the library (decision or event JSON), read with
@@ -507,6 +521,31 @@ typedef struct apol_request {
    */
   struct apol_str source;
 } apol_request;
+
+/**
+ * One layer of a stack (`apol_stack_new`, `spec/layers.md`). Borrowed for
+ * the duration of the call only.
+ */
+typedef struct apol_layer {
+  /**
+   * The layer's name in decisions (required): 1 to 64 bytes of printable
+   * ASCII without space, unique in the stack.
+   */
+  struct apol_str name;
+  /**
+   * 0 for the top level; each next layer the same level (a peer) or one
+   * more.
+   */
+  uint8_t level;
+  /**
+   * An audit layer never changes the enforced decision.
+   */
+  bool audit;
+  /**
+   * The layer's policy (required), copied into the stack.
+   */
+  const struct apol_policy *policy;
+} apol_layer;
 
 #ifdef __cplusplus
 extern "C" {
@@ -911,6 +950,60 @@ apol_result apol_tool_digest(const uint8_t *json,
                              size_t len,
                              struct apol_string **out,
                              struct apol_error *err);
+
+/**
+ * Composes a stack of `count` layers, top first (`spec/layers.md`): each
+ * layer's name, level (0 at the top, each next layer the same level or
+ * one more) and audit flag, and a loaded policy.
+ *
+ * `layers`: `count` entries, borrowed for the call; each policy is copied
+ * into the stack, so the caller may free the policies (and the names) on
+ * return. At most 8 layers; a list that does not form a stack gives
+ * `APOL_ERR_STACK` and a message saying why.
+ *
+ * On `APOL_OK`, `*out` receives a new stack owned by the caller, to be
+ * released with `apol_stack_free`. A stack is immutable: any number of
+ * threads may use it at once.
+ *
+ * # Safety
+ *
+ * `layers` is NULL or valid for reading `count` entries, each with its
+ * `name` valid for its length and `policy` NULL or a live policy; `out` is
+ * NULL or valid for writing a pointer; `err` is NULL or valid for writing.
+ */
+apol_result apol_stack_new(const struct apol_layer *layers,
+                           size_t count,
+                           struct apol_stack **out,
+                           struct apol_error *err);
+
+/**
+ * Frees a stack. NULL is accepted and ignored (`APOL_OK`); a pointer that
+ * is not a live stack gives `APOL_ERR_HANDLE` and does nothing (as
+ * `apol_policy_free`).
+ *
+ * # Safety
+ *
+ * `stack` is NULL or a pointer (possibly already freed) returned by
+ * `apol_stack_new`, no longer used by any other thread.
+ */
+apol_result apol_stack_free(struct apol_stack *stack);
+
+/**
+ * Decides one JSON request with a stack and returns its decision JSON in
+ * a new string (as `apol_decide_json_alloc`): the deciding layer's
+ * decision with its `layer`, and `would` when audit layers decide more
+ * strictly. Malformed input gets a decision with reason `invalid`.
+ *
+ * # Safety
+ *
+ * `stack` is NULL or a live stack; `request` is NULL or valid for reading
+ * `request_len` bytes; `out` and `err` are NULL or valid for writing.
+ */
+apol_result apol_stack_decide_json_alloc(const struct apol_stack *stack,
+                                         const char *request,
+                                         size_t request_len,
+                                         struct apol_string **out,
+                                         struct apol_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

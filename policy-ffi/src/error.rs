@@ -55,6 +55,11 @@ pub enum apol_result {
     /// (`apol_tool_digest`): not UTF-8, malformed JSON, a duplicate key, not
     /// an object, too large or too deep. The message says which.
     APOL_ERR_TOOL_DEFINITION = 9,
+    /// The layers do not form a stack (`apol_stack_new`): none, more than 8,
+    /// all audit layers, a name that is empty, too long, not printable ASCII
+    /// or repeated, or levels that do not start at 0 and go down one at a
+    /// time. The message says which.
+    APOL_ERR_STACK = 10,
 }
 
 /// Derives from the variants of [`apol_result`], in declaration order, the
@@ -111,6 +116,7 @@ result_codes! {
     APOL_ERR_NO_RULE,
     APOL_ERR_PANIC,
     APOL_ERR_TOOL_DEFINITION,
+    APOL_ERR_STACK,
 }
 
 pub use apol_result::*;
@@ -164,8 +170,9 @@ mod tests {
             "APOL_ERR_BUFFER_TOO_SMALL"
         );
         assert_eq!(APOL_ERR_TOOL_DEFINITION as u32, 9);
-        assert_eq!(apol_result::from_u32(10), None);
-        assert_eq!(c_name(10), "APOL_ERR_UNKNOWN");
+        assert_eq!(APOL_ERR_STACK as u32, 10);
+        assert_eq!(apol_result::from_u32(11), None);
+        assert_eq!(c_name(11), "APOL_ERR_UNKNOWN");
         assert_eq!(c_name(u32::MAX), "APOL_ERR_UNKNOWN");
     }
 

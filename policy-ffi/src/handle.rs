@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::ptr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use policy_eval::Policy;
+use policy_eval::{Policy, Stack};
 
 use crate::boundary::{guard, Failure};
 use crate::error::{apol_result, APOL_ERR_HANDLE};
@@ -24,6 +24,8 @@ use crate::error::{apol_result, APOL_ERR_HANDLE};
 pub(crate) const POLICY_MAGIC: u64 = 0x4150_4f4c_504f_4c31;
 /// "APOLSTR1": a live `apol_string`.
 pub(crate) const STRING_MAGIC: u64 = 0x4150_4f4c_5354_5231;
+/// "APOLSTK1": a live `apol_stack`.
+pub(crate) const STACK_MAGIC: u64 = 0x4150_4f4c_5354_4b31;
 
 // Layout of every handle: `#[repr(C)]` with the `u64` magic as the first
 // field. C may pass a handle of one type where the other is expected (an
@@ -54,6 +56,16 @@ pub struct apol_string {
     pub(crate) bytes: Box<[u8]>,
 }
 
+/// A stack of layered policies (`spec/layers.md`). Immutable, shared freely
+/// between threads.
+#[repr(C, align(8))]
+pub struct apol_stack {
+    /// `STACK_MAGIC` while live, 0 once freed. First: see the layout note.
+    pub(crate) magic: u64,
+    pub(crate) stack: Stack,
+}
+
+const _: () = assert!(std::mem::offset_of!(apol_stack, magic) == 0);
 const _: () = assert!(std::mem::offset_of!(apol_policy, magic) == 0);
 const _: () = assert!(std::mem::offset_of!(apol_string, magic) == 0);
 
@@ -75,6 +87,7 @@ pub(crate) unsafe fn magic_of<T>(p: *const T) -> u64 {
 pub(crate) enum Kind {
     Policy,
     String,
+    Stack,
 }
 
 static LIVE: Mutex<BTreeMap<usize, Kind>> = Mutex::new(BTreeMap::new());
@@ -112,6 +125,16 @@ pub(crate) fn new_policy(policy: Policy) -> *mut apol_policy {
     h
 }
 
+/// Moves `stack` into a new registered `apol_stack`.
+pub(crate) fn new_stack(stack: Stack) -> *mut apol_stack {
+    let h = Box::into_raw(Box::new(apol_stack {
+        magic: STACK_MAGIC,
+        stack,
+    }));
+    register(h as usize, Kind::Stack);
+    h
+}
+
 /// Moves `text` into a new registered `apol_string`.
 pub(crate) fn new_string(text: String) -> *mut apol_string {
     let mut bytes = text.into_bytes();
@@ -131,6 +154,12 @@ pub(crate) trait Handle {
 }
 
 impl Handle for apol_policy {
+    fn clear_magic(&mut self) {
+        self.magic = 0;
+    }
+}
+
+impl Handle for apol_stack {
     fn clear_magic(&mut self) {
         self.magic = 0;
     }

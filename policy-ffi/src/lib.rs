@@ -74,6 +74,9 @@ mod string;
 // Exported: apol_tool_digest.
 mod pin;
 
+// Exported: apol_stack_new, _free, _decide_json_alloc (layered policies).
+mod stack;
+
 // Helpers, exporting nothing: C arguments and contexts to policy_eval
 // values, the panic boundary, policy_eval results to C structs.
 mod args;
@@ -85,10 +88,11 @@ pub use decide::*;
 pub use decide_json::*;
 pub use error::*;
 pub use event::*;
-pub use handle::{apol_policy, apol_string};
+pub use handle::{apol_policy, apol_stack, apol_string};
 pub use list::*;
 pub use pin::*;
 pub use policy::*;
+pub use stack::*;
 pub use string::*;
 pub use types::*;
 pub use version::*;

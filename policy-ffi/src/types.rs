@@ -4,6 +4,8 @@
 
 use std::os::raw::c_char;
 
+use crate::handle::apol_policy;
+
 /// `port` value meaning "no port" in `apol_decide_network` and
 /// `apol_request.port`. Any negative value means the same. 0 is not "no
 /// port": it is an invalid port, as in JSON.
@@ -104,6 +106,23 @@ impl apol_str {
             len: s.len(),
         }
     }
+}
+
+/// One layer of a stack (`apol_stack_new`, `spec/layers.md`). Borrowed for
+/// the duration of the call only.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct apol_layer {
+    /// The layer's name in decisions (required): 1 to 64 bytes of printable
+    /// ASCII without space, unique in the stack.
+    pub name: apol_str,
+    /// 0 for the top level; each next layer the same level (a peer) or one
+    /// more.
+    pub level: u8,
+    /// An audit layer never changes the enforced decision.
+    pub audit: bool,
+    /// The layer's policy (required), copied into the stack.
+    pub policy: *const apol_policy,
 }
 
 /// One path root binding: `home` for `~`, or the name of a `$name` root

@@ -8,7 +8,7 @@
 //! (key order and number spelling change which error a malformed request
 //! reports).
 
-use policy_eval::cases::TestsFile;
+use policy_eval::cases::{Outcome, TestsFile, Vector};
 use policy_eval::Policy;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -94,6 +94,19 @@ pub fn run(
     policy: &Policy,
     rule_info: impl Fn(u32) -> Option<RuleInfo>,
 ) -> TestReport {
+    run_with(jsonl, |v| {
+        let outcome = v.run(policy);
+        let rule = outcome.decision.rule.and_then(&rule_info);
+        (outcome, rule)
+    })
+}
+
+/// [`run`] with `decide` giving each vector's outcome and deciding rule (a
+/// stack's cases: `crate::stack`).
+pub fn run_with(
+    jsonl: &str,
+    decide: impl Fn(&Vector) -> (Outcome, Option<RuleInfo>),
+) -> TestReport {
     let cases: Vec<CaseResult> = TestsFile::parse("", jsonl)
         .cases
         .into_iter()
@@ -114,12 +127,12 @@ pub fn run(
                     }
                 }
             };
-            let outcome = vector.run(policy);
+            let (outcome, rule) = decide(&vector);
             CaseResult {
                 line: c.line,
                 name: c.name,
                 passed: outcome.passed(),
-                rule: outcome.decision.rule.and_then(&rule_info),
+                rule,
                 input: Some(vector.request),
                 expected: Some(vector.expect),
                 actual: Some(outcome.actual),

@@ -116,6 +116,16 @@ impl Engine {
         })
     }
 
+    /// An engine over a copy of this one's policy, without its source (a
+    /// stack layer).
+    pub fn copy_policy(&self) -> Engine {
+        Engine {
+            policy: self.policy.clone(),
+            #[cfg(feature = "compiler")]
+            source: None,
+        }
+    }
+
     /// An engine over a compiled policy and the source it came from.
     #[cfg(feature = "compiler")]
     pub(crate) fn with_source(policy: Policy, source: Source) -> Engine {
@@ -230,16 +240,9 @@ impl Engine {
 
     /// The rule with index `i`, with its source range when known.
     pub fn rule_info(&self, i: u32) -> Option<RuleInfo> {
-        let r = self.policy.rule(i)?;
-        Some(RuleInfo {
-            index: i,
-            id: r.id.clone(),
-            surface: r.surface.as_str(),
-            effect: r.effect.as_str(),
-            line: r.line,
-            column: r.column,
-            range: self.rule_range(i),
-        })
+        let mut info = rule_info(&self.policy, i)?;
+        info.range = self.rule_range(i);
+        Some(info)
     }
 
     #[cfg(feature = "compiler")]
@@ -307,6 +310,20 @@ impl Engine {
 }
 
 /// Serializes a value that cannot fail to serialize (plain data).
+/// The rule of `policy` with index `i`, without a source range.
+pub fn rule_info(policy: &Policy, i: u32) -> Option<RuleInfo> {
+    let r = policy.rule(i)?;
+    Some(RuleInfo {
+        index: i,
+        id: r.id.clone(),
+        surface: r.surface.as_str(),
+        effect: r.effect.as_str(),
+        line: r.line,
+        column: r.column,
+        range: None,
+    })
+}
+
 pub(crate) fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }

@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 
 use crate::engine::Engine;
 use crate::request::{self, JsInput, Kind};
+use crate::stack::StackEngine;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_COMMON: &'static str = r#"
@@ -185,6 +186,14 @@ export interface TestReport {
   summary: string;
   cases: CaseResult[];
 }
+
+/** `StackBuilder.build()` (spec/layers.md): the stack, or why the layers do
+ * not form one. */
+export interface StackResult {
+  ok: boolean;
+  stack: Stack | null;
+  error: string | null;
+}
 "#;
 
 #[cfg(feature = "compiler")]
@@ -272,6 +281,9 @@ extern "C" {
     /// `SourceResult` in TypeScript.
     #[wasm_bindgen(typescript_type = "SourceResult")]
     pub type SourceResultJs;
+    /// `StackResult` in TypeScript.
+    #[wasm_bindgen(typescript_type = "StackResult")]
+    pub type StackResultJs;
 
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
@@ -447,6 +459,81 @@ impl Evaluator {
             Ok(text) => self.engine.list_tools_json(&text),
             Err(why) => Engine::list_tools_refused(why),
         }
+    }
+}
+
+/// Collects the layers of a stack (spec/layers.md), top first:
+/// `new StackBuilder()`, `add(name, level, audit, evaluator)` per layer,
+/// then `build()`. Each layer's policy is copied: the evaluators may be
+/// freed afterwards.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct StackBuilder {
+    layers: Vec<(String, u8, bool, Engine)>,
+}
+
+#[wasm_bindgen]
+impl StackBuilder {
+    /// An empty list of layers.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> StackBuilder {
+        StackBuilder::default()
+    }
+
+    /// Adds a layer below the ones added before: its name in decisions, its
+    /// level (0 at the top, then the same or one more), whether it is an
+    /// audit layer, and its policy.
+    pub fn add(&mut self, name: &str, level: u8, audit: bool, evaluator: &Evaluator) {
+        let engine = evaluator.engine.copy_policy();
+        self.layers.push((name.to_string(), level, audit, engine));
+    }
+
+    /// The stack, or `{ok: false, error}` when the layers do not form one
+    /// (none, more than 8, only audit layers, a bad or repeated name,
+    /// levels that do not start at 0 and go down one at a time).
+    pub fn build(&self) -> StackResultJs {
+        let obj = to_js(&serde_json::json!({"ok": false, "stack": null, "error": null}));
+        let layers = self
+            .layers
+            .iter()
+            .map(|(n, l, a, e)| (n.clone(), *l, *a, e))
+            .collect();
+        match StackEngine::new(layers) {
+            Ok(engine) => {
+                set(&obj, "ok", &JsValue::TRUE);
+                set(&obj, "stack", &JsValue::from(Stack { engine }));
+            }
+            Err(e) => set(&obj, "error", &JsValue::from(e)),
+        }
+        obj.unchecked_into()
+    }
+}
+
+/// Layered policies deciding JSON requests (spec/layers.md). Free it with
+/// `free()` when done.
+#[wasm_bindgen]
+pub struct Stack {
+    engine: StackEngine,
+}
+
+#[wasm_bindgen]
+impl Stack {
+    /// Decides one JSON request and returns the decision JSON exactly as
+    /// every runtime prints it: the deciding layer's decision with its
+    /// `layer`, and `would` when audit layers decide more strictly.
+    #[wasm_bindgen(js_name = decideJson)]
+    pub fn decide_json(&self, input: &JsonText) -> String {
+        match request::string_text::<JsValue>(input) {
+            Ok(text) => self.engine.decide_json(&text),
+            Err(why) => self.engine.decide_json_refused(why),
+        }
+    }
+
+    /// Runs a stack's tests file (spec/tests.md, "Stack vectors"), like
+    /// `polc stack test`.
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(&self, jsonl: &str) -> TestReportJs {
+        to_js(&self.engine.run_tests(jsonl)).unchecked_into()
     }
 }
 

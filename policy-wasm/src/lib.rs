@@ -17,6 +17,8 @@
 //! * [`front`] (full build): `check` and `compile` through
 //!   `policy_lang::build`, diagnostics as `policy_lang::diag::DiagnosticJson`
 //!   (the objects `polc check --format json` prints).
+//! * [`stack`]: layered policies (`spec/layers.md`): `StackBuilder` and
+//!   `Stack` in JS.
 //! * [`pin`]: `toolDigest`, the pin of an MCP tool definition
 //!   (`spec/pins.md`).
 //! * [`request`]: the JSON text of a request from a JavaScript value,
@@ -42,6 +44,7 @@ pub mod front;
 mod js;
 pub mod pin;
 pub mod request;
+pub mod stack;
 
 /// Version of this library, as in `Cargo.toml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -92,6 +92,7 @@ typedef struct {
 typedef struct {
   const char *where;
   apol_policy *policy;
+  apol_stack *stack; /* stack vectors: decided by the stack, not `policy` */
   char *input;
   size_t input_len;
   const char *rust;
@@ -101,6 +102,14 @@ typedef struct {
 
 static loaded *artifacts;
 static size_t nartifacts;
+
+#define MAX_STACKS 16
+#define MAX_STACK_LAYERS 8
+static struct {
+  char *field;
+  apol_stack *stack;
+} stacks[MAX_STACKS];
+static size_t nstacks;
 static vector *vectors;
 static size_t nvectors;
 static char *vectors_text;
@@ -143,6 +152,57 @@ static apol_policy *artifact(const char *path) {
   artifacts[nartifacts].policy = p;
   nartifacts++;
   return p;
+}
+
+/* The stack of a flattened stack vector's second field (`LEVEL:NAME:AUDIT:
+ * ARTIFACT` per layer, joined by `;`; spec/tests.md), built once. */
+static apol_stack *stack_of(const char *field) {
+  for (size_t i = 0; i < nstacks; i++) {
+    if (strcmp(stacks[i].field, field) == 0) return stacks[i].stack;
+  }
+  if (nstacks == MAX_STACKS) return NULL;
+  char *copy = strdup(field);
+  if (copy == NULL) return NULL;
+  apol_layer layers[MAX_STACK_LAYERS];
+  size_t n = 0;
+  char *save = NULL;
+  for (char *l = strtok_r(copy, ";", &save); l != NULL; l = strtok_r(NULL, ";", &save)) {
+    char *level = l, *name = strchr(level, ':');
+    char *audit = name ? strchr(name + 1, ':') : NULL;
+    char *path = audit ? strchr(audit + 1, ':') : NULL;
+    if (path == NULL || n == MAX_STACK_LAYERS) {
+      fprintf(stderr, "bad stack field %s\n", field);
+      free(copy);
+      return NULL;
+    }
+    *name++ = '\0';
+    *audit++ = '\0';
+    *path++ = '\0';
+    apol_policy *p = artifact(path);
+    if (p == NULL) {
+      free(copy);
+      return NULL;
+    }
+    layers[n].name.ptr = name;
+    layers[n].name.len = strlen(name);
+    layers[n].level = (uint8_t)atoi(level);
+    layers[n].audit = strcmp(audit, "1") == 0;
+    layers[n].policy = p;
+    n++;
+  }
+  apol_stack *stack = NULL;
+  apol_error err;
+  apol_result rc = apol_stack_new(layers, n, &stack, &err);
+  /* The stack copies names and policies: the field's copy can go. */
+  free(copy);
+  if (rc != APOL_OK) {
+    fprintf(stderr, "stack %s: %s (%s)\n", field, err.message, apol_result_name(rc));
+    return NULL;
+  }
+  stacks[nstacks].field = strdup(field);
+  stacks[nstacks].stack = stack;
+  nstacks++;
+  return stack;
 }
 
 static int hexval(char c) {
@@ -213,8 +273,15 @@ static int read_vectors(const char *path) {
     }
     vector *v = &vectors[nvectors];
     v->where = fields[0];
-    v->policy = artifact(fields[1]);
-    if (v->policy == NULL) return -1;
+    v->policy = NULL;
+    v->stack = NULL;
+    if (strchr(fields[1], ':') != NULL) {
+      v->stack = stack_of(fields[1]);
+      if (v->stack == NULL) return -1;
+    } else {
+      v->policy = artifact(fields[1]);
+      if (v->policy == NULL) return -1;
+    }
     long n = unhex(fields[2]);
     if (n < 0) {
       fprintf(stderr, "%s: bad hex\n", fields[0]);
@@ -248,7 +315,10 @@ static int check_vector(const vector *v, int use_alloc, int report) {
   apol_string *s = NULL;
   apol_error err;
   apol_result rc;
-  if (use_alloc) {
+  if (v->stack != NULL) {
+    rc = apol_stack_decide_json_alloc(v->stack, v->input, v->input_len, &s, &err);
+    json = rc == APOL_OK ? apol_string_ptr(s) : "";
+  } else if (use_alloc) {
     rc = apol_decide_json_alloc(v->policy, v->input, v->input_len, &s, &err);
     json = rc == APOL_OK ? apol_string_ptr(s) : "";
   } else {
@@ -935,6 +1005,73 @@ static void test_listing(const char *path, const char *artifact) {
   apol_policy_free(policy);
 }
 
+/* apol_stack_new's refusals, wrong handles, and that a stack outlives the
+ * policies it was made from. */
+static void test_stack_api(const char *artifact_path) {
+  apol_error err;
+  apol_stack *stack = NULL;
+  apol_policy *p = load_path(artifact_path);
+  CHECK(p != NULL, "load %s", artifact_path);
+  if (p == NULL) return;
+  apol_layer layers[9];
+  for (int i = 0; i < 9; i++) {
+    static const char names[9][3] = {"l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8"};
+    layers[i].name.ptr = names[i];
+    layers[i].name.len = 2;
+    layers[i].level = (uint8_t)i;
+    layers[i].audit = false;
+    layers[i].policy = p;
+  }
+  CHECK(apol_stack_new(NULL, 1, &stack, &err) == APOL_ERR_NULL, "NULL layers");
+  CHECK(apol_stack_new(layers, 1, NULL, &err) == APOL_ERR_NULL, "NULL out");
+  CHECK(apol_stack_new(layers, 9, &stack, &err) == APOL_ERR_STACK && stack == NULL,
+        "9 layers: %s", err.message);
+  CHECK(strstr(err.message, "more than the limit of 8") != NULL, "message: %s", err.message);
+  CHECK(apol_stack_new(layers, 0, &stack, &err) == APOL_ERR_STACK, "no layer");
+  CHECK(apol_stack_new(layers + 1, 1, &stack, &err) == APOL_ERR_STACK &&
+            strstr(err.message, "level 1") != NULL,
+        "a first layer at level 1: %s", err.message);
+  apol_layer audit_only = layers[0];
+  audit_only.audit = true;
+  CHECK(apol_stack_new(&audit_only, 1, &stack, &err) == APOL_ERR_STACK, "only audit layers");
+  apol_layer twice[2] = {layers[0], layers[0]};
+  twice[1].level = 1;
+  CHECK(apol_stack_new(twice, 2, &stack, &err) == APOL_ERR_STACK &&
+            strstr(err.message, "two layers are named") != NULL,
+        "a repeated name: %s", err.message);
+  apol_layer no_policy = layers[0];
+  no_policy.policy = NULL;
+  CHECK(apol_stack_new(&no_policy, 1, &stack, &err) == APOL_ERR_NULL, "NULL policy");
+  apol_layer not_policy = layers[0];
+  apol_string *str = NULL;
+  CHECK(apol_decide_json_alloc(p, "{}", 2, &str, &err) == APOL_OK, "a string");
+  not_policy.policy = (const apol_policy *)str;
+  CHECK(apol_stack_new(&not_policy, 1, &stack, &err) == APOL_ERR_HANDLE, "a string as policy");
+
+  CHECK(apol_stack_new(layers, 8, &stack, &err) == APOL_OK, "8 layers: %s", err.message);
+  /* The stack copied the policy: freeing it first changes nothing. */
+  apol_policy_free(p);
+  apol_string *out = NULL;
+  const char *req = "{\"surface\":\"network\",\"host\":\"api.github.com\",\"port\":443}";
+  CHECK(apol_stack_decide_json_alloc(stack, req, strlen(req), &out, &err) == APOL_OK, "decide");
+  if (out != NULL) {
+    CHECK(strstr(apol_string_ptr(out), "\"layer\":\"l0\"") != NULL, "layer in %s",
+          apol_string_ptr(out));
+    apol_string_free(out);
+  }
+  CHECK(apol_stack_decide_json_alloc(stack, NULL, 0, &out, &err) == APOL_ERR_NULL, "NULL request");
+  CHECK(apol_stack_decide_json_alloc(NULL, req, strlen(req), &out, &err) == APOL_ERR_NULL,
+        "NULL stack");
+  CHECK(apol_stack_decide_json_alloc((const apol_stack *)str, req, strlen(req), &out, &err) ==
+            APOL_ERR_HANDLE,
+        "a string as stack");
+  CHECK(apol_stack_free((apol_stack *)str) == APOL_ERR_HANDLE, "free a string as a stack");
+  CHECK(apol_stack_free(stack) == APOL_OK, "free");
+  CHECK(apol_stack_free(stack) == APOL_ERR_HANDLE, "double free");
+  CHECK(apol_stack_free(NULL) == APOL_OK, "free NULL");
+  apol_string_free(str);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr,
@@ -956,6 +1093,7 @@ int main(int argc, char **argv) {
     test_typed(example);
     test_bad_input(example, argv[2]);
     test_wrong_handle_type(example);
+    test_stack_api(argv[2]);
   }
   test_threads(threads, rounds);
   if (argc > 5) test_pins(argv[5]);
@@ -967,6 +1105,10 @@ int main(int argc, char **argv) {
     free(artifacts[i].path);
   }
   free(artifacts);
+  for (size_t i = 0; i < nstacks; i++) {
+    apol_stack_free(stacks[i].stack);
+    free(stacks[i].field);
+  }
   free(vectors);
   free(vectors_text);
   printf("ffi-c: %ld passed, %ld failed\n", passed, failed);

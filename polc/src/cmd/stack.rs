@@ -12,9 +12,11 @@
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use policy_eval::cases::stacks::StackFile;
 use policy_eval::cases::TestsFile;
+use policy_eval::event::Event;
 use policy_eval::limits::MAX_LAYERS;
 use policy_eval::{Layer, Stack};
 use policy_lang::analysis::{layers, Options, Side};
@@ -226,6 +228,7 @@ pub(crate) fn eval(
     levels: &[String],
     audit: &[String],
     requests: Option<&Path>,
+    events: bool,
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -243,7 +246,20 @@ pub(crate) fn eval(
         Err(c) => return c,
     };
     each_request(requests, stdin, out, err, |line| {
-        stack.decide_json_bytes(line) + "\n"
+        if !events {
+            return stack.decide_json_bytes(line) + "\n";
+        }
+        let now = SystemTime::now();
+        let event = match stack.decide_request_bytes(line) {
+            (Some(req), sd) => req.with(|r, c| Event::for_stack(&stack, r, c, &sd, now)),
+            // Unparsed input: invalid in every layer, named by the first.
+            (None, sd) => stack.layers().get(sd.layer).map(|l| {
+                let mut e = Event::unparsed(&l.policy, &sd.decision, now);
+                e.layer = Some(l.name.clone());
+                e
+            }),
+        };
+        event.map(|e| e.to_json_line()).unwrap_or_default()
     })
 }
 
