@@ -196,6 +196,21 @@ enum StackCommand {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Decide one request with the stack and show every layer's own
+    /// decision: the deciding one with its rule's source, the agreeing, the
+    /// inactive (looser) and the audit layers'.
+    Explain {
+        /// Levels, top first; each a comma-separated list of policy files,
+        /// or one stack file.
+        #[arg(required = true, value_name = "LEVEL")]
+        levels: Vec<String>,
+        /// The request, as JSON.
+        #[arg(long)]
+        request: String,
+        /// Mark the layer NAME as audit-only (repeatable).
+        #[arg(long = "audit", value_name = "NAME")]
+        audit: Vec<String>,
+    },
     /// Run the tests of each stack file (`NAME.tests.jsonl` beside
     /// `NAME.stack`; spec/tests.md, "Stack vectors").
     Test {
@@ -316,6 +331,14 @@ pub fn run(
                     format,
                 },
         } => cmd::stack::check(&levels, &audit, deny_inactive, format, out, err),
+        Command::Stack {
+            what:
+                StackCommand::Explain {
+                    levels,
+                    request,
+                    audit,
+                },
+        } => cmd::stack::explain(&levels, &audit, &request, out, err),
         Command::Stack {
             what: StackCommand::Test { stacks },
         } => cmd::stack::test(&stacks, out, err),

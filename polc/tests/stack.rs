@@ -353,3 +353,29 @@ fn stack_events_name_the_layer_and_what_audit_layers_would_do() {
     assert_eq!(events[1]["layer"], "org");
     assert_eq!(events[1]["reason"], "invalid");
 }
+
+#[test]
+fn stack_explain_shows_every_layers_part() {
+    let stack = root().join("tests/stacks/audit.stack");
+    let req = r#"{"surface":"network","host":"pypi.org","port":443}"#;
+    let (code, out, err) = polc(
+        &[
+            "stack",
+            "explain",
+            stack.to_str().unwrap(),
+            "--request",
+            req,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains(r#""layer":"org""#), "{out}");
+    assert!(
+        out.contains("layer `org` (level 0): deciding rule `pypi` (ask); decides\n"),
+        "{out}"
+    );
+    assert!(out.contains("7 |   pypi: ask pypi.org port 443"), "{out}");
+    assert!(out.contains("layer `team` (level 1): deciding rule `pypi` (allow); inactive here: looser than the stack's decision\n"), "{out}");
+    assert!(out.contains("layer `local` (level 2, audit): deciding rule `no-pypi` (deny); would be stricter (audit layer, not enforced)\n"), "{out}");
+}

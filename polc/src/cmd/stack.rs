@@ -321,3 +321,67 @@ pub(crate) fn test(stacks: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write)
     }
     code
 }
+
+/// `polc stack explain LEVEL... --request JSON`: the stack's decision, the
+/// deciding layer's rule with its source, and every layer's own decision:
+/// the same (agreeing), looser (inactive here) or stricter (an audit
+/// layer's would-be decision).
+pub(crate) fn explain(
+    levels: &[String],
+    audit: &[String],
+    request: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let given = match layers_of(levels, audit, err) {
+        Ok(g) => g,
+        Err(c) => return c,
+    };
+    let built = match build_all(&given, err) {
+        Ok(b) => b,
+        Err(c) => return c,
+    };
+    let stack = match stack_of(&given, &built, err) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let (sd, json) = stack.decide_json_detailed(request);
+    let _ = writeln!(out, "{json}");
+    let rank = |d: &policy_eval::Decision| policy_eval::strictness(d.effect, d.lifetime);
+    for (i, (g, b)) in given.iter().zip(&built).enumerate() {
+        let ex = policy_lang::explain::explain_json(&b.checked, &b.policy, request);
+        let d = ex.decision;
+        let decider = given.get(sd.layer);
+        let role = if i == sd.layer {
+            "decides".to_string()
+        } else if rank(&d) == rank(&sd.decision) {
+            "agrees".to_string()
+        } else if rank(&d) < rank(&sd.decision) {
+            "would be stricter (audit layer, not enforced)".to_string()
+        } else if decider.is_some_and(|t| g.level <= t.level) {
+            format!(
+                "narrowed here by layer `{}`",
+                decider.map_or("", |t| t.name.as_str())
+            )
+        } else {
+            "inactive here: looser than the stack's decision".to_string()
+        };
+        let audit = if g.audit { ", audit" } else { "" };
+        let _ = writeln!(
+            out,
+            "layer `{}` (level {}{audit}): {}; {role}",
+            g.name, g.level, ex.summary
+        );
+        if i == sd.layer {
+            if let Some(r) = ex.deciding.and_then(|r| b.checked.rules.get(r)) {
+                let name = g.path.display().to_string();
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    crate::render::rule(&name, &b.source, r.span, &ex.summary)
+                );
+            }
+        }
+    }
+    EXIT_OK
+}
