@@ -36,8 +36,10 @@ use crate::model::{
 };
 use crate::reference;
 
-/// Neighbours a non-literal pattern may have (each costs an automaton).
-const MAX_GLOB_NEIGHBOURS: usize = 256;
+/// Neighbours a non-literal pattern may have (its automaton holds them all:
+/// past 64, determinization costs tens of milliseconds and mostly fails
+/// the [`DFA_BUDGET`]).
+const MAX_GLOB_NEIGHBOURS: usize = 64;
 /// Neighbours a literal pattern may have (each a candidate rule).
 const MAX_LITERAL_NEIGHBOURS: usize = 4096;
 /// Patterns (one and its neighbours) cut by a single automaton rather
@@ -46,6 +48,12 @@ const MAX_ONE_AUTOMATON: usize = 16;
 /// Cell automata one policy's lints may build (about a millisecond each);
 /// the rules past it are left alone, so `polc check` stays fast.
 const MAX_AUTOMATA: usize = 1000;
+/// Patterns the lints' cell automata may hold together (each costs up to
+/// about 60 µs of determinization with many neighbours): with
+/// [`MAX_AUTOMATA`] it bounds the lints of any policy to about a second.
+/// A 1,000-rule policy whose path globs each met 256 others took 16 s
+/// under the count alone (50 ms per automaton of 257 patterns).
+const MAX_AUTOMATON_PATTERNS: usize = 8_192;
 /// Bytes one cell automaton of the lints may take (a sixteenth of a
 /// diff's: many are built, and one past the budget costs its whole size).
 const DFA_BUDGET: usize = 1 << 16;
@@ -116,6 +124,7 @@ pub fn findings(checked: &CheckedPolicy, policy: &Policy) -> Vec<Finding> {
         roots: opts.roots.clone(),
         witnesses: 0,
         automata: 0,
+        fed: 0,
         servers: reference::servers_by_name(checked),
     };
     c.network();
@@ -286,11 +295,25 @@ struct Cover<'a> {
     witnesses: usize,
     /// Cell automata built so far.
     automata: usize,
+    /// Patterns those automata held.
+    fed: usize,
     /// Server definitions by name.
     servers: HashMap<String, Vec<usize>>,
 }
 
 impl Cover<'_> {
+    /// Whether one more cell automaton of `patterns` patterns fits the
+    /// budgets ([`MAX_AUTOMATA`], [`MAX_AUTOMATON_PATTERNS`]); if so, it is
+    /// counted.
+    fn afford(&mut self, patterns: usize) -> bool {
+        if self.automata >= MAX_AUTOMATA || self.fed + patterns > MAX_AUTOMATON_PATTERNS {
+            return false;
+        }
+        self.automata += 1;
+        self.fed += patterns;
+        true
+    }
+
     /// Marks `rules` as left alone.
     fn give_up(&mut self, rules: &[usize]) {
         for &r in rules {
@@ -349,13 +372,11 @@ impl Cover<'_> {
             .iter()
             .filter(|g| (2..=MAX_ONE_AUTOMATON).contains(&g.len()))
         {
-            let whole = g.iter().all(|&i| near[i].is_some())
-                && g.iter().any(|&i| sp.literal[i].is_none())
-                && self.automata < MAX_AUTOMATA;
-            if !whole {
+            let whole =
+                g.iter().all(|&i| near[i].is_some()) && g.iter().any(|&i| sp.literal[i].is_none());
+            if !whole || !self.afford(g.len()) {
                 continue;
             }
-            self.automata += 1;
             let regexes: Vec<String> = g.iter().map(|&i| sp.dim.regexes[i].clone()).collect();
             let Ok(cells) = strings::cells(&regexes, Focus::All, validity, self.an.opts.dfa_budget)
             else {
@@ -472,13 +493,12 @@ impl Cover<'_> {
                 return Some(out);
             }
         }
-        self.automata += 1;
-        if self.automata > MAX_AUTOMATA {
+        let members: Vec<usize> = std::iter::once(k).chain(near).collect();
+        if !self.afford(members.len()) {
             self.give_up(&sp.rules[k]);
             return None;
         }
         let mut sub = Dim::default();
-        let members: Vec<usize> = std::iter::once(k).chain(near).collect();
         for &i in &members {
             sub.push(
                 sp.dim.texts[i].clone(),
@@ -1020,10 +1040,9 @@ impl Cover<'_> {
                         other.insert(0, 'x');
                     }
                     Some(key.iter().cloned().chain([other]).collect())
-                } else if self.automata >= MAX_AUTOMATA {
+                } else if !self.afford(doms.items.len()) {
                     None
                 } else {
-                    self.automata += 1;
                     let before = self.an.unknown.len();
                     let got = self.an.host_cells(s, &doms, true);
                     let got = if self.an.unknown.len() != before {
