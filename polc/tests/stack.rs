@@ -379,3 +379,51 @@ fn stack_explain_shows_every_layers_part() {
     assert!(out.contains("layer `team` (level 1): deciding rule `pypi` (allow); inactive here: looser than the stack's decision\n"), "{out}");
     assert!(out.contains("layer `local` (level 2, audit): deciding rule `no-pypi` (deny); would be stricter (audit layer, not enforced)\n"), "{out}");
 }
+
+#[test]
+fn replay_with_a_stack_counts_what_its_audit_layers_would_change() {
+    let requests = [
+        r#"{"surface":"network","host":"pypi.org","port":443}"#,
+        r#"{"surface":"credential","name":"GITHUB_TOKEN","host":"github.com"}"#,
+        r#"{"surface":"filesystem","path":"/w/.env","access":"write","context":{"roots":{"workspace":"/w"}}}"#,
+        r#"{"surface":"network","host":"gist.github.com","port":443}"#,
+    ];
+    // Events logged under the organisation's policy alone.
+    let org = root().join("tests/stacks/org.policy");
+    let (code, events, err) = polc(
+        &["eval", org.to_str().unwrap(), "--events"],
+        &(requests.join("\n") + "\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let dir = std::env::temp_dir().join(format!("polc-stack-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("events.jsonl");
+    std::fs::write(&log, events).unwrap();
+    let stack = root().join("tests/stacks/audit.stack");
+    let (code, out, err) = polc(
+        &[
+            "replay",
+            log.to_str().unwrap(),
+            "--policy",
+            stack.to_str().unwrap(),
+            "--root",
+            "workspace=/w",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // The team denies gists: the one enforced change, named by its layer.
+    assert_eq!(v["newly_denied"], 1);
+    assert_eq!(v["changes"][0]["new"]["rule"], "team:no-gists");
+    assert_eq!(
+        v["audit"],
+        json!([
+            {"rule": "local:env", "events": 1, "would_deny": 1, "would_ask": 0, "shorter_grant": 0},
+            {"rule": "local:no-pypi", "events": 1, "would_deny": 1, "would_ask": 0, "shorter_grant": 0},
+            {"rule": "local:token", "events": 1, "would_deny": 0, "would_ask": 0, "shorter_grant": 1},
+        ])
+    );
+}

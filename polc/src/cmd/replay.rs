@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
-use policy_eval::{Effect, Policy, Reason};
+use policy_eval::{Decision, Effect, Policy, Reason, Stack};
 use serde_json::{json, Map, Value};
 
+use crate::cmd::stack::load_stack_file;
 use crate::input::load_any;
 use crate::{Format, EXIT_OK, EXIT_USAGE};
 
@@ -63,7 +64,7 @@ impl Counts {
 /// event cannot be replayed.
 fn request_of(
     event: &Value,
-    policy: &Policy,
+    candidate: &Candidate,
     roots: &Map<String, Value>,
 ) -> Result<String, String> {
     let schema = event.get("schema").and_then(Value::as_u64);
@@ -86,7 +87,11 @@ fn request_of(
             if req.get("access").and_then(Value::as_str) == Some("read_write") {
                 req.insert("access".to_string(), json!("read write"));
             }
-            if let Some(missing) = policy.required_roots().find(|r| !roots.contains_key(*r)) {
+            let missing = candidate
+                .policies()
+                .flat_map(Policy::required_roots)
+                .find(|r| !roots.contains_key(*r));
+            if let Some(missing) = missing {
                 return Err(format!(
                     "root bindings are not recorded: pass --root {missing}=PATH"
                 ));
@@ -98,12 +103,13 @@ fn request_of(
                 .get("server")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let constrained = policy
-                .artifact()
-                .mcp
-                .servers
-                .iter()
-                .any(|s| s.name.eq_ignore_ascii_case(server) && !s.constrained.is_empty());
+            let constrained = candidate.policies().any(|p| {
+                p.artifact()
+                    .mcp
+                    .servers
+                    .iter()
+                    .any(|s| s.name.eq_ignore_ascii_case(server) && !s.constrained.is_empty())
+            });
             if constrained {
                 return Err(
                     "arguments are recorded only as a digest, and the candidate has argument constraints for the server"
@@ -114,6 +120,61 @@ fn request_of(
         _ => {}
     }
     Ok(Value::Object(req).to_string())
+}
+
+/// What the events are replayed with: a policy, or a stack (a `.stack`
+/// file, `spec/layers.md`).
+enum Candidate {
+    Policy(Box<Policy>),
+    Stack(Stack),
+}
+
+/// A replayed decision: the decision, its rule's id (with the deciding
+/// layer's name for a stack), and what audit layers would decide
+/// (`layer:rule` and the decision).
+struct Replayed {
+    decision: Decision,
+    rule: Option<String>,
+    would: Option<(String, Decision)>,
+}
+
+impl Candidate {
+    fn policies(&self) -> Box<dyn Iterator<Item = &Policy> + '_> {
+        match self {
+            Candidate::Policy(p) => Box::new(std::iter::once(&**p)),
+            Candidate::Stack(s) => Box::new(s.layers().iter().map(|l| &l.policy)),
+        }
+    }
+
+    fn decide(&self, request: &str) -> Replayed {
+        let id = |p: &Policy, d: &Decision| d.rule.and_then(|i| p.rule(i)).map(|r| r.id.clone());
+        match self {
+            Candidate::Policy(p) => {
+                let decision = p.decide_json_detailed(request).decision;
+                Replayed {
+                    rule: id(p, &decision),
+                    decision,
+                    would: None,
+                }
+            }
+            Candidate::Stack(s) => {
+                let (sd, _) = s.decide_json_detailed(request);
+                let layers = s.layers();
+                let named = |i: usize, d: &Decision| {
+                    layers.get(i).map(|l| {
+                        let rule =
+                            id(&l.policy, d).unwrap_or_else(|| format!("({})", d.reason.as_str()));
+                        format!("{}:{rule}", l.name)
+                    })
+                };
+                Replayed {
+                    decision: sd.decision,
+                    rule: named(sd.layer, &sd.decision),
+                    would: sd.would.and_then(|(d, i)| Some((named(i, &d)?, d))),
+                }
+            }
+        }
+    }
 }
 
 /// `polc replay`.
@@ -133,7 +194,12 @@ pub(crate) fn replay(
         };
         bound.insert(name.to_string(), json!(path));
     }
-    let policy = match load_any(candidate, err) {
+    let loaded = if candidate.extension().is_some_and(|e| e == "stack") {
+        load_stack_file(candidate, err).map(Candidate::Stack)
+    } else {
+        load_any(candidate, err).map(|p| Candidate::Policy(Box::new(p)))
+    };
+    let policy = match loaded {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -149,6 +215,9 @@ pub(crate) fn replay(
     let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
     let mut changes: Vec<Value> = Vec::new();
     let mut changed = 0u64;
+    // Audit layers' would-be decisions, by `layer:rule`: events and
+    // the would-be effects.
+    let mut audit: BTreeMap<String, Counts> = BTreeMap::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = match line {
             Ok(l) => l,
@@ -184,7 +253,17 @@ pub(crate) fn replay(
                 continue;
             }
         };
-        let d = policy.decide_json_detailed(&request).decision;
+        let replayed = policy.decide(&request);
+        let d = replayed.decision;
+        if let Some((key, w)) = &replayed.would {
+            let fate = match w.effect {
+                _ if w.effect == d.effect => Fate::Unchanged,
+                Effect::Allow => Fate::Allowed,
+                Effect::Deny => Fate::Denied,
+                Effect::Ask => Fate::Asked,
+            };
+            audit.entry(key.clone()).or_default().add(fate);
+        }
         let fate = match (old, d.effect) {
             (a, b) if a == b => Fate::Unchanged,
             (_, Effect::Allow) => Fate::Allowed,
@@ -210,7 +289,7 @@ pub(crate) fn replay(
         if fate != Fate::Unchanged {
             changed += 1;
             if changes.len() < LISTED {
-                let new_rule = d.rule.and_then(|i| policy.rule(i)).map(|r| r.id.clone());
+                let new_rule = replayed.rule.clone();
                 let reason = match d.reason {
                     Reason::Invalid(why) => why.message(),
                     other => other.as_str(),
@@ -239,6 +318,16 @@ pub(crate) fn replay(
             v["not_replayable"] = json!({ "events": not_replayable, "reasons": skipped });
             v["rules"] = json!(rules);
             v["changes"] = json!(changes);
+            if let Candidate::Stack(_) = policy {
+                let would: Vec<Value> = audit
+                    .iter()
+                    .map(|(k, c)| {
+                        json!({"rule": k, "events": c.events, "would_deny": c.denied,
+                               "would_ask": c.asked, "shorter_grant": c.unchanged})
+                    })
+                    .collect();
+                v["audit"] = json!(would);
+            }
             let _ = writeln!(out, "{v}");
         }
         Format::Human => {
@@ -265,6 +354,13 @@ pub(crate) fn replay(
                     out,
                     "  {k:<width$}  {:>6}  {:>9}  {:>7}  {:>6}  {:>5}",
                     c.events, c.unchanged, c.allowed, c.denied, c.asked
+                );
+            }
+            for (k, c) in &audit {
+                let _ = writeln!(
+                    out,
+                    "  audit {k}: would change {} events (deny {}, ask {}, shorter grant {})",
+                    c.events, c.denied, c.asked, c.unchanged
                 );
             }
             for (why, n) in &skipped {

@@ -145,6 +145,13 @@ fn side(b: &FromSource) -> Side<'_> {
     }
 }
 
+/// The stack of a stack file, every layer built from source.
+pub(crate) fn load_stack_file(path: &Path, err: &mut dyn Write) -> Result<Stack, u8> {
+    let given = checked(layers_of_file(path, err)?, &[], err)?;
+    let built = build_all(&given, err)?;
+    stack_of(&given, &built, err)
+}
+
 /// `polc stack check`.
 pub(crate) fn check(
     levels: &[String],
