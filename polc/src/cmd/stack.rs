@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use policy_eval::cases::stacks::StackFile;
-use policy_eval::cases::TestsFile;
 use policy_eval::event::Event;
 use policy_eval::limits::MAX_LAYERS;
 use policy_eval::{Layer, Stack};
@@ -23,7 +22,7 @@ use policy_lang::analysis::{layers, Options, Side};
 use policy_lang::diag::{Code, Severity};
 
 use crate::cmd::eval::each_request;
-use crate::cmd::test::{case_report, tests_path};
+use crate::cmd::test::{case_report, read_tests};
 use crate::input::{from_source, FromSource};
 use crate::render::print_diagnostics;
 use crate::{Format, EXIT_FAIL, EXIT_OK, EXIT_USAGE};
@@ -145,11 +144,27 @@ fn side(b: &FromSource) -> Side<'_> {
     }
 }
 
+/// The layers `given`, each built from source, and their stack.
+type Loaded = (Vec<Given>, Vec<FromSource>, Stack);
+
+/// Builds the layers `given` (or passes on why they could not be read)
+/// and composes them.
+fn load(given: Result<Vec<Given>, u8>, err: &mut dyn Write) -> Result<Loaded, u8> {
+    let given = given?;
+    let built = build_all(&given, err)?;
+    let stack = stack_of(&given, &built, err)?;
+    Ok((given, built, stack))
+}
+
+/// The layers of a stack file, built, and their stack.
+fn load_file(path: &Path, err: &mut dyn Write) -> Result<Loaded, u8> {
+    let given = layers_of_file(path, err).and_then(|g| checked(g, &[], err));
+    load(given, err)
+}
+
 /// The stack of a stack file, every layer built from source.
 pub(crate) fn load_stack_file(path: &Path, err: &mut dyn Write) -> Result<Stack, u8> {
-    let given = checked(layers_of_file(path, err)?, &[], err)?;
-    let built = build_all(&given, err)?;
-    stack_of(&given, &built, err)
+    load_file(path, err).map(|(_, _, stack)| stack)
 }
 
 /// `polc stack check`.
@@ -161,16 +176,8 @@ pub(crate) fn check(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let given = match layers_of(levels, audit, err) {
-        Ok(g) => g,
-        Err(c) => return c,
-    };
-    let built = match build_all(&given, err) {
-        Ok(b) => b,
-        Err(c) => return c,
-    };
-    let stack = match stack_of(&given, &built, err) {
-        Ok(s) => s,
+    let (given, built, stack) = match load(layers_of(levels, audit, err), err) {
+        Ok(l) => l,
         Err(c) => return c,
     };
     let (mut errors, mut warnings, mut inactive) = (0usize, 0usize, 0usize);
@@ -240,16 +247,8 @@ pub(crate) fn eval(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let given = match layers_of(levels, audit, err) {
-        Ok(g) => g,
-        Err(c) => return c,
-    };
-    let built = match build_all(&given, err) {
-        Ok(b) => b,
-        Err(c) => return c,
-    };
-    let stack = match stack_of(&given, &built, err) {
-        Ok(s) => s,
+    let (_, _, stack) = match load(layers_of(levels, audit, err), err) {
+        Ok(l) => l,
         Err(c) => return c,
     };
     each_request(requests, stdin, out, err, |line| {
@@ -277,13 +276,7 @@ pub(crate) fn test(stacks: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write)
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut code = EXIT_OK;
     for path in stacks {
-        let mut run = || -> Result<(Vec<Given>, Vec<FromSource>, Stack), u8> {
-            let given = checked(layers_of_file(path, err)?, &[], err)?;
-            let built = build_all(&given, err)?;
-            let stack = stack_of(&given, &built, err)?;
-            Ok((given, built, stack))
-        };
-        let (given, built, stack) = match run() {
+        let (given, built, stack) = match load_file(path, err) {
             Ok(s) => s,
             Err(c) => {
                 code = code.max(c);
@@ -291,17 +284,11 @@ pub(crate) fn test(stacks: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write)
                 continue;
             }
         };
-        let tests = tests_path(path);
-        let text = match std::fs::read_to_string(&tests) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read tests `{}`: {e}", tests.display());
-                code = code.max(EXIT_FAIL);
-                failed += 1;
-                continue;
-            }
+        let Some(file) = read_tests(path, err) else {
+            code = code.max(EXIT_FAIL);
+            failed += 1;
+            continue;
         };
-        let file = TestsFile::parse(tests.display().to_string(), &text);
         for case in &file.cases {
             let report = case_report(case, |v| {
                 let (sd, json) = stack.decide_json_detailed(&v.request);
@@ -340,16 +327,8 @@ pub(crate) fn explain(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let given = match layers_of(levels, audit, err) {
-        Ok(g) => g,
-        Err(c) => return c,
-    };
-    let built = match build_all(&given, err) {
-        Ok(b) => b,
-        Err(c) => return c,
-    };
-    let stack = match stack_of(&given, &built, err) {
-        Ok(s) => s,
+    let (given, built, stack) = match load(layers_of(levels, audit, err), err) {
+        Ok(l) => l,
         Err(c) => return c,
     };
     let (sd, json) = stack.decide_json_detailed(request);

@@ -175,6 +175,19 @@ pub fn tests_path(policy: &Path) -> PathBuf {
     policy.with_file_name(format!("{stem}.tests.jsonl"))
 }
 
+/// The tests file of `path` (a policy or a stack file), parsed; `None`,
+/// with the error on `err`, when it cannot be read.
+pub(crate) fn read_tests(path: &Path, err: &mut dyn Write) -> Option<TestsFile> {
+    let tests = tests_path(path);
+    match std::fs::read_to_string(&tests) {
+        Ok(text) => Some(TestsFile::parse(tests.display().to_string(), &text)),
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot read tests `{}`: {e}", tests.display());
+            None
+        }
+    }
+}
+
 /// `polc test POLICY... [--coverage]`.
 pub(crate) fn test(
     policies: &[PathBuf],
@@ -195,17 +208,11 @@ pub(crate) fn test(
                 continue;
             }
         };
-        let tests = tests_path(path);
-        let text = match std::fs::read_to_string(&tests) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read tests `{}`: {e}", tests.display());
-                code = code.max(EXIT_FAIL);
-                failed += 1;
-                continue;
-            }
+        let Some(file) = read_tests(path, err) else {
+            code = code.max(EXIT_FAIL);
+            failed += 1;
+            continue;
         };
-        let file = TestsFile::parse(tests.display().to_string(), &text);
         let mut coverage = Coverage::new(&loaded.checked);
         for case in &file.cases {
             if let Ok(v) = &case.vector {
