@@ -331,8 +331,8 @@ fn damaged_artifacts_are_refused_saying_what_is_wrong() {
     assert_eq!(
         err,
         format!(
-            "error: {path}: artifact format version 7 is newer than this runtime supports \
-             (version 6); upgrade the runtime or compile with a matching compiler\n"
+            "error: {path}: artifact format version 8 is newer than this runtime supports \
+             (version 7); upgrade the runtime or compile with a matching compiler\n"
         )
     );
 }

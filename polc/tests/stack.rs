@@ -427,3 +427,45 @@ fn replay_with_a_stack_counts_what_its_audit_layers_would_change() {
         ])
     );
 }
+
+#[test]
+fn rules_in_a_delegated_region_are_not_inactive() {
+    let stack = root().join("tests/stacks/delegation.stack");
+    let (code, out, err) = polc(
+        &[
+            "stack",
+            "check",
+            stack.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut inactive: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|d| d["code"] == "W0113")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    inactive.sort();
+    // The team's github, workspace and token rules sit where the
+    // organisation passes: not reported. Its allows under the
+    // organisation's asks are, and so is the read write of docs, where
+    // the organisation passes on the write only (it passes only when every
+    // part does).
+    assert_eq!(inactive.len(), 3, "{inactive:#?}");
+    assert!(
+        inactive[0]
+            .starts_with("rule `docs` is inactive on path matching `/srv/docs/**`, read write:"),
+        "{inactive:#?}"
+    );
+    assert!(
+        inactive[1].starts_with("rule `docs` is inactive on path matching `/srv/docs/**`, read:"),
+        "{inactive:#?}"
+    );
+    assert!(
+        inactive[2].starts_with("rule `registries` is inactive"),
+        "{inactive:#?}"
+    );
+}

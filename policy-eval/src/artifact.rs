@@ -288,6 +288,10 @@ pub struct Artifact {
     pub candidates: Vec<Vec<u32>>,
     /// Default effect per surface, indexed by `Surface as usize`.
     pub defaults: [Effect; 4],
+    /// Surfaces whose default is `pass` (`spec/layers.md`, "Delegation"):
+    /// their `defaults` entry is deny, and a [`crate::Stack`] takes the
+    /// default decision as no decision of the layer.
+    pub passes: [bool; 4],
     /// Network tables.
     pub network: NetworkTables,
     /// Filesystem tables.

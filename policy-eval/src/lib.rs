@@ -90,7 +90,7 @@ pub use decision::{Context, Decision, Http, Invalid, Reason, Request};
 pub use error::LoadError;
 pub use list::{ListError, Listed};
 pub use load::Policy;
-pub use stack::{strictness, valid_layer_name, Layer, Stack, StackDecision, StackError};
+pub use stack::{abstains, strictness, valid_layer_name, Layer, Stack, StackDecision, StackError};
 pub use table::args::pointer_tokens;
 
 #[cfg(test)]

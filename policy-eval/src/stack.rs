@@ -3,13 +3,14 @@
 //!
 //! Each layer decides on its own ([`Policy::decide`]); the stack takes the
 //! strictest decision (effect, then the shorter credential lifetime), the
-//! first such layer from the top deciding. A deny ends the walk early.
+//! first such layer from the top deciding, and skips a layer whose `pass`
+//! default decided ([`abstains`]). A deny ends the walk early.
 //! Audit layers never change the enforced decision; [`StackDecision::would`]
 //! says what the stack would decide with them enforced.
 
-use crate::artifact::{Effect, Lifetime};
+use crate::artifact::{Access, Effect, Lifetime};
 use crate::cost::Cost;
-use crate::decision::{Context, Decision, Invalid, Request};
+use crate::decision::{Context, Decision, Invalid, Reason, Request};
 use crate::limits::{MAX_LAYERS, MAX_LAYER_NAME_LEN};
 use crate::load::Policy;
 
@@ -64,7 +65,7 @@ pub struct StackDecision {
     /// Index of the deciding layer in [`Stack::layers`].
     pub layer: usize,
     /// With every audit layer enforced, the decision and its layer, when
-    /// its effect or lifetime differs from the enforced one.
+    /// it is stricter than the enforced one (effect or lifetime).
     pub would: Option<(Decision, usize)>,
 }
 
@@ -99,6 +100,42 @@ pub fn valid_layer_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_LAYER_NAME_LEN
         && name.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Whether `policy`, deciding `req` as `d`, makes no decision in a stack:
+/// `d` is its `pass` default (`spec/layers.md`, "Delegation"). A combined
+/// request passes only when every part of it does: a read-write request
+/// when the read and the write alone fall to the default, a send when
+/// seeing the secret alone does (an allow or ask of a send also applies to
+/// seeing). Otherwise the layer's decision stands, a deny.
+pub fn abstains(policy: &Policy, req: &Request<'_>, ctx: &Context<'_>, d: &Decision) -> bool {
+    let surface = req.surface() as usize;
+    if d.reason != Reason::Default
+        || !policy
+            .artifact()
+            .passes
+            .get(surface)
+            .copied()
+            .unwrap_or(false)
+    {
+        return false;
+    }
+    let falls = |r: &Request<'_>| policy.decide(r, ctx).reason == Reason::Default;
+    match *req {
+        Request::Filesystem { path, access } if access == Access::READ_WRITE => {
+            [Access::WRITE, Access::READ]
+                .into_iter()
+                .all(|access| falls(&Request::Filesystem { path, access }))
+        }
+        Request::Credential { name, host, ip } if host.is_some() || ip.is_some() => {
+            falls(&Request::Credential {
+                name,
+                host: None,
+                ip: None,
+            })
+        }
+        _ => true,
+    }
 }
 
 impl Stack {
@@ -176,6 +213,9 @@ impl Stack {
                 break;
             }
             let d = l.policy.decide(req, ctx);
+            if abstains(&l.policy, req, ctx, &d) {
+                continue;
+            }
             let stricter = |best: Option<(Decision, usize)>| match best {
                 Some((b, _)) if rank(&b) <= rank(&d) => best,
                 _ => Some((d, i)),
@@ -185,11 +225,14 @@ impl Stack {
                 enforced = stricter(enforced);
             }
         }
-        // `new` guarantees an enforcing layer, which the walk reaches: it
-        // only stops early after an enforced deny.
-        let (decision, layer) = enforced.unwrap_or((Decision::default_effect(Effect::Deny), 0));
+        // Every enforcing layer passed (or, impossible since `new` checks
+        // it, there is none): denied, named by the first enforcing layer.
+        let (decision, layer) = enforced.unwrap_or_else(|| {
+            let first = self.layers.iter().position(|l| !l.audit).unwrap_or(0);
+            (Decision::default_effect(Effect::Deny), first)
+        });
         let would = with_audit
-            .filter(|(d, _)| rank(d) != rank(&decision))
+            .filter(|(d, _)| rank(d) < rank(&decision))
             .filter(|_| self.layers.iter().any(|l| l.audit));
         StackDecision {
             decision,

@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn every_code_has_its_c_name_and_round_trips() {
-        assert_eq!(apol_result::ALL.len(), 10);
+        assert_eq!(apol_result::ALL.len(), 11);
         for &code in apol_result::ALL {
             assert_eq!(apol_result::from_u32(code as u32), Some(code));
             assert_eq!(c_name(code as u32), code.name());

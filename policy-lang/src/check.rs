@@ -26,6 +26,17 @@ mod counts;
 mod http;
 mod ids;
 
+/// The word of `default pass` (`spec/layers.md`, "Delegation").
+const PASS: &str = "pass";
+
+/// A block's `default`: an effect, or `pass` (deny on its own; in a stack,
+/// no decision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockDefault {
+    Effect(Effect),
+    Pass,
+}
+
 /// The outcome of checking one source: the policy when there is no error,
 /// and every diagnostic (errors and warnings), sorted by position.
 #[derive(Debug, Clone)]
@@ -213,6 +224,7 @@ impl<'s> Walker<'s> {
             .and_then(|v| self.header_one(v, "owner"));
 
         let mut defaults = [Effect::Deny; 4];
+        let mut passes = [false; 4];
         let mut seen: HashMap<BlockKind, Span> = HashMap::new();
         for block in &file.blocks {
             if let Some(first) = seen.get(&block.kind.value) {
@@ -228,8 +240,12 @@ impl<'s> Walker<'s> {
             } else {
                 seen.insert(block.kind.value, block.kind.span);
             }
-            if let Some(effect) = self.block(block) {
-                defaults[block.kind.value.surface() as usize] = effect;
+            if let Some(default) = self.block(block) {
+                let s = block.kind.value.surface() as usize;
+                match default {
+                    BlockDefault::Effect(effect) => defaults[s] = effect,
+                    BlockDefault::Pass => passes[s] = true,
+                }
             }
         }
         self.check_http_coverage();
@@ -254,6 +270,7 @@ impl<'s> Walker<'s> {
             description: description.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
             defaults,
+            passes,
             rules: std::mem::take(&mut self.rules),
             servers: std::mem::take(&mut self.servers),
             http: std::mem::take(&mut self.http),
@@ -279,7 +296,7 @@ impl<'s> Walker<'s> {
     }
 
     /// Checks a block; returns its default effect when one is given.
-    fn block(&mut self, block: &Block) -> Option<Effect> {
+    fn block(&mut self, block: &Block) -> Option<BlockDefault> {
         let kind = block.kind.value;
         if !block.closed {
             self.diags.push(
@@ -377,7 +394,7 @@ impl<'s> Walker<'s> {
         default
     }
 
-    fn default(&mut self, defaults: &[Spanned<String>]) -> Option<Effect> {
+    fn default(&mut self, defaults: &[Spanned<String>]) -> Option<BlockDefault> {
         let first = defaults.first()?;
         for dup in defaults.iter().skip(1) {
             self.diags.push(
@@ -385,6 +402,9 @@ impl<'s> Walker<'s> {
                     .with_note(first.span, "first given here")
                     .with_help("keep one `default` line per block"),
             );
+        }
+        if first.value == PASS {
+            return Some(BlockDefault::Pass);
         }
         let effect = match Effect::from_word(&first.value) {
             Some(effect) => effect,
@@ -395,12 +415,16 @@ impl<'s> Walker<'s> {
                     first.span,
                     format!("unknown effect `{other}`"),
                 );
-                d.help = Some(
-                    match did_you_mean(other, &Effect::ALL.map(Effect::as_str)) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "a default is `allow`, `deny` or `ask`".to_string(),
-                    },
-                );
+                let words = [
+                    Effect::Allow.as_str(),
+                    Effect::Deny.as_str(),
+                    Effect::Ask.as_str(),
+                    PASS,
+                ];
+                d.help = Some(match did_you_mean(other, &words) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "a default is `allow`, `deny`, `ask` or `pass`".to_string(),
+                });
                 self.diags.push(d);
                 return None;
             }
@@ -412,10 +436,10 @@ impl<'s> Walker<'s> {
                     first.span,
                     "`default allow` grants every request no rule denies",
                 )
-                .with_help("prefer `default deny` with explicit allow rules"),
+                .with_help("prefer `default deny` with explicit allow rules (in a layer of a stack, `default pass` defers to the layers above)"),
             );
         }
-        Some(effect)
+        Some(BlockDefault::Effect(effect))
     }
 
     /// Checks one rule of `surface`; `within` is the enclosing server (mcp)

@@ -128,6 +128,7 @@ pub fn compile_with_limits(
         },
         rules: policy.rules.iter().map(rule).collect(),
         defaults: policy.defaults,
+        passes: policy.passes,
         ..Artifact::default()
     };
     c.network(&mut artifact);

@@ -28,6 +28,10 @@ pub struct CheckedPolicy {
     pub owner: String,
     /// Default effect per surface, indexed by `Surface as usize`.
     pub defaults: [Effect; 4],
+    /// Surfaces whose default is `pass` (`spec/layers.md`, "Delegation"):
+    /// their default effect is deny, and a stack takes the default
+    /// decision as no decision of this layer.
+    pub passes: [bool; 4],
     /// Rules in source order; the index is the rule number.
     pub rules: Vec<RuleDef>,
     /// Approved MCP servers, in source order.

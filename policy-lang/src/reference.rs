@@ -443,8 +443,9 @@ pub fn part_outcomes(
 const EMBEDDED_ONLY_RESTRICTS: &str =
     "matched only an IPv4 address embedded in the IPv6 address, which can deny or ask, not allow";
 
-/// A stack's decision by `spec/layers.md`: every layer decides alone; the
-/// enforced decision is the strictest of the enforcing layers'
+/// A stack's decision by `spec/layers.md`: every layer decides alone, a
+/// layer whose `pass` default decided every part of the request making no
+/// decision; the enforced decision is the strictest of the enforcing layers'
 /// ([`policy_eval::strictness`]), the first from the top on a tie; the
 /// would-be decision is the same over every layer, returned when audit
 /// layers make it stricter. Layers are `(policy, audit)`, top first; the
@@ -455,6 +456,39 @@ pub fn decide_stack(
     ctx: &Context<'_>,
 ) -> (Decision, usize, Option<(Decision, usize)>) {
     let decisions: Vec<Decision> = layers.iter().map(|(p, _)| decide(p, req, ctx)).collect();
+    // A layer whose `pass` default decided every part of the request makes
+    // no decision.
+    let passes = |p: &CheckedPolicy, d: &Decision| {
+        let falls = |r: &Request<'_>| decide(p, r, ctx).reason == Reason::Default;
+        d.reason == Reason::Default
+            && p.passes[req.surface() as usize]
+            && match *req {
+                Request::Filesystem { path, access }
+                    if access == policy_eval::Access::READ_WRITE =>
+                {
+                    falls(&Request::Filesystem {
+                        path,
+                        access: policy_eval::Access::READ,
+                    }) && falls(&Request::Filesystem {
+                        path,
+                        access: policy_eval::Access::WRITE,
+                    })
+                }
+                Request::Credential { name, host, ip } if host.is_some() || ip.is_some() => {
+                    falls(&Request::Credential {
+                        name,
+                        host: None,
+                        ip: None,
+                    })
+                }
+                _ => true,
+            }
+    };
+    let voting: Vec<bool> = layers
+        .iter()
+        .zip(&decisions)
+        .map(|((p, _), d)| !passes(p, d))
+        .collect();
     let rank = |d: &Decision| policy_eval::strictness(d.effect, d.lifetime);
     let strictest = |among: &dyn Fn(usize) -> bool| {
         let mut best: Option<usize> = None;
@@ -465,10 +499,11 @@ pub fn decide_stack(
         }
         best
     };
-    let Some(e) = strictest(&|i| !layers[i].1) else {
-        return (Decision::default_effect(Effect::Deny), 0, None);
+    let Some(e) = strictest(&|i| voting[i] && !layers[i].1) else {
+        let first = layers.iter().position(|(_, audit)| !audit).unwrap_or(0);
+        return (Decision::default_effect(Effect::Deny), first, None);
     };
-    let would = strictest(&|_| true)
+    let would = strictest(&|i| voting[i])
         .filter(|&w| rank(&decisions[w]) != rank(&decisions[e]))
         .map(|w| (decisions[w], w));
     (decisions[e], e, would)

@@ -85,7 +85,15 @@ fn decide_as_recorded(dir: &str, expected_version: u32) {
 
 #[test]
 fn golden_artifacts_load_from_bytes_and_decide_as_recorded() {
-    decide_as_recorded("tests/golden", 6);
+    decide_as_recorded("tests/golden", 7);
+}
+
+/// Format version 7 only allowed the default byte 3 (`pass`): the version 6
+/// artifacts (`tests/golden/v6/`) still load and give every recorded
+/// decision.
+#[test]
+fn format_version_6_artifacts_still_decide_as_recorded() {
+    decide_as_recorded("tests/golden/v6", 6);
 }
 
 /// Format version 6 only added each MCP server's tool pins: the version 5

@@ -338,7 +338,11 @@ pub(crate) fn explain(
         let ex = policy_lang::explain::explain_json(&b.checked, &b.policy, request);
         let d = ex.decision;
         let decider = given.get(sd.layer);
-        let role = if i == sd.layer {
+        let passes = policy_eval::json::parse_request(request)
+            .is_ok_and(|p| p.with(|r, c| policy_eval::abstains(&b.policy, r, c, &d)));
+        let role = if passes {
+            "passes: its `pass` default makes no decision".to_string()
+        } else if i == sd.layer {
             "decides".to_string()
         } else if rank(&d) == rank(&sd.decision) {
             "agrees".to_string()

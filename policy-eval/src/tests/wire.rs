@@ -67,6 +67,9 @@ fn rich() -> Artifact {
         crate::Effect::Allow,
         crate::Effect::Deny,
     ];
+    // The mcp default is `pass` (format 7): it round-trips, and a version
+    // field flipped to 6 is refused by it.
+    a.passes = [false, false, false, true];
     a
 }
 
@@ -206,14 +209,14 @@ fn a_newer_version_is_refused_naming_both_versions() {
     );
     assert_eq!(
         err.to_string(),
-        "artifact format version 7 is newer than this runtime supports (version 6); \
+        "artifact format version 8 is newer than this runtime supports (version 7); \
          upgrade the runtime or compile with a matching compiler"
     );
     // Far newer, and older, versions say so too.
-    bytes[8..12].copy_from_slice(&8u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&9u32.to_le_bytes());
     let msg = Policy::from_bytes(&bytes).expect_err("refused").to_string();
     assert!(
-        msg.contains("version 8") && msg.contains("version 6") && msg.contains("newer"),
+        msg.contains("version 9") && msg.contains("version 7") && msg.contains("newer"),
         "{msg}"
     );
     for old in [1u32, 2] {

@@ -35,11 +35,14 @@ impl Artifact {
         }
         outer.finish()?;
         let [meta, rules, cands, defaults, network, fs, creds, mcp, http] = sections;
+        let (d_effects, d_passes) =
+            decode_defaults(&mut Reader::new(defaults, "defaults"), version)?;
         Ok(Artifact {
             meta: decode_meta(&mut Reader::new(meta, "meta"))?,
             rules: decode_rules(&mut Reader::new(rules, "rules"), version)?,
             candidates: decode_candidates(&mut Reader::new(cands, "candidates"))?,
-            defaults: decode_defaults(&mut Reader::new(defaults, "defaults"))?,
+            defaults: d_effects,
+            passes: d_passes,
             network: decode_network(&mut Reader::new(network, "network"))?,
             filesystem: decode_fs(&mut Reader::new(fs, "filesystem"))?,
             credentials: {
@@ -433,10 +436,22 @@ fn decode_candidates(r: &mut Reader) -> R<Vec<Vec<u32>>> {
     Ok(lists)
 }
 
-fn decode_defaults(r: &mut Reader) -> R<[Effect; 4]> {
-    let d = [r.effect()?, r.effect()?, r.effect()?, r.effect()?];
+/// The default of each surface; from version 7, the byte 3 is `pass`
+/// (deny, and no decision in a stack).
+fn decode_defaults(r: &mut Reader, version: u32) -> R<([Effect; 4], [bool; 4])> {
+    let mut effects = [Effect::Deny; 4];
+    let mut passes = [false; 4];
+    for (e, p) in effects.iter_mut().zip(&mut passes) {
+        match r.u8()? {
+            0 => *e = Effect::Deny,
+            1 => *e = Effect::Ask,
+            2 => *e = Effect::Allow,
+            3 if version >= 7 => *p = true,
+            v => return Err(r.err(format!("unknown default {v}"))),
+        }
+    }
     r.finish()?;
-    Ok(d)
+    Ok((effects, passes))
 }
 
 fn decode_network(r: &mut Reader) -> R<NetworkTables> {

@@ -141,8 +141,9 @@ impl Artifact {
             }
         });
         w.section(4, |w| {
-            for e in self.defaults {
-                w.u8(e as u8);
+            for (e, pass) in self.defaults.iter().zip(self.passes) {
+                // A pass default is written as 3 (its effect is deny).
+                w.u8(if pass { 3 } else { *e as u8 });
             }
         });
         w.section(5, |w| {

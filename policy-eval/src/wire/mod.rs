@@ -11,7 +11,7 @@ mod encode;
 /// The 8 magic bytes opening every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89APOL\r\n\x1a";
 /// The format version this runtime writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// The oldest format version this runtime reads: version 3 artifacts (no
 /// `http` section) load as policies without `http` blocks.
 pub const MIN_FORMAT_VERSION: u32 = 3;

@@ -13,6 +13,8 @@ use crate::analysis::diff::{diff, DiffError, Options, Outcome, Scope, Side, Unkn
 use crate::analysis::request::witness_json;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{CheckedPolicy, Effect, NetTarget, RuleDef, RuleKind, Surface};
+use policy_eval::json::OwnedRequest as Req;
+use policy_eval::Context;
 
 /// Requests a lower layer decides more loosely than a higher one: one
 /// change class of `diff(higher, lower)`.
@@ -61,9 +63,15 @@ pub fn inactive(higher: Side<'_>, lower: Side<'_>, opts: &Options) -> Result<Rep
         // not restate.
         .filter(|c| !(c.old.effect == Effect::Deny && c.old.rule.is_some()))
         .filter_map(|c| {
-            // The cell with the shortest witness, the easiest to read.
-            let first = c
+            // Where the higher layer's `pass` default decides, it delegates:
+            // the lower layer decides there.
+            let cells: Vec<_> = c
                 .cells
+                .iter()
+                .filter(|cell| !delegates(higher, &cell.witness, &d.roots))
+                .collect();
+            // The cell with the shortest witness, the easiest to read.
+            let first = cells
                 .iter()
                 .min_by_key(|cell| witness_json(&cell.witness, &d.roots).to_string().len())?;
             // A default is how a layer defers where it has no rule.
@@ -73,7 +81,7 @@ pub fn inactive(higher: Side<'_>, lower: Side<'_>, opts: &Options) -> Result<Rep
                 rule: lower.checked.rules.iter().position(|r| &r.id == id)?,
                 lower: c.new.clone(),
                 higher: c.old.clone(),
-                cells: c.cells.len(),
+                cells: cells.len(),
                 what: first.what.clone(),
                 witness: witness_json(&first.witness, &d.roots).to_string(),
             })
@@ -91,6 +99,22 @@ pub fn inactive(higher: Side<'_>, lower: Side<'_>, opts: &Options) -> Result<Rep
         })
         .collect();
     Ok(Report { inactive, unknown })
+}
+
+/// Whether `side`'s `pass` default decides `req` (bound with `roots`), so
+/// that it delegates the request to the layers below.
+fn delegates(side: Side<'_>, req: &Req, roots: &[(String, String)]) -> bool {
+    let bound: Vec<(&str, &str)> = roots
+        .iter()
+        .map(|(n, p)| (n.as_str(), p.as_str()))
+        .collect();
+    let ctx = Context {
+        roots: &bound,
+        ..Context::default()
+    };
+    let r = req.as_request();
+    let d = side.policy.decide(&r, &ctx);
+    policy_eval::abstains(side.policy, &r, &ctx, &d)
 }
 
 /// Whether `r` allows or asks by an address range (a network target or a

@@ -198,7 +198,7 @@ pub fn policy(s: &mut impl Source) -> Generated {
     } else {
         String::new()
     };
-    let [dn, df, dc, dm] = [(); 4].map(|()| g.s.choose(EFFECTS));
+    let [dn, df, dc, dm] = [(); 4].map(|()| g.s.choose(DEFAULTS));
     let source = format!(
         "policy random\n{meta}network {{\n  default {dn}\n{net}{http}}}\nfilesystem {{\n  default {df}\n{fs}}}\ncredentials {{\n  default {dc}\n{cred}}}\nmcp {{\n  default {dm}\n  server github{pin} {{\n{tools}  }}\n  server fs {{\n    allow *\n  }}\n}}\n"
     );

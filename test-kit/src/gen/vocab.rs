@@ -3,6 +3,9 @@
 
 /// Rule effects.
 pub const EFFECTS: &[&str] = &["allow", "deny", "ask"];
+/// Defaults of a block: the effects, and `pass` (a stack layer's
+/// delegation, deny on its own).
+pub const DEFAULTS: &[&str] = &["allow", "deny", "ask", "pass"];
 
 /// Network targets (domains, addresses, sets), also `to` destinations.
 pub const DOMAINS: &[&str] = &[
