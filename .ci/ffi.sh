@@ -94,7 +94,9 @@ for stackfile in tests/stacks/*.stack examples/stack/*.stack; do
   dir=$(dirname "$stackfile") field=
   while read -r level name policy audit; do
     case "$level" in ''|'#'*) continue ;; esac
-    artifact=$OUT/stacks/$(basename "$dir")-$name.apol
+    # Named by the policy file: two stack files may give one name to
+    # different policies.
+    artifact=$OUT/stacks/$(basename "$dir")-$(basename "${policy%.policy}").apol
     target/release/polc compile "$dir/$policy" -o "$artifact" >/dev/null || compile_ok=
     field=$field${field:+;}$level:$name:$([ "$audit" = audit ] && echo 1 || echo 0):$artifact
   done <"$stackfile"
