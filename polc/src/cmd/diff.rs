@@ -29,7 +29,27 @@ pub(crate) fn diff(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (a, b) = match (from_source(old, err), from_source(new, err)) {
+    // The two policies are built at once, one per core: at 10,000 rules
+    // building is most of the command's time. Each build's messages are
+    // kept apart and printed in order.
+    let ((ra, ea), (rb, eb)) = std::thread::scope(|s| {
+        let build = |path: &Path| {
+            let mut msgs = Vec::new();
+            let built = from_source(path, &mut msgs);
+            (built, msgs)
+        };
+        let other = s.spawn(move || build(new));
+        let first = build(old);
+        (
+            first,
+            other
+                .join()
+                .unwrap_or_else(|_| (Err(EXIT_FAIL), Vec::new())),
+        )
+    });
+    let _ = err.write_all(&ea);
+    let _ = err.write_all(&eb);
+    let (a, b) = match (ra, rb) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(c), _) | (_, Err(c)) => return c,
     };
