@@ -9,11 +9,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use policy_eval::json::JsonOutcome;
 use policy_eval::limits::MAX_JSON_REQUEST_BYTES;
-use policy_eval::{Access, Decision, Invalid, Policy, Request};
+use policy_eval::{Access, Decision, Invalid, Policy, Request, Stack};
 
 use crate::boundary::Failure;
 use crate::error::{APOL_ERR_ARGUMENT, APOL_ERR_HANDLE, APOL_ERR_NULL, APOL_ERR_UTF8};
-use crate::handle::{self, apol_policy, POLICY_MAGIC};
+use crate::handle::{self, apol_policy, apol_stack, POLICY_MAGIC};
 use crate::types::*;
 
 /// The policy behind a handle.
@@ -208,19 +208,56 @@ pub(crate) unsafe fn decide_json_bytes(
     ptr: *const c_char,
     len: usize,
 ) -> Result<JsonOutcome, Failure> {
+    // SAFETY: forwarded from this function's contract.
+    Ok(match unsafe { request_bytes(ptr, len) }? {
+        Some(bytes) => policy.decide_json_bytes_detailed(bytes),
+        None => JsonOutcome {
+            request: None,
+            decision: Decision::invalid(Invalid::JsonTooLarge),
+        },
+    })
+}
+
+/// The bytes of a JSON request argument; `None` when there are more than
+/// `MAX_JSON_REQUEST_BYTES` (too large is decided before a slice of `len`
+/// bytes is made). NULL is `APOL_ERR_NULL`.
+///
+/// # Safety
+///
+/// `ptr` is NULL or valid for reading `len` bytes for `'a`.
+pub(crate) unsafe fn request_bytes<'a>(
+    ptr: *const c_char,
+    len: usize,
+) -> Result<Option<&'a [u8]>, Failure> {
     if ptr.is_null() {
         return Err(Failure::null("request"));
     }
-    // Too large is decided before a slice of `len` bytes is made.
     if len > MAX_JSON_REQUEST_BYTES {
-        return Ok(JsonOutcome {
-            request: None,
-            decision: Decision::invalid(Invalid::JsonTooLarge),
-        });
+        return Ok(None);
     }
     // SAFETY: `ptr` is non-NULL and valid for `len` bytes (contract).
-    let bytes = unsafe { bytes_arg(ptr.cast(), len, "request") }?;
-    Ok(policy.decide_json_bytes_detailed(bytes))
+    unsafe { bytes_arg(ptr.cast(), len, "request") }.map(Some)
+}
+
+/// A stack argument: non-NULL and a live `apol_stack` (as [`policy_arg`]).
+///
+/// # Safety
+///
+/// `p` is NULL or a live handle made by this library.
+pub(crate) unsafe fn stack_arg<'a>(p: *const apol_stack) -> Result<&'a Stack, Failure> {
+    if p.is_null() {
+        return Err(Failure::null("stack"));
+    }
+    // SAFETY: a non-NULL `p` is a live handle (contract), perhaps of
+    // another type: `magic_of` reads only its first 8 bytes.
+    if unsafe { handle::magic_of(p) } != handle::STACK_MAGIC {
+        return Err(Failure::new(
+            APOL_ERR_HANDLE,
+            "`stack` is not a live apol_stack (freed, or not from apol_stack_new)",
+        ));
+    }
+    // SAFETY: the magic says `p` is a live `apol_stack`.
+    Ok(unsafe { &(*p).stack })
 }
 
 pub(crate) fn event_time(unix_ms: i64) -> SystemTime {

@@ -4,13 +4,13 @@
 
 use std::os::raw::c_char;
 
-use policy_eval::limits::{MAX_JSON_REQUEST_BYTES, MAX_LAYERS};
+use policy_eval::limits::MAX_LAYERS;
 use policy_eval::{Invalid, Layer, Stack};
 
-use crate::args::{bytes_arg, policy_arg, req_slice};
+use crate::args::{policy_arg, req_slice, request_bytes, stack_arg};
 use crate::boundary::{check_out, guard, put, Failure};
-use crate::error::{apol_error, apol_result, APOL_ERR_HANDLE, APOL_ERR_NULL, APOL_ERR_STACK};
-use crate::handle::{self, apol_stack, apol_string, free_handle, new_stack, new_string, Kind};
+use crate::error::{apol_error, apol_result, APOL_ERR_STACK};
+use crate::handle::{apol_stack, apol_string, free_handle, new_stack, new_string, Kind};
 use crate::types::apol_layer;
 
 /// Composes a stack of `count` layers, top first (`spec/layers.md`): each
@@ -106,31 +106,13 @@ pub unsafe extern "C" fn apol_stack_decide_json_alloc(
     err: *mut apol_error,
 ) -> apol_result {
     let run = || {
-        if stack.is_null() {
-            return Err(Failure::null("stack"));
-        }
-        // SAFETY: a non-NULL `stack` is a live handle (contract), perhaps
-        // of another type: `magic_of` reads only its first 8 bytes.
-        if unsafe { handle::magic_of(stack) } != handle::STACK_MAGIC {
-            return Err(Failure::new(
-                APOL_ERR_HANDLE,
-                "`stack` is not a live apol_stack (freed, or not from apol_stack_new)",
-            ));
-        }
-        // SAFETY: the magic says `stack` is a live `apol_stack`.
-        let s = unsafe { &(*stack).stack };
+        // SAFETY: `stack` is NULL or live (contract).
+        let s = unsafe { stack_arg(stack) }?;
         check_out(out, "out")?;
-        if request.is_null() {
-            return Err(Failure::new(APOL_ERR_NULL, "`request` is NULL"));
-        }
-        let json = if request_len > MAX_JSON_REQUEST_BYTES {
-            // Too large is decided before a slice of `request_len` bytes is made.
-            s.decision_json(None, &s.invalid(Invalid::JsonTooLarge))
-        } else {
-            // SAFETY: `request` is non-NULL and valid for `request_len`
-            // bytes (contract).
-            let bytes = unsafe { bytes_arg(request.cast(), request_len, "request") }?;
-            s.decide_json_bytes(bytes)
+        // SAFETY: `request` is NULL or valid (contract).
+        let json = match unsafe { request_bytes(request, request_len) }? {
+            Some(bytes) => s.decide_json_bytes(bytes),
+            None => s.decision_json(None, &s.invalid(Invalid::JsonTooLarge)),
         };
         // SAFETY: `out` is non-NULL and valid (contract).
         unsafe { put(out, new_string(json)) };

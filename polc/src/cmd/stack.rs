@@ -333,13 +333,15 @@ pub(crate) fn explain(
     };
     let (sd, json) = stack.decide_json_detailed(request);
     let _ = writeln!(out, "{json}");
+    let parsed = policy_eval::json::parse_request(request).ok();
     let rank = |d: &policy_eval::Decision| policy_eval::strictness(d.effect, d.lifetime);
     for (i, (g, b)) in given.iter().zip(&built).enumerate() {
         let ex = policy_lang::explain::explain_json(&b.checked, &b.policy, request);
         let d = ex.decision;
         let decider = given.get(sd.layer);
-        let passes = policy_eval::json::parse_request(request)
-            .is_ok_and(|p| p.with(|r, c| policy_eval::abstains(&b.policy, r, c, &d)));
+        let passes = parsed
+            .as_ref()
+            .is_some_and(|p| p.with(|r, c| policy_eval::abstains(&b.policy, r, c, &d)));
         let role = if passes {
             "passes: its `pass` default makes no decision".to_string()
         } else if i == sd.layer {
